@@ -1,0 +1,43 @@
+# Shared settings for the local servers; sourced by infra/up, infra/down, ./run and ./test.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DATA="$ROOT/.data"
+PG_PORT=${PG_PORT:-55432}
+RABBIT_PORT=${RABBIT_PORT:-55672}
+RABBIT_MGMT_PORT=${RABBIT_MGMT_PORT:-55673}
+RABBIT_DIST_PORT=${RABBIT_DIST_PORT:-55674}
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+RABBIT_DIR="$DATA/rabbitmq"
+RABBIT_NODE="broker-dev@localhost"
+export ERL_EPMD_ADDRESS=127.0.0.1
+
+# PostgreSQL (and the dedicated servers the local backend starts) refuse to run as root: as root they run as the
+# postgres user, which must be able to reach their data directories. When the checkout's parents are closed to it
+# (e.g. under /root), the servers' data lives under /var/lib/eventsourced-broker instead.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+  SERVERS_DIR="/var/lib/eventsourced-broker/$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
+else
+  SERVERS_DIR="$DATA/servers"
+fi
+PG_DATA="$SERVERS_DIR/postgres"
+INSTANCES_DIR="$SERVERS_DIR/instances"
+
+rabbit_env() {
+  env HOME="$RABBIT_DIR/home" RABBITMQ_NODENAME="$RABBIT_NODE" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+    RABBITMQ_NODE_PORT="$RABBIT_PORT" RABBITMQ_DIST_PORT="$RABBIT_DIST_PORT" \
+    RABBITMQ_MNESIA_BASE="$RABBIT_DIR/mnesia" RABBITMQ_LOG_BASE="$RABBIT_DIR/log" \
+    RABBITMQ_PID_FILE="$RABBIT_DIR/rabbitmq.pid" RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq.conf" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins" RABBITMQ_CONF_ENV_FILE="$RABBIT_DIR/rabbitmq-env.conf" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" ERL_EPMD_ADDRESS=127.0.0.1 "$@"
+}
+rabbitmqctl_local() { rabbit_env /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBIT_NODE" "$@"; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The settings the broker and the tests read (ASP.NET Core configuration through environment variables).
+export_settings() {
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=broker;Password=broker;Database=broker"
+  export RabbitMq__Host=127.0.0.1 RabbitMq__Port="$RABBIT_PORT" RabbitMq__ManagementPort="$RABBIT_MGMT_PORT"
+  export RabbitMq__Username=broker RabbitMq__Password=broker
+  export Provisioners__Local__DataRoot="$INSTANCES_DIR"
+}
