@@ -1,0 +1,60 @@
+using System.CommandLine;
+using EventSourced.Commands;
+using EventSourced.Projections;
+using EventSourced.Projections.Rebuild;
+
+namespace EventSourced.Broker.Cli;
+
+/// <summary>
+/// <c>projections list</c> and <c>projections rebuild &lt;name&gt;</c>: operator commands that work beside a running broker
+/// (the rebuild holds the projection's lock batch by batch, so a serving broker and the rebuild never apply twice).
+/// </summary>
+public static class ProjectionsCommand
+{
+    public static bool Handles(string[] args) => args is ["projections", ..];
+
+    public static async Task<int> Run(string[] args)
+    {
+        var name = new Argument<string>("name") { Description = "The projection to rebuild (see `projections list`)." };
+        var rebuild = new Command("rebuild", "Truncate a projection's read model and replay it from the event log.") { name };
+        rebuild.SetAction((parse, ct) => WithServices(services => Rebuild(services, parse.GetValue(name)!, ct)));
+        var list = new Command("list", "List the projections and how far behind the log each is.");
+        list.SetAction((_, ct) => WithServices(services => List(services, ct)));
+        var root = new RootCommand("On-demand PostgreSQL service broker") { new Command("projections", "Read-model projections.") { rebuild, list } };
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static async Task<int> WithServices(Func<IServiceProvider, Task<int>> action)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddProjectionDaemon();
+        using var host = builder.Build();
+        return await action(host.Services);
+    }
+
+    private static async Task<int> Rebuild(IServiceProvider services, string name, CancellationToken ct)
+    {
+        var rebuilder = services.GetRequiredService<ProjectionRebuilder>();
+        var progress = new Progress<RebuildProgress>(p =>
+            Console.Write($"\r{name}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)   "));
+        try
+        {
+            await rebuilder.Rebuild(name, progress, ct);
+        }
+        catch (UnknownProjectionException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        Console.WriteLine($"\n{name}: rebuilt.");
+        return 0;
+    }
+
+    private static async Task<int> List(IServiceProvider services, CancellationToken ct)
+    {
+        foreach (var status in await services.GetRequiredService<ProjectionStatus>().Read(ct))
+            Console.WriteLine($"{status.Name,-28} behind by {status.Behind:N0} events");
+        return 0;
+    }
+}

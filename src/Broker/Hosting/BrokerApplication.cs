@@ -1,0 +1,48 @@
+using EventSourced.Broker.Admin;
+using EventSourced.Broker.Catalog;
+using EventSourced.Broker.Osb;
+using EventSourced.Broker.ServiceInstances;
+using EventSourced.Commands;
+using EventSourced.Projections;
+using EventSourced.Provisioners;
+
+namespace EventSourced.Broker.Hosting;
+
+public static class BrokerApplication
+{
+    public static WebApplicationBuilder AddBroker(this WebApplicationBuilder builder)
+    {
+        BrokerCredentials.Require(builder);
+        var services = builder.Services;
+        services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddHostedService<SchemaInitializer>();
+        services.AddCommands(builder.Configuration);
+        services.AddReadModels();
+        services.AddProjectionDaemon();
+        services.AddProvisioners(builder.Configuration);
+        services.AddSingleton<DashboardLinks>();
+        return builder;
+    }
+
+    public static WebApplication MapBroker(this WebApplication app)
+    {
+        app.UseMiddleware<OsbBadRequests>();
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers.TryGetValue(OsbRequest.RequestIdentityHeader, out var requestIdentity))
+                context.Response.Headers[OsbRequest.RequestIdentityHeader] = requestIdentity;
+            return next(context);
+        });
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapGroup("/v2")
+            .AddEndpointFilter<BasicAuthentication>()
+            .AddEndpointFilter<ApiVersion>()
+            .MapCatalog()
+            .MapServiceInstances();
+        app.MapGroup("/admin")
+            .AddEndpointFilter<BasicAuthentication>()
+            .MapAdmin();
+        return app;
+    }
+}

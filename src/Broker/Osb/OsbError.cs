@@ -1,0 +1,45 @@
+using EventSourced.Commands.ServiceInstances;
+
+namespace EventSourced.Broker.Osb;
+
+/// <summary>The OSB error body: <c>{"error", "description"}</c>; <c>error</c> is only set for the codes the spec names.</summary>
+public sealed record OsbError(string? Error, string Description);
+
+/// <summary>Every way a request can fail, and the HTTP status and OSB error code it becomes: one table, one place.</summary>
+public static class OsbErrors
+{
+    public static readonly IReadOnlyDictionary<DomainErrorCode, (int Status, string? Error)> ByDomainError =
+        new Dictionary<DomainErrorCode, (int, string?)>
+        {
+            [DomainErrorCode.Invalid] = (StatusCodes.Status400BadRequest, "BadRequest"),
+            [DomainErrorCode.NotFound] = (StatusCodes.Status404NotFound, "NotFound"),
+            [DomainErrorCode.Gone] = (StatusCodes.Status410Gone, null),
+            [DomainErrorCode.Conflict] = (StatusCodes.Status409Conflict, "Conflict"),
+            [DomainErrorCode.ConcurrencyError] = (StatusCodes.Status422UnprocessableEntity, "ConcurrencyError"),
+        };
+
+    public static IResult From(DomainError error)
+    {
+        var (status, code) = ByDomainError[error.Code];
+        return status == StatusCodes.Status410Gone ? Results.Json(new { }, statusCode: status) : Results.Json(new OsbError(code, error.Description), statusCode: status);
+    }
+
+    public static IResult BadRequest(string description) =>
+        Results.Json(new OsbError("BadRequest", description), statusCode: StatusCodes.Status400BadRequest);
+
+    public static IResult AsyncRequired() =>
+        Results.Json(new OsbError("AsyncRequired", "This service plan requires client support for asynchronous service operations."),
+            statusCode: StatusCodes.Status422UnprocessableEntity);
+
+    public static IResult Unauthorized() =>
+        Results.Json(new OsbError("Unauthorized", "Valid broker credentials are required (HTTP basic authentication)."),
+            statusCode: StatusCodes.Status401Unauthorized);
+
+    public static IResult UnsupportedApiVersion(string? version) =>
+        Results.Json(new OsbError("PreconditionFailed",
+                $"X-Broker-API-Version {(version is null ? "is missing" : $"'{version}' is not supported")}: this broker supports {ApiVersion.Minimum} to {ApiVersion.Maximum}."),
+            statusCode: StatusCodes.Status412PreconditionFailed);
+
+    public static IResult NotFound(string description) =>
+        Results.Json(new OsbError("NotFound", description), statusCode: StatusCodes.Status404NotFound);
+}

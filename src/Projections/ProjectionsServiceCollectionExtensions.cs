@@ -1,0 +1,19 @@
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.ServiceInstances;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventSourced.Projections;
+
+public static class ProjectionsServiceCollectionExtensions
+{
+    /// <summary>The read models: last operations (inline and rebuildable) and the instance directory (asynchronous).</summary>
+    public static IServiceCollection AddReadModels(this IServiceCollection services)
+    {
+        services.AddSingleton<LastOperations>();
+        services.AddSingleton<IServiceInstanceView>(sp => sp.GetRequiredService<LastOperations>());
+        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<LastOperations>());
+        services.AddSingleton<InstanceDirectory>();
+        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<InstanceDirectory>());
+        return services;
+    }
+}

@@ -1,0 +1,13 @@
+namespace EventSourced.Provisioners.Bus;
+
+/// <summary>Where the RabbitMQ broker is (configuration section "RabbitMq").</summary>
+public sealed class RabbitMqOptions
+{
+    public const string Section = "RabbitMq";
+
+    public string Host { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 5672;
+    public string VirtualHost { get; set; } = "/";
+    public string Username { get; set; } = "guest";
+    public string Password { get; set; } = "guest";
+}

@@ -1,0 +1,21 @@
+namespace EventSourced.Provisioners.Messages;
+
+// Commands the saga sends to the sub-provisioners. Their answers come back as events recorded in the instance's stream.
+
+public sealed record ProvisionStorage(Guid OperationId, Guid InstanceId, int DiskMb);
+
+public sealed record ProvisionServer(Guid OperationId, Guid InstanceId);
+
+public sealed record ProvisionDatabase(Guid OperationId, Guid InstanceId);
+
+public sealed record DeprovisionDatabase(Guid OperationId, Guid InstanceId);
+
+public sealed record DeprovisionServer(Guid OperationId, Guid InstanceId);
+
+public sealed record DeprovisionStorage(Guid OperationId, Guid InstanceId);
+
+/// <summary>Every step is done: record the operation as succeeded.</summary>
+public sealed record CompleteOperation(Guid OperationId, Guid InstanceId);
+
+/// <summary>The operation could not be carried out (and what it created is removed): record it as failed.</summary>
+public sealed record FailOperation(Guid OperationId, Guid InstanceId, string Reason);

@@ -1,0 +1,63 @@
+using EventSourced.Projections;
+using EventSourced.Provisioners.Backends.Local;
+using EventSourced.Provisioners.Bus;
+using EventSourced.Provisioners.IntegrationEvents;
+using EventSourced.Provisioners.Sagas;
+using EventSourced.Provisioners.Sagas.Persistence;
+using EventSourced.Provisioners.SubProvisioners;
+using EventSourced.Provisioners.Watchdog;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EventSourced.Provisioners;
+
+public static class ProvisionersServiceCollectionExtensions
+{
+    public const string SagaTable = "saga_instance_operations";
+
+    /// <summary>The bus side: the operation saga, the sub-provisioners and their backend, the forwarders and the watchdog.</summary>
+    public static IServiceCollection AddProvisioners(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
+        services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
+        services.AddLocalBackend(configuration);
+        services.AddSingleton<OutcomeRecorder>();
+        services.AddSubscription<BusForwarder>();
+        services.AddSubscription<IntegrationEventPublisher>();
+        services.AddHostedService<OperationWatchdog>();
+        services.Configure<MassTransitHostOptions>(o =>
+        {
+            // Without this the host reports started before the endpoints bind their exchanges, and early publishes are lost.
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromMinutes(1);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            bus.AddConsumer<StorageSubProvisioner>();
+            bus.AddConsumer<ServerSubProvisioner>();
+            bus.AddConsumer<DatabaseSubProvisioner>();
+            bus.AddConsumer<OperationRecorder>();
+            bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().NpgsqlRepository(SagaTable);
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                endpoint.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
+                endpoint.UseInMemoryOutbox(context);
+            });
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var o = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                rabbit.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+                {
+                    h.Username(o.Username);
+                    h.Password(o.Password);
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+}

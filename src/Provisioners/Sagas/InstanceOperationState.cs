@@ -1,0 +1,16 @@
+using EventSourced.Commands.ServiceInstances;
+using MassTransit;
+
+namespace EventSourced.Provisioners.Sagas;
+
+/// <summary>One provisioning or deprovisioning operation in flight; correlated by the OSB operation id.</summary>
+public sealed class InstanceOperationState : SagaStateMachineInstance, ISagaVersion
+{
+    public Guid CorrelationId { get; set; }
+    public string CurrentState { get; set; } = "";
+    public int Version { get; set; }
+    public Guid InstanceId { get; set; }
+    public OperationKind Kind { get; set; }
+    public int DiskMb { get; set; }
+    public string? FailureReason { get; set; }
+}

@@ -1,0 +1,111 @@
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Provisioners.Messages;
+using System.Linq.Expressions;
+using MassTransit;
+
+namespace EventSourced.Provisioners.Sagas;
+
+/// <summary>
+/// Drives the sub-provisioners of one operation in dependency order — storage, server, database to provision; the
+/// reverse to deprovision or to roll back a failed or timed-out provisioning — reacting to the events they record.
+/// </summary>
+public sealed class InstanceOperationStateMachine : MassTransitStateMachine<InstanceOperationState>
+{
+    public InstanceOperationStateMachine()
+    {
+        InstanceState(x => x.CurrentState);
+        Event(() => ProvisioningRequested, x => x.CorrelateById(m => m.Message.OperationId));
+        Event(() => DeprovisioningRequested, x => x.CorrelateById(m => m.Message.OperationId));
+        Reply(() => StorageReady, m => m.OperationId);
+        Reply(() => ServerReady, m => m.OperationId);
+        Reply(() => DatabaseReady, m => m.OperationId);
+        Reply(() => StepFailed, m => m.OperationId);
+        Reply(() => TimedOut, m => m.OperationId);
+        Reply(() => DatabaseRemoved, m => m.OperationId);
+        Reply(() => ServerRemoved, m => m.OperationId);
+        Reply(() => StorageRemoved, m => m.OperationId);
+        Reply(() => RemovalFailed, m => m.OperationId);
+        Reply(() => Provisioned, m => m.OperationId);
+        Reply(() => ProvisioningFailed, m => m.OperationId);
+        Reply(() => Deprovisioned, m => m.OperationId);
+        Reply(() => DeprovisioningFailed, m => m.OperationId);
+        // Events reach the saga at least once and in any state: a repeat or a late one changes nothing.
+        OnUnhandledEvent(x => x.Ignore());
+
+        Initially(
+            When(ProvisioningRequested)
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb) = (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb))
+                .Publish(c => new ProvisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.DiskMb))
+                .TransitionTo(CreatingStorage),
+            When(DeprovisioningRequested)
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Deprovision))
+                .RemoveDatabase());
+
+        During(CreatingStorage,
+            When(StorageReady).Publish(c => new ProvisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(CreatingServer));
+        During(CreatingServer,
+            When(ServerReady).Publish(c => new ProvisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(CreatingDatabase));
+        During(CreatingDatabase,
+            When(DatabaseReady).Complete());
+
+        During(CreatingStorage, CreatingServer, CreatingDatabase, Completing,
+            When(StepFailed).Then(c => c.Saga.FailureReason = $"{c.Message.Resource} provisioning failed: {c.Message.Reason}").RemoveDatabase(),
+            When(TimedOut).Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
+
+        During(RemovingDatabase,
+            When(DatabaseRemoved).Publish(c => new DeprovisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(RemovingServer));
+        During(RemovingServer,
+            When(ServerRemoved).Publish(c => new DeprovisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(RemovingStorage));
+        During(RemovingStorage,
+            When(StorageRemoved).IfElse(c => c.Saga.Kind == OperationKind.Deprovision, done => done.Complete(), rolledBack => rolledBack.Fail()));
+        During(RemovingDatabase, RemovingServer, RemovingStorage,
+            When(RemovalFailed).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason,
+                $"{c.Message.Resource} deprovisioning failed: {c.Message.Reason}")).Fail(),
+            When(TimedOut).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason, "Deprovisioning timed out.")).Fail(),
+            Ignore(StepFailed));
+
+        During(Completing, Failing,
+            When(Provisioned).Finalize(),
+            When(ProvisioningFailed).Finalize(),
+            When(Deprovisioned).Finalize(),
+            When(DeprovisioningFailed).Finalize());
+        During(Failing, Ignore(TimedOut), Ignore(StepFailed), Ignore(RemovalFailed));
+
+        // Finished operations stay as rows in their final state, so that a repeated request event cannot start them again.
+    }
+
+    public State CreatingStorage { get; private set; } = null!;
+    public State CreatingServer { get; private set; } = null!;
+    public State CreatingDatabase { get; private set; } = null!;
+    public State RemovingDatabase { get; private set; } = null!;
+    public State RemovingServer { get; private set; } = null!;
+    public State RemovingStorage { get; private set; } = null!;
+    public State Completing { get; private set; } = null!;
+    public State Failing { get; private set; } = null!;
+
+    public Event<ServiceInstanceProvisioningRequested> ProvisioningRequested { get; private set; } = null!;
+    public Event<ServiceInstanceDeprovisioningRequested> DeprovisioningRequested { get; private set; } = null!;
+    public Event<StorageProvisioned> StorageReady { get; private set; } = null!;
+    public Event<ServerProvisioned> ServerReady { get; private set; } = null!;
+    public Event<DatabaseProvisioned> DatabaseReady { get; private set; } = null!;
+    public Event<ResourceProvisioningFailed> StepFailed { get; private set; } = null!;
+    public Event<ServiceInstanceOperationTimedOut> TimedOut { get; private set; } = null!;
+    public Event<DatabaseDeprovisioned> DatabaseRemoved { get; private set; } = null!;
+    public Event<ServerDeprovisioned> ServerRemoved { get; private set; } = null!;
+    public Event<StorageDeprovisioned> StorageRemoved { get; private set; } = null!;
+    public Event<ResourceDeprovisioningFailed> RemovalFailed { get; private set; } = null!;
+    public Event<ServiceInstanceProvisioned> Provisioned { get; private set; } = null!;
+    public Event<ServiceInstanceProvisioningFailed> ProvisioningFailed { get; private set; } = null!;
+    public Event<ServiceInstanceDeprovisioned> Deprovisioned { get; private set; } = null!;
+    public Event<ServiceInstanceDeprovisioningFailed> DeprovisioningFailed { get; private set; } = null!;
+
+    /// <summary>An event in answer to a step: it never starts a saga, and one for a saga that is gone is dropped.</summary>
+    private void Reply<T>(Expression<Func<Event<T>>> property, Func<T, Guid> operationId) where T : class =>
+        Event(property, x =>
+        {
+            x.CorrelateById(m => operationId(m.Message));
+            x.OnMissingInstance(m => m.Discard());
+        });
+
+    private static string Join(string? first, string second) => first is null ? second : $"{first} {second}";
+}

@@ -1,0 +1,39 @@
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.ServiceInstances;
+using MassTransit;
+
+namespace EventSourced.Provisioners.SubProvisioners;
+
+/// <summary>How the sub-provisioners read the operation they work for and record what came of it.</summary>
+public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider clock)
+{
+    public DateTimeOffset Now => clock.GetUtcNow();
+
+    public async Task<ServiceInstance?> CurrentOperationOf(Guid instanceId, Guid operationId, CancellationToken ct)
+    {
+        var (state, _) = await instances.Load(instanceId, ct);
+        return state.LastOperation is { State: OperationState.InProgress } op && op.Id == operationId ? state : null;
+    }
+
+    /// <summary>
+    /// Whether the operation is being (or was) rolled back: a sub-provisioner whose success was refused for that reason
+    /// undoes what it just created, since the rollback may already have passed its resource.
+    /// </summary>
+    public async Task<bool> IsRolledBack(Guid instanceId, Guid operationId, CancellationToken ct)
+    {
+        var (state, _) = await instances.Load(instanceId, ct);
+        var operation = state.Operations.FindLast(op => op.Id == operationId);
+        return operation is not null && operation.Kind == OperationKind.Provision
+            && (operation.State == OperationState.Failed || (state.RollingBack && state.LastOperation == operation));
+    }
+
+    /// <summary>Appends the outcome unless this message was already handled (inbox) or the operation no longer takes it.</summary>
+    public Task<Decision> Record<TMessage>(ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, IDomainEvent outcome, string consumer)
+        where TMessage : class =>
+        instances.Handle(
+            instanceId,
+            state => ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operationId, outcome)),
+            new EventMetadata(operationId, context.MessageId),
+            context.MessageId is { } messageId ? new Deduplication(consumer, messageId) : null,
+            context.CancellationToken);
+}
