@@ -1,0 +1,122 @@
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Provisioners.Messages;
+using EventSourced.Provisioners.Sagas;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventSourced.Provisioners.Tests.Sagas;
+
+/// <summary>The operation saga's logic on MassTransit's in-memory test harness: which command follows which event.</summary>
+public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    private readonly Guid _instance = Guid.NewGuid();
+    private readonly Guid _operation = Guid.NewGuid();
+    private ServiceProvider _provider = null!;
+    private ITestHarness _harness = null!;
+    private ISagaStateMachineTestHarness<InstanceOperationStateMachine, InstanceOperationState> _saga = null!;
+
+    public async Task InitializeAsync()
+    {
+        _provider = new ServiceCollection()
+            .AddMassTransitTestHarness(x => x.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>())
+            .BuildServiceProvider(true);
+        _harness = _provider.GetRequiredService<ITestHarness>();
+        await _harness.Start();
+        _saga = _harness.GetSagaStateMachineHarness<InstanceOperationStateMachine, InstanceOperationState>();
+    }
+
+    public async Task DisposeAsync() => await _provider.DisposeAsync();
+
+    [Fact]
+    public async Task Provisioning_DrivesStorageServerDatabaseInOrder_ThenCompletes()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 2048, Now));
+        Assert.True(await Sent<ProvisionStorage>(m => m.DiskMb == 2048));
+        Assert.False(await _harness.Published.Any<ProvisionServer>(x => x.Context.Message.OperationId == _operation));
+
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 2048, Now));
+        Assert.True(await Sent<ProvisionServer>());
+        await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
+        Assert.True(await Sent<ProvisionDatabase>());
+        await Publish(new DatabaseProvisioned(_instance, _operation, "service", "admin", "v1:x", Now));
+        Assert.True(await Sent<CompleteOperation>());
+
+        await Publish(new ServiceInstanceProvisioned(_instance, _operation, Now));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.Final));
+    }
+
+    [Fact]
+    public async Task Provisioning_StepFailure_RollsBackInReverseOrder_ThenFails()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        Assert.True(await Sent<ProvisionServer>());
+        await Publish(new ResourceProvisioningFailed(_instance, _operation, ResourceKind.Server, "no free port", Now));
+
+        Assert.True(await Sent<DeprovisionDatabase>());
+        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionServer>());
+        await Publish(new ServerDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionStorage>());
+        await Publish(new StorageDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("no free port")));
+        Assert.False(await _harness.Published.Any<CompleteOperation>(x => x.Context.Message.OperationId == _operation));
+    }
+
+    [Fact]
+    public async Task Provisioning_TimedOut_RollsBack()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new ServiceInstanceOperationTimedOut(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionDatabase>());
+        Assert.NotNull(await _saga.Exists(_operation, m => m.RemovingDatabase));
+    }
+
+    [Fact]
+    public async Task Deprovisioning_RemovesDatabaseServerStorage_ThenCompletes()
+    {
+        await Publish(new ServiceInstanceDeprovisioningRequested(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionDatabase>());
+        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionServer>());
+        await Publish(new ServerDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionStorage>());
+        await Publish(new StorageDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<CompleteOperation>());
+        await Publish(new ServiceInstanceDeprovisioned(_instance, _operation, Now));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.Final));
+    }
+
+    [Fact]
+    public async Task RepeatedEvent_DoesNotRepeatTheStep()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        Assert.True(await Sent<ProvisionServer>());
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
+        Assert.True(await _harness.Consumed.Any<ServiceInstanceProvisioningRequested>(x => x.Context.Message.OperationId == _operation));
+        await _harness.InactivityTask;
+        Assert.Equal(1, _harness.Published.Select<ProvisionServer>().Count(x => x.Context.Message.OperationId == _operation));
+        Assert.Equal(1, _harness.Published.Select<ProvisionStorage>().Count(x => x.Context.Message.OperationId == _operation));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingServer));
+    }
+
+    [Fact]
+    public async Task EventForAnUnknownOperation_IsDropped()
+    {
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await _harness.InactivityTask;
+        Assert.False(await _harness.Published.Any<ProvisionServer>());
+        Assert.Null(await _saga.Exists(_operation));
+    }
+
+    private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
+
+    private Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class =>
+        _harness.Published.Any<T>(x => OperationOf(x.Context.Message) == _operation && (matches?.Invoke(x.Context.Message) ?? true));
+
+    private static Guid OperationOf(object message) => (Guid)message.GetType().GetProperty("OperationId")!.GetValue(message)!;
+}
