@@ -15,6 +15,7 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
     public string LogFile => System.IO.Path.Combine(Path, "server.log");
     public string SocketDirectory => Path;
     public string PidFile => System.IO.Path.Combine(DataDirectory, "postmaster.pid");
+    public string SocketLockFile(int port) => System.IO.Path.Combine(SocketDirectory, $".s.PGSQL.{port}.lock");
     public bool IsInitialised => File.Exists(System.IO.Path.Combine(DataDirectory, "PG_VERSION"));
 
     public static IEnumerable<InstanceDirectory> All(string dataRoot) =>
@@ -42,6 +43,16 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// A postmaster that died without shutting down leaves postmaster.pid and the socket's lock file behind, naming its
+    /// PID; while that PID lingers as a zombie the next postmaster believes it still runs and refuses to start.
+    /// </summary>
+    public void RemoveStaleLockFiles(int port)
+    {
+        if (File.Exists(PidFile)) File.Delete(PidFile);
+        File.Delete(SocketLockFile(port));
     }
 
     private static T? Read<T>(string file) where T : class

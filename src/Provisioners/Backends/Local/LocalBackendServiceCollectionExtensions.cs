@@ -7,6 +7,9 @@ namespace EventSourced.Provisioners.Backends.Local;
 
 public static class LocalBackendServiceCollectionExtensions
 {
+    // A unix socket path holds at most 107 bytes: DataRoot + "/<instance guid>" + "/.s.PGSQL.<port>".
+    private const int MaxDataRootLength = 107 - 37 - 16;
+
     public static IServiceCollection AddLocalBackend(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LocalBackendOptions>()
@@ -15,6 +18,8 @@ public static class LocalBackendServiceCollectionExtensions
                 $"{LocalBackendOptions.SectionName}:DataRoot is required: the directory that holds the dedicated servers' data")
             .Validate(options => Path.IsPathRooted(options.DataRoot) || string.IsNullOrWhiteSpace(options.DataRoot),
                 $"{LocalBackendOptions.SectionName}:DataRoot must be an absolute path")
+            .Validate(options => options.DataRoot.Length <= MaxDataRootLength,
+                $"{LocalBackendOptions.SectionName}:DataRoot must be at most {MaxDataRootLength} characters: the servers' unix sockets live below it")
             .Validate(options => options.PortRangeStart is > 0 and <= 65535 && options.PortRangeEnd is > 0 and <= 65535
                                  && options.PortRangeStart <= options.PortRangeEnd,
                 $"{LocalBackendOptions.SectionName}:PortRangeStart..PortRangeEnd must be a non-empty range of ports")
@@ -23,6 +28,7 @@ public static class LocalBackendServiceCollectionExtensions
             .Validate(options => options.StartTimeout >= TimeSpan.FromSeconds(1),
                 $"{LocalBackendOptions.SectionName}:StartTimeout must be at least one second")
             .ValidateOnStart();
+        services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IStorageBackend, LocalStorageBackend>();
         services.AddSingleton<IServerBackend, LocalServerBackend>();

@@ -32,7 +32,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         }
         if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
             throw new BackendException($"postmaster {pid} of instance {instanceId} is alive but does not answer on port {port}");
-        File.Delete(instance.PidFile);
+        instance.RemoveStaleLockFiles(port);
         try
         {
             await _tools.Start(instance, port, ct);
@@ -54,7 +54,8 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
             await _tools.Stop(instance, ct);
             await Postmaster.WaitUntilGone(pid, _options.StartTimeout, ct);
         }
-        if (File.Exists(instance.PidFile)) File.Delete(instance.PidFile);
+        if (instance.ReadServer() is not { } server) return;
+        instance.RemoveStaleLockFiles(server.Port);
         File.Delete(instance.ServerFile);
     }
 

@@ -6,9 +6,11 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// <summary>Gives an instance a port from the range that no other instance has recorded and nothing answers on.</summary>
 internal sealed class PortAllocator(LocalBackendOptions options)
 {
-    // Static: the ports are a machine-wide resource, so every backend object in the process takes turns. Choosing a port
-    // and recording it in server.json happen under the lock, so the next allocation already sees it as taken.
+    // Ports are a machine-wide resource: every backend object in the process takes turns through the static semaphore,
+    // and other processes sharing the data root (a second broker, a test run) through an exclusive lock on a file there.
+    // Choosing a port and recording it in server.json happen under both, so the next allocation sees it as taken.
     private static readonly SemaphoreSlim Lock = new(1, 1);
+    private const string LockFileName = ".ports.lock";
 
     public async Task<int> PortOf(InstanceDirectory instance, CancellationToken ct)
     {
@@ -16,6 +18,7 @@ internal sealed class PortAllocator(LocalBackendOptions options)
         await Lock.WaitAsync(ct);
         try
         {
+            await using var _ = await LockDataRoot(ct);
             if (instance.ReadServer() is { } raced) return raced.Port;
             var taken = InstanceDirectory.All(options.DataRoot)
                 .Where(other => other.InstanceId != instance.InstanceId)
@@ -34,6 +37,24 @@ internal sealed class PortAllocator(LocalBackendOptions options)
         finally
         {
             Lock.Release();
+        }
+    }
+
+    private async Task<FileStream> LockDataRoot(CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.DataRoot);
+        var path = Path.Combine(options.DataRoot, LockFileName);
+        var deadline = DateTime.UtcNow + options.StartTimeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
         }
     }
 
