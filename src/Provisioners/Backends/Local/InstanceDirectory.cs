@@ -1,0 +1,81 @@
+using System.Text.Json;
+
+namespace EventSourced.Provisioners.Backends.Local;
+
+/// <summary>DataRoot/&lt;instanceId&gt;/: storage.json, server.json, pgdata/ (the cluster), server.log and the unix socket.</summary>
+internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public Guid InstanceId { get; } = instanceId;
+    public string Path { get; } = System.IO.Path.Combine(dataRoot, instanceId.ToString("D"));
+    public string StorageFile => System.IO.Path.Combine(Path, "storage.json");
+    public string ServerFile => System.IO.Path.Combine(Path, "server.json");
+    public string DataDirectory => System.IO.Path.Combine(Path, "pgdata");
+    public string LogFile => System.IO.Path.Combine(Path, "server.log");
+    public string SocketDirectory => Path;
+    public string PidFile => System.IO.Path.Combine(DataDirectory, "postmaster.pid");
+    public string SocketLockFile(int port) => System.IO.Path.Combine(SocketDirectory, $".s.PGSQL.{port}.lock");
+    public bool IsInitialised => File.Exists(System.IO.Path.Combine(DataDirectory, "PG_VERSION"));
+
+    public static IEnumerable<InstanceDirectory> All(string dataRoot) =>
+        Directory.Exists(dataRoot)
+            ? Directory.EnumerateDirectories(dataRoot)
+                .Select(System.IO.Path.GetFileName)
+                .Where(name => Guid.TryParseExact(name, "D", out _))
+                .Select(name => new InstanceDirectory(dataRoot, Guid.ParseExact(name!, "D")))
+            : [];
+
+    public StorageRecord? ReadStorage() => Read<StorageRecord>(StorageFile);
+    public void WriteStorage(StorageRecord record) => Write(StorageFile, record);
+    public ServerRecord? ReadServer() => Read<ServerRecord>(ServerFile);
+    public void WriteServer(ServerRecord record) => Write(ServerFile, record);
+
+    /// <summary>The postmaster's PID from the first line of postmaster.pid, if the file exists.</summary>
+    public int? ReadPostmasterPid()
+    {
+        try
+        {
+            using var reader = new StreamReader(PidFile);
+            return int.TryParse(reader.ReadLine(), out var pid) ? pid : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A postmaster that died without shutting down leaves postmaster.pid and the socket's lock file behind, naming its
+    /// PID; while that PID lingers as a zombie the next postmaster believes it still runs and refuses to start.
+    /// </summary>
+    public void RemoveStaleLockFiles(int port)
+    {
+        if (File.Exists(PidFile)) File.Delete(PidFile);
+        File.Delete(SocketLockFile(port));
+    }
+
+    private static T? Read<T>(string file) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(file), Json);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // Written beside and renamed over the old file, so a crash never leaves a half-written record.
+    private static void Write<T>(string file, T record)
+    {
+        var temporary = file + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
+        File.Move(temporary, file, overwrite: true);
+    }
+}
+
+internal sealed record StorageRecord(int DiskMb, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+internal sealed record ServerRecord(int Port);

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EventSourced.Provisioners.Backends.Local;
+
+public static class LocalBackendServiceCollectionExtensions
+{
+    // A unix socket path holds at most 107 bytes: DataRoot + "/<instance guid>" + "/.s.PGSQL.<port>".
+    private const int MaxDataRootLength = 107 - 37 - 16;
+
+    public static IServiceCollection AddLocalBackend(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LocalBackendOptions>()
+            .Bind(configuration.GetSection(LocalBackendOptions.SectionName))
+            .Validate(options => !string.IsNullOrWhiteSpace(options.DataRoot),
+                $"{LocalBackendOptions.SectionName}:DataRoot is required: the directory that holds the dedicated servers' data")
+            .Validate(options => Path.IsPathRooted(options.DataRoot) || string.IsNullOrWhiteSpace(options.DataRoot),
+                $"{LocalBackendOptions.SectionName}:DataRoot must be an absolute path")
+            .Validate(options => options.DataRoot.Length <= MaxDataRootLength,
+                $"{LocalBackendOptions.SectionName}:DataRoot must be at most {MaxDataRootLength} characters: the servers' unix sockets live below it")
+            .Validate(options => options.PortRangeStart is > 0 and <= 65535 && options.PortRangeEnd is > 0 and <= 65535
+                                 && options.PortRangeStart <= options.PortRangeEnd,
+                $"{LocalBackendOptions.SectionName}:PortRangeStart..PortRangeEnd must be a non-empty range of ports")
+            .Validate(options => File.Exists(Path.Combine(options.PostgresBinDirectory, "pg_ctl")),
+                $"{LocalBackendOptions.SectionName}:PostgresBinDirectory must contain pg_ctl (no /usr/lib/postgresql/*/bin found)")
+            .Validate(options => options.StartTimeout >= TimeSpan.FromSeconds(1),
+                $"{LocalBackendOptions.SectionName}:StartTimeout must be at least one second")
+            .ValidateOnStart();
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IStorageBackend, LocalStorageBackend>();
+        services.AddSingleton<IServerBackend, LocalServerBackend>();
+        services.AddSingleton<IDatabaseBackend, LocalDatabaseBackend>();
+        return services;
+    }
+}

@@ -1,0 +1,63 @@
+using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.Backends.Local;
+using EventSourced.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EventSourced.Provisioners.Tests.Backends;
+
+/// <summary>
+/// The local backend over a data root of its own (a short-named folder below the shared one, which the broker's
+/// reconciler ignores because its name is no instance id); every instance a test creates is torn down on dispose.
+/// </summary>
+public sealed class LocalBackendFixture : IAsyncLifetime
+{
+    // A worktree has no .data of its own: fall back to the main checkout's, which the postgres user can reach.
+    private const string SharedDataRoot = "/work/main/.data/servers/instances";
+    private readonly List<Guid> _instances = [];
+    private readonly ServiceProvider _services;
+
+    public LocalBackendFixture()
+    {
+        var sharedRoot = Directory.Exists(TestSettings.LocalBackendDataRoot) ? TestSettings.LocalBackendDataRoot : SharedDataRoot;
+        DataRoot = Path.Combine(sharedRoot, $"t-{Guid.NewGuid().ToString("N")[..8]}");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Provisioners:Local:DataRoot"] = DataRoot,
+            ["Provisioners:Local:PortRangeStart"] = "56900",
+            ["Provisioners:Local:PortRangeEnd"] = "56999",
+        }).Build();
+        _services = new ServiceCollection().AddLogging().AddLocalBackend(configuration).BuildServiceProvider();
+    }
+
+    public string DataRoot { get; }
+    public IStorageBackend Storage => _services.GetRequiredService<IStorageBackend>();
+    public IServerBackend Server => _services.GetRequiredService<IServerBackend>();
+    public IDatabaseBackend Database => _services.GetRequiredService<IDatabaseBackend>();
+
+    /// <summary>A fresh server backend object over the same data root: what a restarted broker would hold.</summary>
+    public IServerBackend NewServerBackend() =>
+        new LocalServerBackend(_services.GetRequiredService<IOptions<LocalBackendOptions>>(), NullLogger<LocalServerBackend>.Instance);
+
+    public Guid NewInstance()
+    {
+        var id = Guid.NewGuid();
+        lock (_instances) _instances.Add(id);
+        return id;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var id in _instances)
+        {
+            await Server.Deprovision(id, CancellationToken.None);
+            await Storage.Deprovision(id, CancellationToken.None);
+        }
+        if (Directory.Exists(DataRoot)) Directory.Delete(DataRoot, recursive: true);
+        await _services.DisposeAsync();
+    }
+}
