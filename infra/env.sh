@@ -14,7 +14,8 @@ export ERL_EPMD_ADDRESS=127.0.0.1
 # postgres user, which must be able to reach their data directories. When the checkout's parents are closed to it
 # (e.g. under /root), the servers' data lives under /var/lib/eventsourced-broker instead.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+# A unix socket path holds at most 107 bytes, and each dedicated server's socket lives in its instance directory.
+if [ ${#DATA} -gt 36 ] || { [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; }; then
   SERVERS_DIR="/var/lib/eventsourced-broker/$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
 else
   SERVERS_DIR="$DATA/servers"

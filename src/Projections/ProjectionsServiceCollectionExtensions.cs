@@ -1,4 +1,5 @@
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Daemon;
 using EventSourced.Projections.ServiceInstances;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,11 +10,9 @@ public static class ProjectionsServiceCollectionExtensions
     /// <summary>The read models: last operations (inline and rebuildable) and the instance directory (asynchronous).</summary>
     public static IServiceCollection AddReadModels(this IServiceCollection services)
     {
-        services.AddSingleton<LastOperations>();
+        services.AddProjection<LastOperations>();
         services.AddSingleton<IServiceInstanceView>(sp => sp.GetRequiredService<LastOperations>());
-        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<LastOperations>());
-        services.AddSingleton<InstanceDirectory>();
-        services.AddSingleton<IProjection>(sp => sp.GetRequiredService<InstanceDirectory>());
+        services.AddProjection<InstanceDirectory>();
         return services;
     }
 }

@@ -1,4 +1,4 @@
-using EventSourced.Projections;
+using EventSourced.Projections.Daemon;
 using EventSourced.Provisioners.Backends.Local;
 using EventSourced.Provisioners.Bus;
 using EventSourced.Provisioners.IntegrationEvents;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EventSourced.Commands;
 using EventSourced.Projections;
+using EventSourced.Projections.Daemon;
 using EventSourced.Projections.Rebuild;
 
 namespace EventSourced.Broker.Cli;

@@ -4,6 +4,7 @@ using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
 using EventSourced.Projections;
+using EventSourced.Projections.Daemon;
 using EventSourced.Provisioners;
 
 namespace EventSourced.Broker.Hosting;

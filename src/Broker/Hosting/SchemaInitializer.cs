@@ -1,5 +1,5 @@
 using EventSourced.Commands.EventStore;
-using EventSourced.Projections;
+using EventSourced.Projections.Subscriptions;
 using Npgsql;
 
 namespace EventSourced.Broker.Hosting;

@@ -1,5 +1,6 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Subscriptions;
 using Npgsql;
 
 namespace EventSourced.Projections.ServiceInstances;

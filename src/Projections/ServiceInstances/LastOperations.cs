@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Subscriptions;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
-using EventSourced.Projections;
+using EventSourced.Projections.Subscriptions;
 using EventSourced.Provisioners.Bus;
 using Microsoft.Extensions.Options;
 using Npgsql;
