@@ -33,14 +33,17 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     public async Task Provisioning_DrivesStorageServerDatabaseInOrder_ThenCompletes()
     {
         await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 2048, Now));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingStorage));
         Assert.True(await Sent<ProvisionStorage>(m => m.DiskMb == 2048));
-        Assert.False(await _harness.Published.Any<ProvisionServer>(x => x.Context.Message.OperationId == _operation));
 
         await Publish(new StorageProvisioned(_instance, _operation, "/d", 2048, Now));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingServer));
         Assert.True(await Sent<ProvisionServer>());
         await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
         Assert.True(await Sent<ProvisionDatabase>());
         await Publish(new DatabaseProvisioned(_instance, _operation, "service", "admin", "v1:x", Now));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.Completing));
         Assert.True(await Sent<CompleteOperation>());
 
         await Publish(new ServiceInstanceProvisioned(_instance, _operation, Now));
