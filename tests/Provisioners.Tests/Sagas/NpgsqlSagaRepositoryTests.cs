@@ -1,4 +1,5 @@
 using EventSourced.Provisioners.Tests.Sagas.Orders;
+using EventSourced.Provisioners.Tests.Sagas.Tickets;
 using Npgsql;
 
 namespace EventSourced.Provisioners.Tests.Sagas;
@@ -53,6 +54,20 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
     }
 
     [Fact]
+    public async Task LoadSagaRepository_ReadsASagaById()
+    {
+        await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
+        var orderId = Guid.NewGuid();
+        await host.Bus.Publish(new OrderSubmitted(orderId, "L-1", AcceptBy));
+        await RowWhere(orderId, row => row?.State == "Submitted");
+
+        var loaded = await host.Orders.Load(orderId);
+
+        Assert.Equal(("L-1", "Submitted", 1), (loaded.OrderNumber, loaded.CurrentState, loaded.Version));
+        Assert.Null(await host.Orders.Load(Guid.NewGuid()));
+    }
+
+    [Fact]
     public async Task FinalizedSaga_RowIsDeleted()
     {
         await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
@@ -92,6 +107,21 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
 
         // One insert (version 1) and nineteen updates: no message was lost to the race.
         await RowWhere(orderId, row => row?.Version == 20);
+    }
+
+    [Fact]
+    public async Task ConcurrentDuplicateOpenings_WithInsertOnInitial_CreateOneSaga_AndEveryMessageIsApplied()
+    {
+        await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
+        var ticketId = Guid.NewGuid();
+
+        // Pre-insert: the first message inserts, the others find the conflict, wait for its commit and load the row.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.Bus.Publish(new TicketOpened(ticketId))));
+
+        // Inserted at version 1, then every one of the 20 messages updated it once.
+        var row = await Eventually.Until(
+            () => SagaRows.Find(DataSource, ticketId, SagaRows.TicketTable), row => row?.Version == 21, $"ticket {ticketId}");
+        Assert.Equal("Open", row!.State);
     }
 
     [Fact]

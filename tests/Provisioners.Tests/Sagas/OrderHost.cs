@@ -1,5 +1,6 @@
 using EventSourced.Provisioners.Sagas.Persistence;
 using EventSourced.Provisioners.Tests.Sagas.Orders;
+using EventSourced.Provisioners.Tests.Sagas.Tickets;
 using EventSourced.TestSupport;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,7 @@ internal sealed class OrderHost : IAsyncDisposable
     private OrderHost(IHost host) => _host = host;
 
     public IBus Bus => _host.Services.GetRequiredService<IBus>();
+    public ILoadSagaRepository<OrderState> Orders => _host.Services.GetRequiredService<ILoadSagaRepository<OrderState>>();
     public StatesSeenByAnnouncements Announcements => _host.Services.GetRequiredService<StatesSeenByAnnouncements>();
 
     public static async Task<OrderHost> Start(PostgresDatabase database, RabbitMqVirtualHost virtualHost)
@@ -34,6 +36,8 @@ internal sealed class OrderHost : IAsyncDisposable
             x.SetKebabCaseEndpointNameFormatter();
             x.AddSagaStateMachine<OrderStateMachine, OrderState>(typeof(OrderStateDefinition))
                 .NpgsqlRepository(SagaRows.OrderTable);
+            x.AddSagaStateMachine<TicketStateMachine, TicketState>(typeof(TicketStateDefinition))
+                .NpgsqlRepository(SagaRows.TicketTable);
             x.AddConsumer<AcceptanceAnnouncementConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {

@@ -14,7 +14,9 @@ public sealed class SagaInfrastructure : IAsyncLifetime
         Database = await PostgresDatabase.Create();
         VirtualHost = await RabbitMqVirtualHost.Create();
         // The repository creates its table on first use; creating it here lets tests poll before the first message lands.
-        await new SagaTable(Database.DataSource).EnsureCreated(SagaRows.OrderTable);
+        var tables = new SagaTable(Database.DataSource);
+        await tables.EnsureCreated(SagaRows.OrderTable);
+        await tables.EnsureCreated(SagaRows.TicketTable);
     }
 
     public async Task DisposeAsync()

@@ -8,11 +8,12 @@ internal sealed record SagaRow(string? State, int Version, JsonElement Data);
 internal static class SagaRows
 {
     public const string OrderTable = "saga_order";
+    public const string TicketTable = "saga_ticket";
 
-    public static async Task<SagaRow?> Find(NpgsqlDataSource dataSource, Guid correlationId)
+    public static async Task<SagaRow?> Find(NpgsqlDataSource dataSource, Guid correlationId, string table = OrderTable)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT current_state, version, data FROM {OrderTable} WHERE correlation_id = $1");
+            $"SELECT current_state, version, data FROM {table} WHERE correlation_id = $1");
         command.Parameters.Add(new() { Value = correlationId });
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync()) return null;
