@@ -23,6 +23,8 @@ internal sealed class NpgsqlSagaRepository<TSaga>(
     {
         await using var transaction = await NpgsqlSagaTransaction<TSaga>.Begin(dataSource, tables, options, context.CancellationToken);
         await next.Send(new NpgsqlSagaRepositoryContext<TSaga, T>(transaction, context, factory));
+        // Once the behavior has run, the commit is not cancelled by a stopping consumer: a COMMIT cancelled in
+        // flight has an unknown outcome, while a finished one at worst meets the message again (at-least-once).
         await transaction.Commit(CancellationToken.None);
     }
 
