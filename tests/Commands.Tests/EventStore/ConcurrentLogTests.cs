@@ -20,11 +20,10 @@ public sealed class ConcurrentLogTests(EventStoreFixture fixture, ITestOutputHel
         var retries = new ConcurrentBag<int>();
         var clock = Stopwatch.StartNew();
 
-        var reader = Task.Run(() => fixture.ReadAllUntil(
-            start, read => read.Count(e => e.StreamId.StartsWith(prefix)) >= Writers * EventsPerWriter, pageSize: 50));
+        var reader = Task.Run(() => fixture.ReadAllUntil(start, Writers * EventsPerWriter, id => id.StartsWith(prefix), pageSize: 50));
         await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(() => Write(w, prefix, sharedStreams, retries))));
         var written = clock.Elapsed;
-        var read = (await reader).Where(e => e.StreamId.StartsWith(prefix)).ToList();
+        var read = await reader;
         var afterwards = await fixture.Store.ReadAll(read[^1].Cursor, 1000);
 
         output.WriteLine($"{Writers * EventsPerWriter} events by {Writers} writers in {written.TotalMilliseconds:F0} ms; " +

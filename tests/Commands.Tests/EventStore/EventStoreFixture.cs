@@ -28,16 +28,17 @@ public sealed class EventStoreFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Pages through the global log from a cursor until <paramref name="done"/> holds. It polls because the horizon is
-    /// cluster-wide: a transaction open anywhere on the test server (other fixtures run in parallel) delays visibility.
+    /// Pages through the global log from a cursor until it has read <paramref name="count"/> events of the given streams,
+    /// and returns those. It polls, and callers filter by stream, because the horizon is cluster-wide: a transaction
+    /// open anywhere on the test server (other fixtures run in parallel) delays visibility, even of earlier events.
     /// </summary>
     public async Task<List<RecordedEvent>> ReadAllUntil(
-        GlobalCursor after, Func<IReadOnlyList<RecordedEvent>, bool> done, int pageSize = 100)
+        GlobalCursor after, int count, Func<string, bool> ofStream, int pageSize = 100)
     {
         var read = new List<RecordedEvent>();
         var cursor = after;
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!done(read))
+        while (read.Count < count)
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"ReadAll from {after} gave {read.Count} events in 30 s without reaching the expected state.");
@@ -47,7 +48,7 @@ public sealed class EventStoreFixture : IAsyncLifetime
                 await Task.Delay(10);
                 continue;
             }
-            read.AddRange(page);
+            read.AddRange(page.Where(e => ofStream(e.StreamId)));
             cursor = page[^1].Cursor;
         }
         return read;
