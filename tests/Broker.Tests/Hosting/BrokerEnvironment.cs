@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using EventSourced.Provisioners.Backends.Local;
+using EventSourced.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace EventSourced.Broker.Tests.Hosting;
+
+/// <summary>
+/// Everything one broker deployment owns, isolated from every other test: its own database, RabbitMQ virtual host,
+/// directory and port range for dedicated servers, credentials and secret key. Brokers started on it share them, as
+/// the nodes of one deployment (or one node restarted) would.
+/// </summary>
+public sealed class BrokerEnvironment : IAsyncDisposable
+{
+    private static int _nextPortBlock = Random.Shared.Next(0, 30);
+
+    private BrokerEnvironment(PostgresDatabase database, RabbitMqVirtualHost virtualHost, string dataRoot, int portRangeStart)
+    {
+        Database = database;
+        VirtualHost = virtualHost;
+        DataRoot = dataRoot;
+        PortRangeStart = portRangeStart;
+    }
+
+    public PostgresDatabase Database { get; }
+    public RabbitMqVirtualHost VirtualHost { get; }
+    public string DataRoot { get; }
+    public int PortRangeStart { get; }
+    public string Username { get; } = "platform";
+    public string Password { get; } = RandomNumberGenerator.GetHexString(20, lowercase: true);
+    public string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public static async Task<BrokerEnvironment> Create()
+    {
+        var dataRoot = Path.Combine(TestSettings.LocalBackendDataRoot, $"b{RandomNumberGenerator.GetHexString(6, lowercase: true)}");
+        Directory.CreateDirectory(dataRoot);
+        if (Environment.UserName == "root") await Run("chown", "postgres:", dataRoot);
+        // Blocks of 40 ports from 57000 up: brokers of concurrently running test classes never compete for a port.
+        var block = Interlocked.Increment(ref _nextPortBlock) % 60;
+        return new BrokerEnvironment(await PostgresDatabase.Create(), await RabbitMqVirtualHost.Create(), dataRoot, 57000 + block * 40);
+    }
+
+    public IReadOnlyDictionary<string, string> Settings(int httpPort) => new Dictionary<string, string>
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Urls"] = $"http://127.0.0.1:{httpPort}",
+        ["Broker__PublicUrl"] = $"http://127.0.0.1:{httpPort}",
+        ["ConnectionStrings__Postgres"] = Database.ConnectionString,
+        ["RabbitMq__Host"] = TestSettings.RabbitHost,
+        ["RabbitMq__Port"] = TestSettings.RabbitPort.ToString(),
+        ["RabbitMq__VirtualHost"] = VirtualHost.Name,
+        ["RabbitMq__Username"] = TestSettings.RabbitUsername,
+        ["RabbitMq__Password"] = TestSettings.RabbitPassword,
+        ["Broker__Username"] = Username,
+        ["Broker__Password"] = Password,
+        ["Secrets__Key"] = SecretKey,
+        ["Provisioners__Local__DataRoot"] = DataRoot,
+        ["Provisioners__Local__PortRangeStart"] = PortRangeStart.ToString(),
+        ["Provisioners__Local__PortRangeEnd"] = (PortRangeStart + 39).ToString(),
+        ["Provisioners__WatchdogInterval"] = "00:00:01",
+        ["Logging__LogLevel__Default"] = "Information",
+    };
+
+    public async Task<long> EventCount()
+    {
+        await using var command = Database.DataSource.CreateCommand("SELECT count(*) FROM events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var servers = new LocalServerBackend(Options.Create(new LocalBackendOptions { DataRoot = DataRoot }), NullLogger<LocalServerBackend>.Instance);
+        foreach (var directory in Directory.EnumerateDirectories(DataRoot))
+            if (Guid.TryParse(Path.GetFileName(directory), out var instanceId)) await servers.Deprovision(instanceId, CancellationToken.None);
+        Directory.Delete(DataRoot, recursive: true);
+        await VirtualHost.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await Database.DisposeAsync();
+    }
+
+    private static async Task Run(string file, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(file, arguments);
+        await process.WaitForExitAsync();
+    }
+}

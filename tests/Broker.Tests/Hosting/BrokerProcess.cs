@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EventSourced.Broker.Tests.Hosting;
+
+/// <summary>
+/// The real broker, as its own OS process on a loopback port: what `./run` starts. Tests can kill it (SIGKILL, no
+/// graceful shutdown) and start another on the same environment to prove nothing is lost or forgotten.
+/// </summary>
+public sealed class BrokerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private BrokerProcess(Process process, Uri baseAddress, BrokerEnvironment environment)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{environment.Username}:{environment.Password}")));
+        Client.DefaultRequestHeaders.Add("X-Broker-API-Version", "2.17");
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Authenticated, with X-Broker-API-Version 2.17.</summary>
+    public HttpClient Client { get; }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static async Task<BrokerProcess> Start(BrokerEnvironment environment)
+    {
+        var port = FreePort();
+        var broker = BrokerBinaries();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(broker, "EventSourced.Broker.dll"), "--contentRoot", broker])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = broker,
+        };
+        foreach (var (key, value) in environment.Settings(port)) start.Environment[key] = value;
+        var process = new Process { StartInfo = start };
+        var started = new BrokerProcess(process, new Uri($"http://127.0.0.1:{port}"), environment);
+        process.OutputDataReceived += (_, e) => started.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => started.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await started.WaitUntilHealthy();
+        return started;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing, in-flight work simply stops.</summary>
+    public async Task Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Client.Dispose();
+    }
+
+    private async Task WaitUntilHealthy()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The broker exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                if ((await Client.GetAsync("/health")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"The broker did not become healthy within 90 s:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The broker's build output of the same configuration as these tests (the test project references it).</summary>
+    private static string BrokerBinaries()
+    {
+        var testBinaries = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testBinaries.Parent!.Name;
+        var root = testBinaries;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "EventSourced.sln"))) root = root.Parent;
+        var broker = Path.Combine(root!.FullName, "src", "Broker", "bin", configuration, "net10.0");
+        return File.Exists(Path.Combine(broker, "EventSourced.Broker.dll"))
+            ? broker
+            : throw new InvalidOperationException($"The broker is not built at {broker}");
+    }
+}
