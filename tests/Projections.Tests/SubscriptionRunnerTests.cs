@@ -12,7 +12,7 @@ public sealed class SubscriptionRunnerTests
     {
         var projection = new StreamEventCounts { FailingCalls = { 4 } };
         await using var db = await ProjectionDatabase.Create(projection);
-        await db.AppendMany(streams: 10, perStream: 100, perAppend: 10);
+        await db.AppendMany(streams: 10, perStream: 100, perAppend: 50);
         await db.UntilVisible(1000);
         var events = await db.AllEvents();
         var runner = db.Runner(projection, new SubscriptionOptions { BatchSize = 100 });
