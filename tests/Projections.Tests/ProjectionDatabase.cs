@@ -55,6 +55,13 @@ public sealed class ProjectionDatabase : IAsyncDisposable
         return streamIds;
     }
 
+    /// <summary>
+    /// The log's horizon is cluster-wide: a transaction still open in another test's database holds back what ReadAll
+    /// shows here. Tests that catch up once and then assert wait for their events to be visible first.
+    /// </summary>
+    public Task UntilVisible(long events) =>
+        Eventually.True(async () => await Store.CountVisible(GlobalCursor.Start) >= events, $"{events} events are visible in the log");
+
     public async Task<IReadOnlyList<RecordedEvent>> AllEvents() => await Store.ReadAll(GlobalCursor.Start, int.MaxValue);
 
     public async Task<long> ProjectedEvents() => await Scalar<long>("SELECT count(*) FROM projected_events");

@@ -12,7 +12,8 @@ public sealed class SubscriptionRunnerTests
     {
         var projection = new StreamEventCounts { FailingCalls = { 4 } };
         await using var db = await ProjectionDatabase.Create(projection);
-        await db.AppendMany(streams: 10, perStream: 100, perAppend: 10);
+        await db.AppendMany(streams: 10, perStream: 100, perAppend: 50);
+        await db.UntilVisible(1000);
         var events = await db.AllEvents();
         var runner = db.Runner(projection, new SubscriptionOptions { BatchSize = 100 });
 
@@ -73,6 +74,7 @@ public sealed class SubscriptionRunnerTests
         var projection = new StreamEventCounts();
         await using var db = await ProjectionDatabase.Create(projection);
         await db.AppendMany(streams: 1, perStream: 3, perAppend: 3);
+        await db.UntilVisible(3);
         var runner = db.Runner(projection);
 
         await using (var connection = await db.DataSource.OpenConnectionAsync())
@@ -86,6 +88,7 @@ public sealed class SubscriptionRunnerTests
 
             await late.CommitAsync();
         }
+        await db.UntilVisible(5);
         await runner.CatchUp(CancellationToken.None);
 
         var events = await db.AllEvents();

@@ -76,12 +76,21 @@ public sealed class ProjectionRebuilder(
         await transaction.CommitAsync(ct);
     }
 
-    // Another runner applied the events in (from, to]. Both cursors came out of ReadAll, so every transaction up to them
-    // has finished and that range no longer changes; only appends between the two counts can make this undercount.
+    // Another runner applied the events in (from, to]. Both cursors came out of ReadAll, so every transaction up to
+    // them has finished: that range no longer changes, and events becoming visible meanwhile all sort after `to`, so
+    // they are in both counts. Each count has its own snapshot, though: the difference is exact only when nothing new
+    // became visible between them, which the repeated count of `to` confirms.
     private async Task<long> CountBetween(GlobalCursor from, GlobalCursor to, CancellationToken ct)
     {
-        var afterFrom = await store.CountVisible(from, ct);
+        var afterFrom = 0L;
         var afterTo = await store.CountVisible(to, ct);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            afterFrom = await store.CountVisible(from, ct);
+            var again = await store.CountVisible(to, ct);
+            if (again == afterTo) break;
+            afterTo = again;
+        }
         return Math.Max(0, afterFrom - afterTo);
     }
 }

@@ -18,6 +18,7 @@ public sealed class SubscriptionRunner(
     EventLogListener? listener = null)
 {
     private static readonly Task Never = new TaskCompletionSource().Task;
+    private static readonly TimeSpan PendingRetry = TimeSpan.FromMilliseconds(10);
 
     public string Name => subscription.Name;
 
@@ -36,6 +37,10 @@ public sealed class SubscriptionRunner(
     public async Task Run(CancellationToken ct)
     {
         var backoff = options.InitialBackoff;
+        // Non-zero while a notified commit may not be visible yet: the horizon is cluster-wide, so any older
+        // transaction still open on the server (in any database) hides it until it ends, and no second notification
+        // comes when it does. Re-read soon, doubling up to the poll interval, instead of waiting a full interval.
+        var pending = TimeSpan.Zero;
         while (!ct.IsCancellationRequested)
         {
             // Taken before reading, so a notification that arrives while the batch runs still wakes the wait below.
@@ -44,7 +49,14 @@ public sealed class SubscriptionRunner(
             {
                 var result = await RunBatchOrConflict(upTo: null, ct);
                 backoff = options.InitialBackoff;
-                if (result?.Outcome is BatchOutcome.CaughtUp or BatchOutcome.Locked) await WaitForEvents(appended, ct);
+                if (result?.Outcome == BatchOutcome.Applied) pending = TimeSpan.Zero;
+                if (result?.Outcome is BatchOutcome.CaughtUp or BatchOutcome.Locked)
+                {
+                    var notified = await WaitForEvents(appended, pending > TimeSpan.Zero ? pending : options.PollInterval, ct);
+                    pending = notified ? PendingRetry
+                        : pending > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(pending.Ticks * 2, options.PollInterval.Ticks))
+                        : TimeSpan.Zero;
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -99,14 +111,17 @@ public sealed class SubscriptionRunner(
         return new(BatchOutcome.Applied, from, batch[^1].Cursor, batch.Count);
     }
 
-    private async Task WaitForEvents(Task appended, CancellationToken ct)
+    /// <returns>Whether a notification (rather than the timeout) ended the wait.</returns>
+    private static async Task<bool> WaitForEvents(Task appended, TimeSpan timeout, CancellationToken ct)
     {
         try
         {
-            await appended.WaitAsync(options.PollInterval, ct);
+            await appended.WaitAsync(timeout, ct);
+            return true;
         }
         catch (TimeoutException)
         {
+            return false;
         }
     }
 
