@@ -1,5 +1,5 @@
 using EventSourced.Projections.Daemon;
-using EventSourced.Provisioners.Backends.Local;
+using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Bus;
 using EventSourced.Provisioners.IntegrationEvents;
 using EventSourced.Provisioners.Sagas;
@@ -22,7 +22,7 @@ public static class ProvisionersServiceCollectionExtensions
     {
         services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
         services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
-        services.AddLocalBackend(configuration);
+        services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
         services.AddSubscription<BusForwarder>();
         services.AddSubscription<IntegrationEventPublisher>();
