@@ -41,6 +41,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<ServerSubProvisioner>();
             bus.AddConsumer<DatabaseSubProvisioner>();
             bus.AddConsumer<OperationRecorder>();
+            bus.AddConsumer<BindingSubProvisioner>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().NpgsqlRepository(SagaTable);
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {

@@ -1,6 +1,7 @@
 using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
 using EventSourced.Broker.Osb;
+using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
 using EventSourced.Projections;
@@ -40,7 +41,8 @@ public static class BrokerApplication
             .AddEndpointFilter<BasicAuthentication>()
             .AddEndpointFilter<ApiVersion>()
             .MapCatalog()
-            .MapServiceInstances();
+            .MapServiceInstances()
+            .MapServiceBindings();
         app.MapGroup("/admin")
             .AddEndpointFilter<BasicAuthentication>()
             .MapAdmin();

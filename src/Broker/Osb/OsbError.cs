@@ -16,6 +16,7 @@ public static class OsbErrors
             [DomainErrorCode.Gone] = (StatusCodes.Status410Gone, null),
             [DomainErrorCode.Conflict] = (StatusCodes.Status409Conflict, "Conflict"),
             [DomainErrorCode.ConcurrencyError] = (StatusCodes.Status422UnprocessableEntity, "ConcurrencyError"),
+            [DomainErrorCode.Unprocessable] = (StatusCodes.Status422UnprocessableEntity, null),
         };
 
     public static IResult From(DomainError error)

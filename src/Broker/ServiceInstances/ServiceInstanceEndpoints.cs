@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
@@ -12,6 +13,8 @@ public static class ServiceInstanceEndpoints
     public static RouteGroupBuilder MapServiceInstances(this RouteGroupBuilder osb)
     {
         osb.MapPut("/service_instances/{instanceId}", Provision);
+        osb.MapPatch("/service_instances/{instanceId}", Update);
+        osb.MapGet("/service_instances/{instanceId}", Fetch);
         osb.MapDelete("/service_instances/{instanceId}", Deprovision);
         osb.MapGet("/service_instances/{instanceId}/last_operation", LastOperation);
         return osb;
@@ -45,6 +48,57 @@ public static class ServiceInstanceEndpoints
             _ => throw new InvalidOperationException($"Unexpected decision {decision}"),
         };
     }
+
+    private static async Task<IResult> Update(
+        string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
+        ServiceCatalog catalog, ServiceInstanceStore instances, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
+        var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
+        if (body is null) return OsbErrors.BadRequest(error!);
+        if (catalog.FindService(body.ServiceId) is null) return OsbErrors.BadRequest($"Unknown service_id '{body.ServiceId}'.");
+        if (body.PlanId is not null && catalog.FindPlan(body.ServiceId, body.PlanId) is null)
+            return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}' for service '{body.ServiceId}'.");
+        if (body.Parameters is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
+            return OsbErrors.BadRequest("parameters must be a JSON object.");
+
+        var now = clock.GetUtcNow();
+        var command = new UpdateServiceInstance(id, Guid.CreateVersion7(), body.PlanId, NullIfNull(body.Parameters), NullIfNull(body.Context),
+            body.MaintenanceInfo?.Version, catalog.FindPlan(body.ServiceId, body.PlanId)?.DiskMb ?? 0,
+            (from, to) => catalog.CanChangePlan(body.ServiceId!, from, to), now);
+        var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
+            OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        return decision switch
+        {
+            Decision.Accepted a when a.Events.Any(e => e is ServiceInstanceUpdateRequested) => acceptsIncomplete == true
+                ? Results.Json(new { operation = a.OperationId.ToString() }, statusCode: 202)
+                : OsbErrors.AsyncRequired(),
+            Decision.Accepted or Decision.AlreadyDone => Results.Json(new { }, statusCode: 200),
+            Decision.Rejected r => OsbErrors.From(r.Error),
+            _ => throw new InvalidOperationException($"Unexpected decision {decision}"),
+        };
+    }
+
+    private static async Task<IResult> Fetch(string instanceId, LastOperations lastOperations, DashboardLinks dashboards, CancellationToken ct)
+    {
+        if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
+        var instance = await lastOperations.Find(id, ct);
+        if (instance is null || instance.Status is not (InstanceStatus.Provisioned or InstanceStatus.Deprovisioning or InstanceStatus.DeprovisioningFailed))
+            return OsbErrors.NotFound($"Service instance {id} does not exist or is still being provisioned.");
+        if (instance.LastOperation is { Kind: OperationKind.Update, InProgress: true })
+            return OsbErrors.From(new DomainError(DomainErrorCode.ConcurrencyError, $"Service instance {id} is being updated."));
+        return Results.Json(new
+        {
+            service_id = instance.ServiceId,
+            plan_id = instance.PlanId,
+            dashboard_url = dashboards.For(id),
+            parameters = instance.Parameters is null ? (JsonElement?)null : JsonDocument.Parse(instance.Parameters).RootElement,
+            maintenance_info = instance.MaintenanceVersion is null ? null : new { version = instance.MaintenanceVersion },
+            metadata = new { labels = new { }, attributes = new { } },
+        });
+    }
+
+    private static string? NullIfNull(JsonElement? element) => element is null or { ValueKind: JsonValueKind.Null } ? null : element.Value.GetRawText();
 
     private static async Task<IResult> Deprovision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete,
@@ -85,7 +139,11 @@ public static class ServiceInstanceEndpoints
         var op = operationId is null ? instance.LastOperation : instance.Operations.LastOrDefault(o => o.Id == operationId);
         if (op is null) return OsbErrors.BadRequest($"Service instance {id} has no operation {operation}.");
         if (op.Kind == OperationKind.Deprovision && op.State == OperationState.Succeeded) return Results.Json(new { }, statusCode: 410);
-        if (op.State == OperationState.InProgress) response.Headers.RetryAfter = "2";
-        return Results.Json(new { state = OperationStates.Osb(op.State), description = op.Description });
+        if (op.InProgress) response.Headers.RetryAfter = "2";
+        if (op.State != OperationState.Failed) return Results.Json(new { state = OperationStates.Osb(op.State), description = op.Description });
+        // A failed update leaves the instance as it was (usable, and the update may be tried again); a failed
+        // provisioning or deprovisioning leaves nothing usable behind.
+        var usable = op.Kind == OperationKind.Update;
+        return Results.Json(new { state = OperationStates.Failed, description = op.Description, instance_usable = usable, update_repeatable = usable });
     }
 }

@@ -28,6 +28,9 @@ public sealed class ServicePlan
     public bool Free { get; set; } = true;
     public bool? Bindable { get; set; }
     public bool? PlanUpdateable { get; set; }
+    public bool BindingRotatable { get; set; }
+    /// <summary>How long binding credentials stay valid (none: forever); sets metadata.expires_at / renew_before.</summary>
+    public TimeSpan? CredentialLifetime { get; set; }
     /// <summary>Size of the dedicated server's persistent disk.</summary>
     public int DiskMb { get; set; }
     public Dictionary<string, string> Metadata { get; set; } = [];

@@ -19,4 +19,12 @@ public sealed class ServiceCatalog
 
     public ServicePlan? FindPlan(string? serviceId, string? planId) =>
         FindService(serviceId)?.Plans.FirstOrDefault(p => p.Id == planId);
+
+    /// <summary>Whether an instance on one plan may move to another: both plan-updateable plans of the same service.</summary>
+    public bool CanChangePlan(string serviceId, string fromPlanId, string toPlanId)
+    {
+        var service = FindService(serviceId);
+        if (service is null || FindPlan(serviceId, fromPlanId) is not { } from || FindPlan(serviceId, toPlanId) is not { } to) return false;
+        return fromPlanId == toPlanId || (from.PlanUpdateable ?? service.PlanUpdateable) && (to.PlanUpdateable ?? service.PlanUpdateable);
+    }
 }

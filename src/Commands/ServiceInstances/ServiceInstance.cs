@@ -1,18 +1,10 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Commands.ServiceInstances;
 
 public enum InstanceStatus { None, Provisioning, Provisioned, ProvisioningFailed, Deprovisioning, Deprovisioned, DeprovisioningFailed }
-
-public enum OperationKind { Provision, Deprovision }
-
-/// <summary>The OSB last-operation states, spelled as the spec spells them in <see cref="OperationStates"/>.</summary>
-public enum OperationState { InProgress, Succeeded, Failed }
-
-public sealed record Operation(
-    Guid Id, OperationKind Kind, OperationState State, string Description, DateTimeOffset StartedAt,
-    DateTimeOffset? FinishedAt = null, bool TimedOut = false);
 
 public sealed record StorageInfo(string DataDirectory, int DiskMb);
 
@@ -20,33 +12,45 @@ public sealed record ServerInfo(string Host, int Port);
 
 public sealed record DatabaseInfo(string Database, string AdminUsername, string EncryptedAdminPassword);
 
+/// <summary>A plan or parameter change requested but not yet applied; it becomes the instance's own when it succeeds.</summary>
+public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb);
+
 /// <summary>The life of one service instance, folded from its stream <c>service-instance-{id}</c>.</summary>
-public sealed record ServiceInstance(
-    Guid Id,
-    InstanceStatus Status,
-    string ServiceId,
-    string PlanId,
-    string OrganizationGuid,
-    string SpaceGuid,
-    string? Parameters,
-    string? Context,
-    int DiskMb,
-    ImmutableList<Operation> Operations,
-    bool RollingBack,
-    StorageInfo? Storage,
-    ServerInfo? Server,
-    DatabaseInfo? Database,
-    DateTimeOffset? CreatedAt,
-    DateTimeOffset? UpdatedAt)
+public sealed partial record ServiceInstance
 {
-    public static readonly ServiceInstance Initial =
-        new(Guid.Empty, InstanceStatus.None, "", "", "", "", null, null, 0, [], false, null, null, null, null, null);
+    public static readonly ServiceInstance Initial = new();
+
+    public Guid Id { get; init; }
+    public InstanceStatus Status { get; init; }
+    public string ServiceId { get; init; } = "";
+    public string PlanId { get; init; } = "";
+    public string OrganizationGuid { get; init; } = "";
+    public string SpaceGuid { get; init; } = "";
+    public string? Parameters { get; init; }
+    public string? Context { get; init; }
+    public string? MaintenanceVersion { get; init; }
+    public int DiskMb { get; init; }
+    public ImmutableList<Operation> Operations { get; init; } = [];
+    public bool RollingBack { get; init; }
+    public PendingUpdate? Pending { get; init; }
+    public StorageInfo? Storage { get; init; }
+    public ServerInfo? Server { get; init; }
+    public DatabaseInfo? Database { get; init; }
+    public ImmutableDictionary<Guid, ServiceBinding> Bindings { get; init; } = ImmutableDictionary<Guid, ServiceBinding>.Empty;
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
 
     public static string StreamId(Guid instanceId) => $"service-instance-{instanceId}";
 
+    [JsonIgnore]
     public Operation? LastOperation => Operations.IsEmpty ? null : Operations[^1];
 
+    [JsonIgnore]
     public bool Exists => Status is not (InstanceStatus.None or InstanceStatus.Deprovisioned);
+
+    /// <summary>An instance operation (provision, update, deprovision) is running.</summary>
+    [JsonIgnore]
+    public bool Busy => LastOperation is { InProgress: true };
 
     public static ServiceInstance Fold(IEnumerable<IDomainEvent> events) => events.Aggregate(Initial, Evolve);
 
@@ -54,11 +58,10 @@ public sealed record ServiceInstance(
     {
         ServiceInstanceProvisioningRequested e => Initial with
         {
-            Id = e.InstanceId, Status = InstanceStatus.Provisioning, RollingBack = false, ServiceId = e.ServiceId, PlanId = e.PlanId,
+            Id = e.InstanceId, Status = InstanceStatus.Provisioning, ServiceId = e.ServiceId, PlanId = e.PlanId,
             OrganizationGuid = e.OrganizationGuid, SpaceGuid = e.SpaceGuid, Parameters = e.Parameters, Context = e.Context,
-            DiskMb = e.DiskMb, CreatedAt = e.RequestedAt, UpdatedAt = e.RequestedAt,
-            Operations = state.Operations.Add(new Operation(e.OperationId, OperationKind.Provision, OperationState.InProgress,
-                "Provisioning requested", e.RequestedAt)),
+            MaintenanceVersion = e.MaintenanceVersion, DiskMb = e.DiskMb, CreatedAt = e.RequestedAt, UpdatedAt = e.RequestedAt,
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Provision, "Provisioning requested", e.RequestedAt, e.DeadlineAt)),
         },
         StorageProvisioned e => state.Progress(e.OperationId, "Storage provisioned", e.ProvisionedAt) with
             { Storage = new StorageInfo(e.DataDirectory, e.DiskMb) },
@@ -74,23 +77,40 @@ public sealed record ServiceInstance(
             { Status = InstanceStatus.Provisioned },
         ServiceInstanceProvisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.ProvisioningFailed },
+        ServiceInstanceProvisioningCancelled e => state.Finish(e.OperationId, OperationState.Failed, "Cancelled by a deprovision request", e.CancelledAt),
+        ServiceInstanceUpdateRequested e => state with
+        {
+            Pending = new PendingUpdate(e.PlanId, e.Parameters, e.MaintenanceVersion, e.DiskMb), UpdatedAt = e.RequestedAt,
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Update, "Update requested", e.RequestedAt, e.DeadlineAt)),
+        },
+        ServerReconfigured e => state.Progress(e.OperationId, "Server reconfigured", e.ReconfiguredAt),
+        ResourceUpdateFailed e => state.Progress(e.OperationId, $"{e.Resource} update failed: {e.Reason}", e.FailedAt),
+        ServiceInstanceUpdated e => state.Finish(e.OperationId, OperationState.Succeeded, "Updated", e.UpdatedAt) with
+        {
+            PlanId = state.Pending?.PlanId ?? state.PlanId, Parameters = state.Pending is { } p ? p.Parameters : state.Parameters,
+            MaintenanceVersion = state.Pending?.MaintenanceVersion ?? state.MaintenanceVersion,
+            DiskMb = state.Pending?.DiskMb ?? state.DiskMb, Pending = null,
+        },
+        ServiceInstanceUpdateFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with { Pending = null },
+        ServiceInstanceContextUpdated e => state with { Context = e.Context, UpdatedAt = e.UpdatedAt },
         ServiceInstanceDeprovisioningRequested e => state with
         {
-            RollingBack = false,
-            Status = InstanceStatus.Deprovisioning, UpdatedAt = e.RequestedAt,
-            Operations = state.Operations.Add(new Operation(e.OperationId, OperationKind.Deprovision, OperationState.InProgress,
-                "Deprovisioning requested", e.RequestedAt)),
+            RollingBack = false, Status = InstanceStatus.Deprovisioning, UpdatedAt = e.RequestedAt,
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Deprovision, "Deprovisioning requested", e.RequestedAt, e.DeadlineAt)),
         },
         DatabaseDeprovisioned e => state.Progress(e.OperationId, "Database dropped", e.DeprovisionedAt) with { Database = null },
         ServerDeprovisioned e => state.Progress(e.OperationId, "Server stopped", e.DeprovisionedAt) with { Server = null },
         StorageDeprovisioned e => state.Progress(e.OperationId, "Storage removed", e.DeprovisionedAt) with { Storage = null },
         ResourceDeprovisioningFailed e => state.Progress(e.OperationId, $"{e.Resource} deprovisioning failed: {e.Reason}", e.FailedAt),
         ServiceInstanceDeprovisioned e => state.Finish(e.OperationId, OperationState.Succeeded, "Deprovisioned", e.DeprovisionedAt) with
-            { Status = InstanceStatus.Deprovisioned },
+            { Status = InstanceStatus.Deprovisioned, Bindings = ImmutableDictionary<Guid, ServiceBinding>.Empty },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
-        _ => state,
+        _ => state.EvolveBinding(@event),
     };
+
+    private static Operation Started(Guid id, OperationKind kind, string description, DateTimeOffset at, DateTimeOffset? deadline) =>
+        new(id, kind, OperationState.InProgress, description, at, DeadlineAt: deadline);
 
     private ServiceInstance Progress(Guid operationId, string description, DateTimeOffset at) =>
         Replace(operationId, op => op with { Description = description }, at);

@@ -5,9 +5,18 @@ namespace EventSourced.Commands.ServiceInstances;
 
 public sealed record ProvisionServiceInstance(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
-    string? Parameters, string? Context, int DiskMb, DateTimeOffset Now);
+    string? Parameters, string? Context, int DiskMb, DateTimeOffset Now,
+    string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null);
 
-public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now);
+public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
+
+/// <summary>
+/// A PATCH: absent plan, parameters, maintenance version or context change nothing. Parameters are merged into the
+/// current ones (a null value removes a key). Which plan changes are allowed is the catalog's call (from, to).
+/// </summary>
+public sealed record UpdateServiceInstance(
+    Guid InstanceId, Guid OperationId, string? PlanId, string? Parameters, string? Context, string? MaintenanceVersion,
+    int DiskMb, Func<string, string, bool> CanChangePlan, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
 /// <summary>A sub-provisioner or the saga reports how a step of an operation ended.</summary>
 public sealed record RecordOperationOutcome(Guid OperationId, IDomainEvent Outcome);
@@ -27,17 +36,45 @@ public static class ServiceInstanceDecisions
             $"Service instance {state.Id} already exists with different attributes."),
     };
 
+    /// <summary>A deprovision during provisioning cancels it (OSB): the removal chain then cleans up whatever was created.</summary>
     public static Decision Decide(ServiceInstance state, DeprovisionServiceInstance command) => state.Status switch
     {
         InstanceStatus.None or InstanceStatus.Deprovisioned => Decision.Reject(DomainErrorCode.Gone,
             $"Service instance {command.InstanceId} does not exist."),
         InstanceStatus.Deprovisioning => new Decision.AlreadyInProgress(state.LastOperation!.Id),
-        InstanceStatus.Provisioning => Decision.Reject(DomainErrorCode.ConcurrencyError,
-            $"Service instance {state.Id} is still being provisioned."),
+        InstanceStatus.Provisioning => new Decision.Accepted(command.OperationId, [
+            new ServiceInstanceProvisioningCancelled(command.InstanceId, state.LastOperation!.Id, command.Now),
+            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt),
+        ]),
+        _ when state.Busy => Decision.Reject(DomainErrorCode.ConcurrencyError,
+            $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress."),
         _ => new Decision.Accepted(command.OperationId, [
-            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now),
+            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt),
         ]),
     };
+
+    public static Decision Decide(ServiceInstance state, UpdateServiceInstance command)
+    {
+        if (!state.Exists)
+            return Decision.Reject(DomainErrorCode.NotFound, $"Service instance {command.InstanceId} does not exist.");
+        if (state.Busy)
+            return Decision.Reject(DomainErrorCode.ConcurrencyError, $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress.");
+        if (state.Status != InstanceStatus.Provisioned)
+            return Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is not usable ({state.Status}).");
+
+        var plan = command.PlanId ?? state.PlanId;
+        if (!command.CanChangePlan(state.PlanId, plan))
+            return Decision.Reject(DomainErrorCode.Invalid, $"The plan of service instance {state.Id} cannot change from {state.PlanId} to {plan}.");
+        var parameters = command.Parameters is null ? state.Parameters : JsonText.Merge(state.Parameters, command.Parameters);
+        var maintenance = command.MaintenanceVersion ?? state.MaintenanceVersion;
+        List<IDomainEvent> events = [];
+        if (command.Context is not null && !JsonText.Equivalent(state.Context, command.Context))
+            events.Add(new ServiceInstanceContextUpdated(state.Id, command.Context, command.Now));
+        if (plan != state.PlanId || !JsonText.Equivalent(parameters, state.Parameters) || maintenance != state.MaintenanceVersion)
+            events.Add(new ServiceInstanceUpdateRequested(state.Id, command.OperationId, plan, parameters, maintenance,
+                plan == state.PlanId ? state.DiskMb : command.DiskMb, command.Now, command.DeadlineAt));
+        return events.Count == 0 ? new Decision.AlreadyDone() : new Decision.Accepted(command.OperationId, events);
+    }
 
     /// <summary>
     /// Outcomes only count for the operation in progress; a repeated report changes nothing. Once a provisioning is being
@@ -45,7 +82,7 @@ public static class ServiceInstanceDecisions
     /// </summary>
     public static Decision Decide(ServiceInstance state, RecordOperationOutcome command)
     {
-        if (state.LastOperation is not { State: OperationState.InProgress } current || current.Id != command.OperationId)
+        if (state.LastOperation is not { InProgress: true } current || current.Id != command.OperationId)
             return Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is not in progress.");
         if (state.RollingBack && command.Outcome is StorageProvisioned or ServerProvisioned or DatabaseProvisioned
                 or ServiceInstanceProvisioned or ServiceInstanceOperationTimedOut)
@@ -67,7 +104,8 @@ public static class ServiceInstanceDecisions
     private static Decision Requested(ProvisionServiceInstance command) =>
         new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningRequested(command.InstanceId, command.OperationId, command.ServiceId, command.PlanId,
-                command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now),
+                command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now,
+                command.MaintenanceVersion, command.DeadlineAt),
         ]);
 
     private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command) =>

@@ -6,7 +6,8 @@ public enum ResourceKind { Storage, Server, Database }
 
 public sealed record ServiceInstanceProvisioningRequested(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
-    string? Parameters, string? Context, int DiskMb, DateTimeOffset RequestedAt) : IDomainEvent;
+    string? Parameters, string? Context, int DiskMb, DateTimeOffset RequestedAt,
+    string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null) : IDomainEvent;
 
 public sealed record StorageProvisioned(Guid InstanceId, Guid OperationId, string DataDirectory, int DiskMb, DateTimeOffset ProvisionedAt) : IDomainEvent;
 
@@ -25,7 +26,11 @@ public sealed record ServiceInstanceProvisioned(Guid InstanceId, Guid OperationI
 
 public sealed record ServiceInstanceProvisioningFailed(Guid InstanceId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
 
-public sealed record ServiceInstanceDeprovisioningRequested(Guid InstanceId, Guid OperationId, DateTimeOffset RequestedAt) : IDomainEvent;
+/// <summary>A deprovision request arrived while the provisioning was still running: that provisioning stops here.</summary>
+public sealed record ServiceInstanceProvisioningCancelled(Guid InstanceId, Guid OperationId, DateTimeOffset CancelledAt) : IDomainEvent;
+
+public sealed record ServiceInstanceDeprovisioningRequested(
+    Guid InstanceId, Guid OperationId, DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null) : IDomainEvent;
 
 public sealed record DatabaseDeprovisioned(Guid InstanceId, Guid OperationId, DateTimeOffset DeprovisionedAt) : IDomainEvent;
 
@@ -38,3 +43,19 @@ public sealed record ResourceDeprovisioningFailed(Guid InstanceId, Guid Operatio
 public sealed record ServiceInstanceDeprovisioned(Guid InstanceId, Guid OperationId, DateTimeOffset DeprovisionedAt) : IDomainEvent;
 
 public sealed record ServiceInstanceDeprovisioningFailed(Guid InstanceId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
+
+public sealed record ServiceInstanceUpdateRequested(
+    Guid InstanceId, Guid OperationId, string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb,
+    DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null) : IDomainEvent;
+
+/// <summary>The server runs with the requested plan's disk and the requested parameters' settings.</summary>
+public sealed record ServerReconfigured(Guid InstanceId, Guid OperationId, int DiskMb, DateTimeOffset ReconfiguredAt) : IDomainEvent;
+
+public sealed record ResourceUpdateFailed(Guid InstanceId, Guid OperationId, ResourceKind Resource, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
+
+public sealed record ServiceInstanceUpdated(Guid InstanceId, Guid OperationId, DateTimeOffset UpdatedAt) : IDomainEvent;
+
+public sealed record ServiceInstanceUpdateFailed(Guid InstanceId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
+
+/// <summary>Only the platform context changed (e.g. a renamed space): recorded at once, no operation needed.</summary>
+public sealed record ServiceInstanceContextUpdated(Guid InstanceId, string Context, DateTimeOffset UpdatedAt) : IDomainEvent;

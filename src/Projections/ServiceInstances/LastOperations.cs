@@ -35,6 +35,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
             finished_at timestamptz,
             awaiting_outcome boolean NOT NULL,
             instance jsonb NOT NULL);
+        ALTER TABLE last_operations ADD COLUMN IF NOT EXISTS deadline_at timestamptz;
         CREATE INDEX IF NOT EXISTS last_operations_awaiting ON last_operations (started_at) WHERE awaiting_outcome;
         """;
 
@@ -67,15 +68,19 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
         return json is null ? null : Deserialize(json);
     }
 
-    /// <summary>Operations started before the given time and still running their course: not timed out, not rolling back.</summary>
-    public async Task<IReadOnlyList<(Guid InstanceId, Guid OperationId)>> FindInProgressSince(DateTimeOffset startedBefore, CancellationToken ct = default)
+    /// <summary>
+    /// Operations past their deadline (the plan's maximum polling duration, else the default timeout) and still running
+    /// their course: not timed out yet, not rolling back.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid InstanceId, Guid OperationId)>> FindOverdue(DateTimeOffset now, TimeSpan defaultTimeout, CancellationToken ct = default)
     {
         const string sql = """
             SELECT instance_id, operation_id FROM last_operations
-            WHERE awaiting_outcome AND started_at < $1 ORDER BY started_at LIMIT 100
+            WHERE awaiting_outcome AND coalesce(deadline_at, started_at + $2) < $1 ORDER BY started_at LIMIT 100
             """;
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = startedBefore });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = defaultTimeout });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var overdue = new List<(Guid, Guid)>();
         while (await reader.ReadAsync(ct)) overdue.Add((reader.GetGuid(0), reader.GetGuid(1)));
@@ -99,14 +104,14 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
     {
         const string sql = """
             INSERT INTO last_operations AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
-                                              description, started_at, finished_at, awaiting_outcome, instance)
+                                              description, started_at, finished_at, awaiting_outcome, instance, deadline_at)
             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-                                 $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::jsonb[])
+                                 $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::jsonb[], $12::timestamptz[])
             ON CONFLICT (instance_id) DO UPDATE SET
                 version = excluded.version, status = excluded.status, operation_id = excluded.operation_id,
                 operation_kind = excluded.operation_kind, operation_state = excluded.operation_state,
                 description = excluded.description, started_at = excluded.started_at, finished_at = excluded.finished_at,
-                awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance
+                awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at
             WHERE l.version < excluded.version
             """;
         if (rows.Count == 0) return;
@@ -126,11 +131,12 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
             Value = rows.Select(r => JsonSerializer.Serialize(r.State, EventStore.Json)).ToArray(),
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray() });
         await command.ExecuteNonQueryAsync(ct);
     }
 
     private static bool AwaitingOutcome(ServiceInstance state) =>
-        state.LastOperation is { State: OperationState.InProgress, TimedOut: false } && !state.RollingBack;
+        state.LastOperation is { InProgress: true, TimedOut: false } && !state.RollingBack;
 
     private static ServiceInstance Deserialize(string json) =>
         JsonSerializer.Deserialize<ServiceInstance>(json, EventStore.Json) ?? ServiceInstance.Initial;

@@ -19,3 +19,6 @@ public sealed record CompleteOperation(Guid OperationId, Guid InstanceId);
 
 /// <summary>The operation could not be carried out (and what it created is removed): record it as failed.</summary>
 public sealed record FailOperation(Guid OperationId, Guid InstanceId, string Reason);
+
+/// <summary>Apply the pending update: the plan's disk and the parameters' server settings.</summary>
+public sealed record ReconfigureServer(Guid OperationId, Guid InstanceId);

@@ -7,7 +7,8 @@ namespace EventSourced.Provisioners.Sagas;
 
 /// <summary>
 /// Drives the sub-provisioners of one operation in dependency order — storage, server, database to provision; the
-/// reverse to deprovision or to roll back a failed or timed-out provisioning — reacting to the events they record.
+/// reverse to deprovision or to roll back a failed or timed-out provisioning; a server reconfiguration to update —
+/// reacting to the events they record.
 /// </summary>
 public sealed class InstanceOperationStateMachine : MassTransitStateMachine<InstanceOperationState>
 {
@@ -16,6 +17,7 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         InstanceState(x => x.CurrentState);
         Event(() => ProvisioningRequested, x => x.CorrelateById(m => m.Message.OperationId));
         Event(() => DeprovisioningRequested, x => x.CorrelateById(m => m.Message.OperationId));
+        Event(() => UpdateRequested, x => x.CorrelateById(m => m.Message.OperationId));
         Reply(() => StorageReady, m => m.OperationId);
         Reply(() => ServerReady, m => m.OperationId);
         Reply(() => DatabaseReady, m => m.OperationId);
@@ -29,6 +31,11 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         Reply(() => ProvisioningFailed, m => m.OperationId);
         Reply(() => Deprovisioned, m => m.OperationId);
         Reply(() => DeprovisioningFailed, m => m.OperationId);
+        Reply(() => Cancelled, m => m.OperationId);
+        Reply(() => ServerReconfigured, m => m.OperationId);
+        Reply(() => UpdateStepFailed, m => m.OperationId);
+        Reply(() => Updated, m => m.OperationId);
+        Reply(() => UpdateFailed, m => m.OperationId);
         // Events reach the saga at least once and in any state: a repeat or a late one changes nothing.
         OnUnhandledEvent(x => x.Ignore());
 
@@ -39,7 +46,16 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
                 .TransitionTo(CreatingStorage),
             When(DeprovisioningRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Deprovision))
-                .RemoveDatabase());
+                .RemoveDatabase(),
+            When(UpdateRequested)
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Update))
+                .Publish(c => new ReconfigureServer(c.Saga.CorrelationId, c.Saga.InstanceId))
+                .TransitionTo(Reconfiguring));
+
+        During(Reconfiguring,
+            When(ServerReconfigured).Complete(),
+            When(UpdateStepFailed).Then(c => c.Saga.FailureReason = $"{c.Message.Resource} update failed: {c.Message.Reason}").Fail(),
+            When(TimedOut).Then(c => c.Saga.FailureReason = "The update timed out.").Fail());
 
         During(CreatingStorage,
             When(StorageReady).Publish(c => new ProvisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(CreatingServer));
@@ -48,9 +64,13 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         During(CreatingDatabase,
             When(DatabaseReady).Complete());
 
-        During(CreatingStorage, CreatingServer, CreatingDatabase, Completing,
+        During(CreatingStorage, CreatingServer, CreatingDatabase,
             When(StepFailed).Then(c => c.Saga.FailureReason = $"{c.Message.Resource} provisioning failed: {c.Message.Reason}").RemoveDatabase(),
             When(TimedOut).Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
+        // A provisioning that timed out just before it was recorded as done is rolled back (its success is refused).
+        During(Completing,
+            When(TimedOut, c => c.Saga.Kind == OperationKind.Provision)
+                .Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
 
         During(RemovingDatabase,
             When(DatabaseRemoved).Publish(c => new DeprovisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(RemovingServer));
@@ -64,7 +84,12 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(TimedOut).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason, "Deprovisioning timed out.")).Fail(),
             Ignore(StepFailed));
 
+        // A deprovision request cancelled this provisioning: its removal chain cleans up, this operation just ends.
+        DuringAny(When(Cancelled).Finalize());
+
         During(Completing, Failing,
+            When(Updated).Finalize(),
+            When(UpdateFailed).Finalize(),
             When(Provisioned).Finalize(),
             When(ProvisioningFailed).Finalize(),
             When(Deprovisioned).Finalize(),
@@ -80,6 +105,7 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
     public State RemovingDatabase { get; private set; } = null!;
     public State RemovingServer { get; private set; } = null!;
     public State RemovingStorage { get; private set; } = null!;
+    public State Reconfiguring { get; private set; } = null!;
     public State Completing { get; private set; } = null!;
     public State Failing { get; private set; } = null!;
 
@@ -98,6 +124,12 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
     public Event<ServiceInstanceProvisioningFailed> ProvisioningFailed { get; private set; } = null!;
     public Event<ServiceInstanceDeprovisioned> Deprovisioned { get; private set; } = null!;
     public Event<ServiceInstanceDeprovisioningFailed> DeprovisioningFailed { get; private set; } = null!;
+    public Event<ServiceInstanceProvisioningCancelled> Cancelled { get; private set; } = null!;
+    public Event<ServiceInstanceUpdateRequested> UpdateRequested { get; private set; } = null!;
+    public Event<ServerReconfigured> ServerReconfigured { get; private set; } = null!;
+    public Event<ResourceUpdateFailed> UpdateStepFailed { get; private set; } = null!;
+    public Event<ServiceInstanceUpdated> Updated { get; private set; } = null!;
+    public Event<ServiceInstanceUpdateFailed> UpdateFailed { get; private set; } = null!;
 
     /// <summary>An event in answer to a step: it never starts a saga, and one for a saga that is gone is dropped.</summary>
     private void Reply<T>(Expression<Func<Event<T>>> property, Func<T, Guid> operationId) where T : class =>

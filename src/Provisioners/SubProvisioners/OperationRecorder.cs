@@ -12,9 +12,12 @@ public sealed class OperationRecorder(OutcomeRecorder recorder) : IConsumer<Comp
     {
         var (operationId, instanceId) = context.Message;
         if (await recorder.CurrentOperationOf(instanceId, operationId, context.CancellationToken) is not { } state) return;
-        IDomainEvent outcome = state.LastOperation!.Kind == OperationKind.Provision
-            ? new ServiceInstanceProvisioned(instanceId, operationId, recorder.Now)
-            : new ServiceInstanceDeprovisioned(instanceId, operationId, recorder.Now);
+        IDomainEvent outcome = state.LastOperation!.Kind switch
+        {
+            OperationKind.Provision => new ServiceInstanceProvisioned(instanceId, operationId, recorder.Now),
+            OperationKind.Update => new ServiceInstanceUpdated(instanceId, operationId, recorder.Now),
+            _ => new ServiceInstanceDeprovisioned(instanceId, operationId, recorder.Now),
+        };
         await recorder.Record(context, instanceId, operationId, outcome, nameof(OperationRecorder));
     }
 
@@ -22,9 +25,12 @@ public sealed class OperationRecorder(OutcomeRecorder recorder) : IConsumer<Comp
     {
         var (operationId, instanceId, reason) = context.Message;
         if (await recorder.CurrentOperationOf(instanceId, operationId, context.CancellationToken) is not { } state) return;
-        IDomainEvent outcome = state.LastOperation!.Kind == OperationKind.Provision
-            ? new ServiceInstanceProvisioningFailed(instanceId, operationId, reason, recorder.Now)
-            : new ServiceInstanceDeprovisioningFailed(instanceId, operationId, reason, recorder.Now);
+        IDomainEvent outcome = state.LastOperation!.Kind switch
+        {
+            OperationKind.Provision => new ServiceInstanceProvisioningFailed(instanceId, operationId, reason, recorder.Now),
+            OperationKind.Update => new ServiceInstanceUpdateFailed(instanceId, operationId, reason, recorder.Now),
+            _ => new ServiceInstanceDeprovisioningFailed(instanceId, operationId, reason, recorder.Now),
+        };
         await recorder.Record(context, instanceId, operationId, outcome, nameof(OperationRecorder));
     }
 }

@@ -30,10 +30,17 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
     /// <summary>Appends the outcome unless this message was already handled (inbox) or the operation no longer takes it.</summary>
     public Task<Decision> Record<TMessage>(ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, IDomainEvent outcome, string consumer)
         where TMessage : class =>
+        Record(context, instanceId, operationId, state => ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operationId, outcome)), consumer);
+
+    public Task<Decision> Record<TMessage>(
+        ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, Func<ServiceInstance, Decision> decide, string consumer)
+        where TMessage : class =>
         instances.Handle(
             instanceId,
-            state => ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operationId, outcome)),
+            decide,
             new EventMetadata(operationId, context.MessageId),
             context.MessageId is { } messageId ? new Deduplication(consumer, messageId) : null,
             context.CancellationToken);
+
+    public async Task<ServiceInstance> Load(Guid instanceId, CancellationToken ct) => (await instances.Load(instanceId, ct)).State;
 }

@@ -7,18 +7,18 @@ using MassTransit;
 namespace EventSourced.Provisioners.SubProvisioners;
 
 /// <summary>The "VM" of an instance: a dedicated PostgreSQL server process on its storage.</summary>
-public sealed class ServerSubProvisioner(IServerBackend servers, OutcomeRecorder recorder)
-    : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>
+public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend storage, OutcomeRecorder recorder)
+    : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>, IConsumer<ReconfigureServer>
 {
     public async Task Consume(ConsumeContext<ProvisionServer> context)
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Server: null }) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Server: null } state) return;
         IDomainEvent outcome;
         try
         {
-            var endpoint = await servers.Provision(instanceId, ct);
+            var endpoint = await servers.Provision(instanceId, ServerSettings.From(state.Parameters), ct);
             outcome = new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -44,6 +44,26 @@ public sealed class ServerSubProvisioner(IServerBackend servers, OutcomeRecorder
         catch (Exception e) when (e is not OperationCanceledException)
         {
             outcome = new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Server, e.Message, recorder.Now);
+        }
+        await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner));
+    }
+
+    /// <summary>An update: the disk of the requested plan, then the server settings of the requested parameters.</summary>
+    public async Task Consume(ConsumeContext<ReconfigureServer> context)
+    {
+        var (operationId, instanceId) = context.Message;
+        var ct = context.CancellationToken;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Pending: { } update }) return;
+        IDomainEvent outcome;
+        try
+        {
+            await storage.Provision(instanceId, update.DiskMb, ct);
+            await servers.Reconfigure(instanceId, ServerSettings.From(update.Parameters), ct);
+            outcome = new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            outcome = new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, e.Message, recorder.Now);
         }
         await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner));
     }

@@ -11,7 +11,10 @@ public sealed class OperationWatchdogOptions
 {
     public const string Section = "Provisioners";
 
-    /// <summary>How long an operation may stay in progress before it is failed (and a provisioning rolled back).</summary>
+    /// <summary>
+    /// How long an operation may stay in progress before it is failed (and a provisioning rolled back), unless its plan
+    /// sets a maximum polling duration.
+    /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -44,7 +47,7 @@ public sealed class OperationWatchdog(
     public async Task TimeOutOverdueOperations(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        foreach (var (instanceId, operationId) in await lastOperations.FindInProgressSince(now - options.Value.OperationTimeout, ct))
+        foreach (var (instanceId, operationId) in await lastOperations.FindOverdue(now, options.Value.OperationTimeout, ct))
         {
             var outcome = new ServiceInstanceOperationTimedOut(instanceId, operationId, now);
             var decision = await instances.Handle(instanceId,

@@ -104,10 +104,20 @@ public sealed class ServiceInstanceDecisionsTests
     }
 
     [Fact]
-    public void Deprovision_WhileProvisioning_IsAConcurrencyError()
+    public void Deprovision_WhileProvisioning_CancelsTheProvisioning()
     {
-        var rejected = Assert.IsType<Decision.Rejected>(ServiceInstanceDecisions.Decide(Given(Requested()),
-            new DeprovisionServiceInstance(InstanceId, Guid.NewGuid(), Now)));
+        var operationId = Guid.NewGuid();
+        var accepted = Assert.IsType<Decision.Accepted>(ServiceInstanceDecisions.Decide(Given(Requested()),
+            new DeprovisionServiceInstance(InstanceId, operationId, Now)));
+        Assert.Equal([new ServiceInstanceProvisioningCancelled(InstanceId, FirstOperation, Now),
+            new ServiceInstanceDeprovisioningRequested(InstanceId, operationId, Now)], accepted.Events);
+    }
+
+    [Fact]
+    public void Deprovision_WhileUpdating_IsAConcurrencyError()
+    {
+        var state = Given([.. Provisioned, new ServiceInstanceUpdateRequested(InstanceId, Guid.NewGuid(), "small", """{"max_connections":90}""", null, 1024, Now)]);
+        var rejected = Assert.IsType<Decision.Rejected>(ServiceInstanceDecisions.Decide(state, new DeprovisionServiceInstance(InstanceId, Guid.NewGuid(), Now)));
         Assert.Equal(DomainErrorCode.ConcurrencyError, rejected.Error.Code);
     }
 

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using EventSourced.Broker.Osb;
+using EventSourced.Commands.Catalog;
+using EventSourced.Commands.Secrets;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.ServiceInstances;
+using Microsoft.AspNetCore.Mvc;
+
+namespace EventSourced.Broker.ServiceBindings;
+
+public static class ServiceBindingEndpoints
+{
+    private const string Route = "/service_instances/{instanceId}/service_bindings/{bindingId}";
+    private static readonly TimeSpan SynchronousWait = TimeSpan.FromSeconds(60);
+
+    public static RouteGroupBuilder MapServiceBindings(this RouteGroupBuilder osb)
+    {
+        osb.MapPut(Route, Bind);
+        osb.MapGet(Route, Fetch);
+        osb.MapDelete(Route, Unbind);
+        osb.MapGet(Route + "/last_operation", LastOperation);
+        return osb;
+    }
+
+    private static async Task<IResult> Bind(
+        string instanceId, string bindingId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
+        ServiceCatalog catalog, ServiceInstanceStore instances, LastOperations lastOperations, SecretProtector secrets,
+        TimeProvider clock, CancellationToken ct)
+    {
+        if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
+        var (body, error) = await OsbRequest.ReadBody<BindRequest>(request, ct);
+        if (body is null) return OsbErrors.BadRequest(error!);
+        if (string.IsNullOrEmpty(body.ServiceId) || string.IsNullOrEmpty(body.PlanId))
+            return OsbErrors.BadRequest("service_id and plan_id are required.");
+        if (catalog.FindPlan(body.ServiceId, body.PlanId) is not { } plan) return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}'.");
+        if (!(plan.Bindable ?? catalog.FindService(body.ServiceId)!.Bindable)) return OsbErrors.BadRequest($"Plan '{plan.Name}' is not bindable.");
+        Guid? predecessor = null;
+        if (body.PredecessorBindingId is { } p)
+        {
+            if (!plan.BindingRotatable) return OsbErrors.BadRequest($"Plan '{plan.Name}' does not allow binding rotation.");
+            if (!Guid.TryParse(p, out var parsed)) return OsbErrors.BadRequest($"predecessor_binding_id '{p}' must be a GUID.");
+            predecessor = parsed;
+        }
+
+        var now = clock.GetUtcNow();
+        var command = new BindServiceInstance(ids.Instance, ids.Binding, Guid.CreateVersion7(), body.AppGuid ?? body.BindResource?.AppGuid,
+            body.Parameters?.GetRawText(), body.Context?.GetRawText(), predecessor, now, now + plan.CredentialLifetime);
+        var decision = await instances.Handle(ids.Instance, state => ServiceBindingDecisions.Decide(state, command),
+            OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        switch (decision)
+        {
+            case Decision.Rejected rejected:
+                return OsbErrors.From(rejected.Error);
+            case Decision.Accepted or Decision.AlreadyInProgress when acceptsIncomplete == true:
+                return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
+        }
+        var (instance, binding) = await WaitForOutcome(lastOperations, ids, ct);
+        return binding.Status switch
+        {
+            BindingStatus.Created => Results.Json(Body(instance, binding, secrets), statusCode: decision is Decision.AlreadyDone ? 200 : 201),
+            BindingStatus.Creating => OsbErrors.AsyncRequired(),
+            _ => OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, binding.LastOperation.Description)),
+        };
+    }
+
+    private static async Task<IResult> Fetch(string instanceId, string bindingId, LastOperations lastOperations, SecretProtector secrets, CancellationToken ct)
+    {
+        if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
+        var instance = await lastOperations.Find(ids.Instance, ct);
+        return instance?.FindBinding(ids.Binding) is { Status: BindingStatus.Created } binding
+            ? Results.Json(Body(instance, binding, secrets) with { Parameters = binding.Parameters is null ? null : JsonDocument.Parse(binding.Parameters).RootElement })
+            : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
+    }
+
+    private static async Task<IResult> Unbind(
+        string instanceId, string bindingId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete,
+        [FromQuery(Name = "service_id")] string? serviceId, [FromQuery(Name = "plan_id")] string? planId, HttpRequest request,
+        ServiceInstanceStore instances, LastOperations lastOperations, TimeProvider clock, CancellationToken ct)
+    {
+        if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
+        if (string.IsNullOrEmpty(serviceId) || string.IsNullOrEmpty(planId))
+            return OsbErrors.BadRequest("The query parameters service_id and plan_id are required.");
+        var command = new UnbindServiceInstance(ids.Instance, ids.Binding, Guid.CreateVersion7(), clock.GetUtcNow());
+        var decision = await instances.Handle(ids.Instance, state => ServiceBindingDecisions.Decide(state, command),
+            OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        if (decision is Decision.Rejected rejected) return OsbErrors.From(rejected.Error);
+        if (acceptsIncomplete == true) return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
+        var (_, binding) = await WaitForOutcome(lastOperations, ids, ct);
+        return binding.Status == BindingStatus.Deleted
+            ? Results.Json(new { }, statusCode: 200)
+            : OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, binding.LastOperation.Description));
+    }
+
+    private static async Task<IResult> LastOperation(
+        string instanceId, string bindingId, [FromQuery(Name = "operation")] string? operation, HttpResponse response,
+        LastOperations lastOperations, CancellationToken ct)
+    {
+        if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
+        var binding = (await lastOperations.Find(ids.Instance, ct))?.FindBinding(ids.Binding);
+        if (binding is null) return OsbErrors.NotFound($"Service binding {bindingId} does not exist.");
+        var op = operation is null ? binding.LastOperation
+            : Guid.TryParse(operation, out var operationId) ? binding.Operations.LastOrDefault(o => o.Id == operationId) : null;
+        if (op is null) return OsbErrors.BadRequest($"Service binding {bindingId} has no operation '{operation}'.");
+        if (op.Kind == OperationKind.Unbind && op.State == OperationState.Succeeded) return Results.Json(new { }, statusCode: 410);
+        if (op.InProgress) response.Headers.RetryAfter = "1";
+        return Results.Json(new { state = OperationStates.Osb(op.State), description = op.Description });
+    }
+
+    /// <summary>A platform that cannot poll gets the answer in the response: the binding's outcome is awaited here.</summary>
+    private static async Task<(ServiceInstance Instance, ServiceBinding Binding)> WaitForOutcome(LastOperations lastOperations, (Guid Instance, Guid Binding) ids, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + SynchronousWait;
+        while (true)
+        {
+            var instance = (await lastOperations.Find(ids.Instance, ct))!;
+            var binding = instance.FindBinding(ids.Binding)!;
+            if (!binding.LastOperation.InProgress || DateTime.UtcNow > deadline) return (instance, binding);
+            await Task.Delay(25, ct);
+        }
+    }
+
+    private static BindingResponse Body(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets) =>
+        new(BindingCredentials.Credentials(instance, binding, secrets), BindingCredentials.Endpoints(instance), BindingCredentials.Metadata(binding));
+
+    private static Guid OperationOf(Decision decision) => decision switch
+    {
+        Decision.Accepted a => a.OperationId,
+        Decision.AlreadyInProgress p => p.OperationId,
+        _ => Guid.Empty,
+    };
+}

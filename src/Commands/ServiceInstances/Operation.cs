@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace EventSourced.Commands.ServiceInstances;
+
+public enum OperationKind { Provision, Deprovision, Update, Bind, Unbind }
+
+/// <summary>The OSB last-operation states, spelled as the spec spells them in <see cref="OperationStates"/>.</summary>
+public enum OperationState { InProgress, Succeeded, Failed }
+
+/// <summary>One asynchronous OSB operation; <see cref="DeadlineAt"/> comes from the plan's maximum polling duration.</summary>
+public sealed record Operation(
+    Guid Id, OperationKind Kind, OperationState State, string Description, DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt = null, bool TimedOut = false, DateTimeOffset? DeadlineAt = null)
+{
+    [JsonIgnore]
+    public bool InProgress => State == OperationState.InProgress;
+}

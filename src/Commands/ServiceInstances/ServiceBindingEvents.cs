@@ -1,0 +1,21 @@
+using EventSourced.Commands.EventStore;
+
+namespace EventSourced.Commands.ServiceInstances;
+
+// Bindings live in their instance's stream: "no binding while the instance changes" is decided in one place.
+
+public sealed record ServiceBindingRequested(
+    Guid InstanceId, Guid BindingId, Guid OperationId, string? AppGuid, string? Parameters, string? Context,
+    Guid? PredecessorBindingId, DateTimeOffset RequestedAt, DateTimeOffset? ExpiresAt = null) : IDomainEvent;
+
+/// <summary>The binding's login role exists; its password is stored only encrypted.</summary>
+public sealed record ServiceBindingCreated(
+    Guid InstanceId, Guid BindingId, Guid OperationId, string Username, string EncryptedPassword, DateTimeOffset CreatedAt) : IDomainEvent;
+
+public sealed record ServiceBindingFailed(Guid InstanceId, Guid BindingId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
+
+public sealed record ServiceBindingDeletionRequested(Guid InstanceId, Guid BindingId, Guid OperationId, DateTimeOffset RequestedAt) : IDomainEvent;
+
+public sealed record ServiceBindingDeleted(Guid InstanceId, Guid BindingId, Guid OperationId, DateTimeOffset DeletedAt) : IDomainEvent;
+
+public sealed record ServiceBindingDeletionFailed(Guid InstanceId, Guid BindingId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
