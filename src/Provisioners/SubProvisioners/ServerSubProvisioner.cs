@@ -18,7 +18,7 @@ public sealed class ServerSubProvisioner(IServerBackend servers, OutcomeRecorder
         IDomainEvent outcome;
         try
         {
-            var endpoint = await servers.Provision(instanceId, ct);
+            var endpoint = await servers.Provision(instanceId, new Dictionary<string, string>(), ct);
             outcome = new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
         }
         catch (Exception e) when (e is not OperationCanceledException)
