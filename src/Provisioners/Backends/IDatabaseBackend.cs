@@ -10,4 +10,18 @@ public interface IDatabaseBackend
 
     /// <summary>Drops the database (WITH FORCE) and the role; idempotent, and fine when the server is already gone.</summary>
     Task Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct);
+
+    /// <summary>
+    /// A binding's LOGIN role (valid until <paramref name="validUntil"/> when given) that may connect to the database,
+    /// use and create in its public schema, and read and write the admin role's tables, present and future.
+    /// Idempotent: an existing role gets the password and validity reset.
+    /// </summary>
+    Task CreateLogin(Guid instanceId, string database, string adminUsername, string username, string password,
+        DateTimeOffset? validUntil, CancellationToken ct);
+
+    /// <summary>
+    /// Ends the role's sessions, hands what it owns in the database to the admin role and drops it. Idempotent: an absent
+    /// role or a server already gone is fine.
+    /// </summary>
+    Task DropLogin(Guid instanceId, string database, string adminUsername, string username, CancellationToken ct);
 }

@@ -18,7 +18,7 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         IDomainEvent outcome;
         try
         {
-            var endpoint = await servers.Provision(instanceId, ServerSettings.From(state.Parameters), ct);
+            var endpoint = await servers.Provision(instanceId, InstanceParameters.ServerSettingsOf(state.Parameters), ct);
             outcome = new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -58,7 +58,7 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         try
         {
             await storage.Provision(instanceId, update.DiskMb, ct);
-            await servers.Reconfigure(instanceId, ServerSettings.From(update.Parameters), ct);
+            await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(update.Parameters), ct);
             outcome = new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -11,23 +11,28 @@ namespace EventSourced.Provisioners.Tests.Backends;
 /// <summary>
 /// The local backend over a data root of its own (a short-named folder below the shared one, which the broker's
 /// reconciler ignores because its name is no instance id); every instance a test creates is torn down on dispose.
+/// Test classes that run in parallel each take a port range of their own through a subclass.
 /// </summary>
-public sealed class LocalBackendFixture : IAsyncLifetime
+public class LocalBackendFixture : IAsyncLifetime
 {
     // A worktree has no .data of its own: fall back to the main checkout's, which the postgres user can reach.
     private const string SharedDataRoot = "/work/main/.data/servers/instances";
     private readonly List<Guid> _instances = [];
     private readonly ServiceProvider _services;
 
-    public LocalBackendFixture()
+    public LocalBackendFixture() : this(56900, 56999)
+    {
+    }
+
+    protected LocalBackendFixture(int portRangeStart, int portRangeEnd)
     {
         var sharedRoot = Directory.Exists(TestSettings.LocalBackendDataRoot) ? TestSettings.LocalBackendDataRoot : SharedDataRoot;
         DataRoot = Path.Combine(sharedRoot, $"t-{Guid.NewGuid().ToString("N")[..8]}");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Provisioners:Local:DataRoot"] = DataRoot,
-            ["Provisioners:Local:PortRangeStart"] = "56900",
-            ["Provisioners:Local:PortRangeEnd"] = "56999",
+            ["Provisioners:Local:PortRangeStart"] = portRangeStart.ToString(),
+            ["Provisioners:Local:PortRangeEnd"] = portRangeEnd.ToString(),
         }).Build();
         _services = new ServiceCollection().AddLogging().AddLocalBackend(configuration).BuildServiceProvider();
     }
@@ -40,6 +45,8 @@ public sealed class LocalBackendFixture : IAsyncLifetime
     /// <summary>A fresh server backend object over the same data root: what a restarted broker would hold.</summary>
     public IServerBackend NewServerBackend() =>
         new LocalServerBackend(_services.GetRequiredService<IOptions<LocalBackendOptions>>(), NullLogger<LocalServerBackend>.Instance);
+
+    public static IReadOnlyDictionary<string, string> NoSettings { get; } = new Dictionary<string, string>();
 
     public Guid NewInstance()
     {

@@ -26,7 +26,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
             await Scalar<int>(connection, "CREATE TABLE things (id int); SELECT 1");
         }
         Assert.Equal(allocation, await fixture.Storage.Provision(id, 1024, None));
-        Assert.Equal(endpoint, await fixture.Server.Provision(id, None));
+        Assert.Equal(endpoint, await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None));
         Assert.Equal(access, await fixture.Database.Provision(id, Database, Admin, "new password", None));
         await using (var connection = await ConnectAsAdmin(endpoint, "new password"))
             Assert.Equal(0L, await Scalar<long>(connection, "SELECT count(*) FROM things"));
@@ -74,7 +74,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
 
         var restartedBroker = fixture.NewServerBackend();
         Assert.True(await restartedBroker.IsRunning(id, None));
-        Assert.Equal(endpoint, await restartedBroker.Provision(id, None));
+        Assert.Equal(endpoint, await restartedBroker.Provision(id, LocalBackendFixture.NoSettings, None));
 
         var pid = ServerProcess.PostmasterPid(allocation.DataDirectory);
         Process.GetProcessById(pid).Kill();
@@ -91,7 +91,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
     private async Task<(StorageAllocation, ServerEndpoint, DatabaseAccess)> ProvisionAll(Guid id)
     {
         var allocation = await fixture.Storage.Provision(id, 1024, None);
-        var endpoint = await fixture.Server.Provision(id, None);
+        var endpoint = await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None);
         var access = await fixture.Database.Provision(id, Database, Admin, Password, None);
         return (allocation, endpoint, access);
     }
@@ -99,7 +99,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
     private async Task<ServerEndpoint> ProvisionServer(Guid id)
     {
         await fixture.Storage.Provision(id, 512, None);
-        return await fixture.Server.Provision(id, None);
+        return await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None);
     }
 
     private static async Task<NpgsqlConnection> ConnectAsAdmin(ServerEndpoint endpoint, string password)

@@ -78,4 +78,5 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
 
 internal sealed record StorageRecord(int DiskMb, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-internal sealed record ServerRecord(int Port);
+/// <summary>A provisioned server: its port and the settings chosen for it (the defaults fill in the rest).</summary>
+internal sealed record ServerRecord(int Port, IReadOnlyDictionary<string, string>? Settings = null);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -11,15 +12,16 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
 {
     private const string DuplicateObject = "42710";
     private const string DuplicateDatabase = "42P04";
+    private const string RoleExists = "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)";
+    private const string DatabaseExists = "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)";
+    private const string TerminateSessions = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE usename = $1";
     private readonly LocalBackendOptions _options = options.Value;
 
     public async Task<DatabaseAccess> Provision(Guid instanceId, string database, string adminUsername, string adminPassword, CancellationToken ct)
     {
         var (role, db, password) = (Sql.Identifier(adminUsername), Sql.Identifier(database), Sql.Literal(adminPassword));
-        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
-        var server = instance.ReadServer()
-                     ?? throw new BackendException($"cannot create database {database} on instance {instanceId}: no server provisioned");
-        await using var connection = await Connect(instance, server, ct);
+        var (instance, server) = Provisioned(instanceId, $"cannot create database {database}");
+        await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
             await CreateOrAlter(connection, $"CREATE ROLE {role} LOGIN PASSWORD {password}", $"ALTER ROLE {role} WITH LOGIN PASSWORD {password}", ct);
@@ -35,16 +37,15 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
     public async Task Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct)
     {
         var (role, db) = (Sql.Identifier(adminUsername), Sql.Identifier(database));
-        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
-        if (instance.ReadServer() is not { } server || !await Postmaster.Answers(server.Port, ct)) return;
-        await using var connection = await Connect(instance, server, ct);
+        if (await Running(instanceId, ct) is not (var instance, var server)) return;
+        await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
-            await Execute(connection, $"DROP DATABASE IF EXISTS {db} WITH (FORCE)", ct);
-            if (await RoleExists(connection, adminUsername, ct))
+            await Superuser.Execute(connection, $"DROP DATABASE IF EXISTS {db} WITH (FORCE)", ct);
+            if ((bool)(await Query(connection, RoleExists, adminUsername, ct))!)
             {
-                await Execute(connection, $"DROP OWNED BY {role}", ct);
-                await Execute(connection, $"DROP ROLE {role}", ct);
+                await Superuser.Execute(connection, $"DROP OWNED BY {role}", ct);
+                await Superuser.Execute(connection, $"DROP ROLE {role}", ct);
             }
         }
         catch (PostgresException e)
@@ -53,51 +54,87 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         }
     }
 
+    public async Task CreateLogin(Guid instanceId, string database, string adminUsername, string username, string password,
+        DateTimeOffset? validUntil, CancellationToken ct)
+    {
+        var (login, admin, db) = (Sql.Identifier(username), Sql.Identifier(adminUsername), Sql.Identifier(database));
+        var until = validUntil?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff'+00'", CultureInfo.InvariantCulture) ?? "infinity";
+        var attributes = $"LOGIN PASSWORD {Sql.Literal(password)} VALID UNTIL {Sql.Literal(until)}";
+        var (instance, server) = Provisioned(instanceId, $"cannot create login {username}");
+        try
+        {
+            await using (var connection = await Superuser.Connect(instance, server.Port, "postgres", ct))
+            {
+                await CreateOrAlter(connection, $"CREATE ROLE {login} {attributes}", $"ALTER ROLE {login} WITH {attributes}", ct);
+                await Superuser.Execute(connection, $"GRANT CONNECT ON DATABASE {db} TO {login}", ct);
+            }
+            await using (var connection = await Superuser.Connect(instance, server.Port, database, ct))
+                await Superuser.Execute(connection, $"""
+                    GRANT USAGE, CREATE ON SCHEMA public TO {login};
+                    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {login};
+                    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {login};
+                    ALTER DEFAULT PRIVILEGES FOR ROLE {admin} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {login};
+                    ALTER DEFAULT PRIVILEGES FOR ROLE {admin} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {login};
+                    """, ct);
+        }
+        catch (PostgresException e)
+        {
+            throw new BackendException($"could not create login {username} for database {database} on instance {instanceId}: {e.MessageText}", e);
+        }
+    }
+
+    // NOLOGIN before terminating, so the role cannot start a session between the termination and the DROP ROLE.
+    public async Task DropLogin(Guid instanceId, string database, string adminUsername, string username, CancellationToken ct)
+    {
+        var (login, admin) = (Sql.Identifier(username), Sql.Identifier(adminUsername));
+        if (await Running(instanceId, ct) is not (var instance, var server)) return;
+        await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
+        try
+        {
+            if (!(bool)(await Query(connection, RoleExists, username, ct))!) return;
+            await Superuser.Execute(connection, $"ALTER ROLE {login} NOLOGIN", ct);
+            await Query(connection, TerminateSessions, username, ct);
+            if ((bool)(await Query(connection, DatabaseExists, database, ct))!)
+            {
+                await using var inDatabase = await Superuser.Connect(instance, server.Port, database, ct);
+                await Superuser.Execute(inDatabase, $"REASSIGN OWNED BY {login} TO {admin}; DROP OWNED BY {login}", ct);
+            }
+            await Superuser.Execute(connection, $"DROP ROLE {login}", ct);
+        }
+        catch (PostgresException e)
+        {
+            throw new BackendException($"could not drop login {username} of database {database} on instance {instanceId}: {e.MessageText}", e);
+        }
+    }
+
     // Tries the CREATE first so that concurrent provisions of the same names both succeed: the loser alters instead.
     private static async Task CreateOrAlter(NpgsqlConnection connection, string create, string alter, CancellationToken ct)
     {
         try
         {
-            await Execute(connection, create, ct);
+            await Superuser.Execute(connection, create, ct);
         }
         catch (PostgresException e) when (e.SqlState is DuplicateObject or DuplicateDatabase)
         {
-            await Execute(connection, alter, ct);
+            await Superuser.Execute(connection, alter, ct);
         }
     }
 
-    private static async Task<bool> RoleExists(NpgsqlConnection connection, string role, CancellationToken ct)
+    private static async Task<object?> Query(NpgsqlConnection connection, string sql, string argument, CancellationToken ct)
     {
-        const string sql = "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)";
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = role } } };
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = argument } } };
+        return await command.ExecuteScalarAsync(ct);
     }
 
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct)
+    private (InstanceDirectory, ServerRecord) Provisioned(Guid instanceId, string what)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
+        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
+        return (instance, instance.ReadServer() ?? throw new BackendException($"{what} on instance {instanceId}: no server provisioned"));
     }
 
-    private static async Task<NpgsqlConnection> Connect(InstanceDirectory instance, ServerRecord server, CancellationToken ct)
+    private async Task<(InstanceDirectory, ServerRecord)?> Running(Guid instanceId, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = instance.SocketDirectory,
-            Port = server.Port,
-            Username = "postgres",
-            Database = "postgres",
-            Pooling = false,
-        }.ConnectionString);
-        try
-        {
-            await connection.OpenAsync(ct);
-            return connection;
-        }
-        catch (Exception e) when (e is NpgsqlException or IOException)
-        {
-            await connection.DisposeAsync();
-            throw new BackendException($"could not connect to the server of instance {instance.InstanceId} on {instance.SocketDirectory}: {e.Message}", e);
-        }
+        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
+        return instance.ReadServer() is { } server && await Postmaster.Answers(server.Port, ct) ? (instance, server) : null;
     }
 }

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace EventSourced.Provisioners.Backends.Local;
 
 /// <summary>
 /// A "VM" is a PostgreSQL server process on 127.0.0.1, started detached by pg_ctl so it outlives the broker. server.json
-/// marks the server as provisioned (and holds its port): ResurrectStopped restarts only those.
+/// marks the server as provisioned and holds its port and chosen settings: every start writes them into broker.conf,
+/// and ResurrectStopped restarts only provisioned servers.
 /// </summary>
 public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger) : IServerBackend
 {
@@ -16,32 +18,24 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
     private readonly PortAllocator _ports = new(options.Value);
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _instanceLocks = new();
 
-    public async Task<ServerEndpoint> Provision(Guid instanceId, CancellationToken ct)
+    public async Task<ServerEndpoint> Provision(Guid instanceId, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
+        var chosen = ServerSettings.Validate(settings);
         var instance = Instance(instanceId);
         if (instance.ReadStorage() is null)
             throw new BackendException($"cannot start the server of instance {instanceId}: no storage provisioned at {instance.Path}");
         using var _ = await LockInstance(instanceId, ct);
         var port = await _ports.PortOf(instance, ct);
-        if (await IsRunning(instance, port, ct)) return new ServerEndpoint(Host, port);
+        return await Configure(instance, port, chosen, ct);
+    }
 
-        if (!instance.IsInitialised)
-        {
-            if (Directory.Exists(instance.DataDirectory)) Directory.Delete(instance.DataDirectory, recursive: true);
-            await _tools.InitDb(instance, ct);
-        }
-        if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
-            throw new BackendException($"postmaster {pid} of instance {instanceId} is alive but does not answer on port {port}");
-        instance.RemoveStaleLockFiles(port);
-        try
-        {
-            await _tools.Start(instance, port, ct);
-        }
-        catch (BackendException e)
-        {
-            throw new BackendException($"the server of instance {instanceId} did not start on port {port}: {e.Message}\n{LogTail(instance)}", e);
-        }
-        return new ServerEndpoint(Host, port);
+    public async Task<ServerEndpoint> Reconfigure(Guid instanceId, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    {
+        var chosen = ServerSettings.Validate(settings);
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        var server = instance.ReadServer() ?? throw new BackendException($"cannot reconfigure the server of instance {instanceId}: none is provisioned");
+        return await Configure(instance, server.Port, chosen, ct);
     }
 
     public async Task Deprovision(Guid instanceId, CancellationToken ct)
@@ -49,11 +43,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         var instance = Instance(instanceId);
         if (!Directory.Exists(instance.Path)) return;
         using var _ = await LockInstance(instanceId, ct);
-        if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
-        {
-            await _tools.Stop(instance, ct);
-            await Postmaster.WaitUntilGone(pid, _options.StartTimeout, ct);
-        }
+        await Stop(instance, ct);
         if (instance.ReadServer() is not { } server) return;
         instance.RemoveStaleLockFiles(server.Port);
         File.Delete(instance.ServerFile);
@@ -70,10 +60,11 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         var resurrected = 0;
         foreach (var instance in InstanceDirectory.All(_options.DataRoot))
         {
+            using var _ = await LockInstance(instance.InstanceId, ct);
             if (instance.ReadServer() is not { } server || await IsRunning(instance, server.Port, ct)) continue;
             try
             {
-                await Provision(instance.InstanceId, ct);
+                await Start(instance, server, ct);
                 resurrected++;
                 logger.LogInformation("Resurrected the server of instance {InstanceId} on port {Port}", instance.InstanceId, server.Port);
             }
@@ -83,6 +74,96 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
             }
         }
         return resurrected;
+    }
+
+    // A stopped server starts with the chosen settings; a running one gets only what differs, and restarts only when a
+    // changed setting takes effect at postmaster start. server.json is written before the server changes, so a broker
+    // that dies halfway leaves a record that a retry or ResurrectStopped completes.
+    private async Task<ServerEndpoint> Configure(InstanceDirectory instance, int port, SortedDictionary<string, string> chosen, CancellationToken ct)
+    {
+        var previous = instance.ReadServer() ?? new ServerRecord(port);
+        var next = previous with { Settings = chosen };
+        if (!await IsRunning(instance, port, ct))
+        {
+            instance.WriteServer(next);
+            await Start(instance, next, ct);
+            return new ServerEndpoint(Host, port);
+        }
+        var (before, after) = (ServerSettings.Effective(previous.Settings), ServerSettings.Effective(chosen));
+        var changed = before.Keys.Union(after.Keys).Where(name => before.GetValueOrDefault(name) != after.GetValueOrDefault(name)).ToArray();
+        if (changed.Length == 0)
+        {
+            instance.WriteServer(next);
+            return new ServerEndpoint(Host, port);
+        }
+        await _tools.WriteConfig(instance, port, after, ct);
+        try
+        {
+            await _tools.CheckConfig(instance, ct);
+        }
+        catch (BackendException e)
+        {
+            await _tools.WriteConfig(instance, port, before, ct);
+            throw new BackendException($"the server of instance {instance.InstanceId} refuses the settings {string.Join(", ", changed)}: {e.Message}", e);
+        }
+        var restart = await TakeEffectAtStart(instance, port, changed, ct);
+        instance.WriteServer(next);
+        if (restart.Length == 0)
+        {
+            await _tools.Reload(instance, ct);
+            return new ServerEndpoint(Host, port);
+        }
+        logger.LogInformation("Restarting the server of instance {InstanceId} for {Settings}", instance.InstanceId, string.Join(", ", restart));
+        await Stop(instance, ct);
+        try
+        {
+            await Start(instance, next, ct);
+        }
+        catch (BackendException e)
+        {
+            instance.WriteServer(previous);
+            await Start(instance, previous, ct);
+            throw new BackendException($"the server of instance {instance.InstanceId} did not restart with {string.Join(", ", changed)}; it runs with its previous settings: {e.Message}", e);
+        }
+        return new ServerEndpoint(Host, port);
+    }
+
+    private static async Task<string[]> TakeEffectAtStart(InstanceDirectory instance, int port, string[] names, CancellationToken ct)
+    {
+        const string sql = "SELECT name FROM pg_settings WHERE context = 'postmaster' AND name = ANY($1)";
+        await using var connection = await Superuser.Connect(instance, port, "postgres", ct);
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = names } } };
+        var postmaster = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) postmaster.Add(reader.GetString(0));
+        return [.. postmaster];
+    }
+
+    private async Task Start(InstanceDirectory instance, ServerRecord server, CancellationToken ct)
+    {
+        if (!instance.IsInitialised)
+        {
+            if (Directory.Exists(instance.DataDirectory)) Directory.Delete(instance.DataDirectory, recursive: true);
+            await _tools.InitDb(instance, ct);
+        }
+        if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
+            throw new BackendException($"postmaster {pid} of instance {instance.InstanceId} is alive but does not answer on port {server.Port}");
+        instance.RemoveStaleLockFiles(server.Port);
+        try
+        {
+            await _tools.Start(instance, server.Port, ServerSettings.Effective(server.Settings), ct);
+        }
+        catch (BackendException e)
+        {
+            throw new BackendException($"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message}\n{LogTail(instance)}", e);
+        }
+    }
+
+    private async Task Stop(InstanceDirectory instance, CancellationToken ct)
+    {
+        if (instance.ReadPostmasterPid() is not { } pid || !Postmaster.IsAlive(pid)) return;
+        await _tools.Stop(instance, ct);
+        await Postmaster.WaitUntilGone(pid, _options.StartTimeout, ct);
     }
 
     private static async Task<bool> IsRunning(InstanceDirectory instance, int port, CancellationToken ct) =>

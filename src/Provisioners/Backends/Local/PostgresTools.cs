@@ -21,21 +21,34 @@ internal sealed class PostgresTools(LocalBackendOptions options)
             $"\n# Settings owned by the service broker.\ninclude = '{BrokerConfFile}'\n", ct);
     }
 
-    public async Task Start(InstanceDirectory instance, int port, CancellationToken ct)
+    public async Task Start(InstanceDirectory instance, int port, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
-        var settings = Path.Combine(instance.DataDirectory, BrokerConfFile);
-        await File.WriteAllTextAsync(settings, $"""
+        await WriteConfig(instance, port, settings, ct);
+        await RunPostgres(instance, "pg_ctl", ["-D", instance.DataDirectory, "-l", instance.LogFile, "-w", "-t", TimeoutSeconds, "start"], ct);
+    }
+
+    /// <summary>Rewrites broker.conf; the running server reads it on the next reload or start.</summary>
+    public async Task WriteConfig(InstanceDirectory instance, int port, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    {
+        var file = Path.Combine(instance.DataDirectory, BrokerConfFile);
+        // Names come from ServerSettings.Allowed and values never hold a quote, backslash or line break.
+        var chosen = string.Concat(settings.Select(setting => $"{setting.Key} = '{setting.Value}'\n"));
+        await File.WriteAllTextAsync(file, $"""
             listen_addresses = '127.0.0.1'
             port = {port}
             unix_socket_directories = '{instance.SocketDirectory.Replace("'", "''")}'
             unix_socket_permissions = 0700
-            shared_buffers = 16MB
-            max_connections = 50
 
-            """, ct);
-        await GiveToRunAsUser(settings, ct);
-        await RunPostgres(instance, "pg_ctl", ["-D", instance.DataDirectory, "-l", instance.LogFile, "-w", "-t", TimeoutSeconds, "start"], ct);
+            """ + chosen, ct);
+        await GiveToRunAsUser(file, ct);
     }
+
+    /// <summary>Has postgres parse the configuration as a start would (it works beside a running server): a bad value fails here.</summary>
+    public Task CheckConfig(InstanceDirectory instance, CancellationToken ct) =>
+        RunPostgres(instance, "postgres", ["-D", instance.DataDirectory, "-C", "max_connections"], ct);
+
+    public Task Reload(InstanceDirectory instance, CancellationToken ct) =>
+        RunPostgres(instance, "pg_ctl", ["-D", instance.DataDirectory, "reload"], ct);
 
     public Task Stop(InstanceDirectory instance, CancellationToken ct) =>
         RunPostgres(instance, "pg_ctl", ["-D", instance.DataDirectory, "-m", "fast", "-w", "-t", TimeoutSeconds, "stop"], ct);

@@ -3,13 +3,24 @@ using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners.Backends.Simulated;
 
-/// <summary>Storage, servers and databases as entries in memory, each step after the configured latency.</summary>
+/// <summary>Storage, servers, their settings and logins as entries in memory, each step after the configured latency.</summary>
 public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) : IStorageBackend, IServerBackend, IDatabaseBackend
 {
     private const int FirstPort = 20000;
     private readonly ConcurrentDictionary<Guid, int> _storage = new();
-    private readonly ConcurrentDictionary<Guid, ServerEndpoint> _servers = new();
+    private readonly ConcurrentDictionary<Guid, Server> _servers = new();
+    private readonly ConcurrentDictionary<(Guid InstanceId, string Username), Login> _logins = new();
     private int _nextPort = FirstPort;
+
+    /// <summary>What the instance's server runs with (the chosen settings over the defaults), or null when it does not run.</summary>
+    public IReadOnlyDictionary<string, string>? SettingsOf(Guid instanceId) =>
+        _servers.TryGetValue(instanceId, out var server) ? ServerSettings.Effective(server.Settings) : null;
+
+    /// <summary>Whether a session of <paramref name="username"/> on <paramref name="database"/> would be let in at <paramref name="at"/>.</summary>
+    public bool CanLogIn(Guid instanceId, string database, string username, string password, DateTimeOffset at) =>
+        _servers.ContainsKey(instanceId)
+        && _logins.TryGetValue((instanceId, username), out var login)
+        && login.Database == database && login.Password == password && (login.ValidUntil is not { } until || until > at);
 
     async Task<StorageAllocation> IStorageBackend.Provision(Guid instanceId, int diskMb, CancellationToken ct)
     {
@@ -23,15 +34,31 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
         await Step(ct);
         if (_servers.ContainsKey(instanceId)) throw new BackendException($"the server of instance {instanceId} still runs on its storage");
         _storage.TryRemove(instanceId, out _);
+        foreach (var key in _logins.Keys.Where(key => key.InstanceId == instanceId)) _logins.TryRemove(key, out _);
     }
 
-    async Task<ServerEndpoint> IServerBackend.Provision(Guid instanceId, CancellationToken ct)
+    async Task<ServerEndpoint> IServerBackend.Provision(Guid instanceId, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
+        var chosen = ServerSettings.Validate(settings);
         await Step(ct);
         if (!_storage.ContainsKey(instanceId)) throw new BackendException($"no storage provisioned for instance {instanceId}");
         if (_servers.Count >= options.Value.Capacity && !_servers.ContainsKey(instanceId))
             throw new BackendException($"capacity of {options.Value.Capacity} simulated servers reached");
-        return _servers.GetOrAdd(instanceId, _ => new ServerEndpoint("127.0.0.1", Interlocked.Increment(ref _nextPort)));
+        return _servers.AddOrUpdate(instanceId,
+            _ => new Server(new ServerEndpoint("127.0.0.1", Interlocked.Increment(ref _nextPort)), chosen),
+            (_, running) => running with { Settings = chosen }).Endpoint;
+    }
+
+    async Task<ServerEndpoint> IServerBackend.Reconfigure(Guid instanceId, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    {
+        var chosen = ServerSettings.Validate(settings);
+        await Step(ct);
+        while (true)
+        {
+            if (!_servers.TryGetValue(instanceId, out var running))
+                throw new BackendException($"cannot reconfigure the server of instance {instanceId}: none is provisioned");
+            if (_servers.TryUpdate(instanceId, running with { Settings = chosen }, running)) return running.Endpoint;
+        }
     }
 
     async Task IServerBackend.Deprovision(Guid instanceId, CancellationToken ct)
@@ -47,12 +74,40 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
     async Task<DatabaseAccess> IDatabaseBackend.Provision(Guid instanceId, string database, string adminUsername, string adminPassword, CancellationToken ct)
     {
         await Step(ct);
-        if (!_servers.ContainsKey(instanceId)) throw new BackendException($"the server of instance {instanceId} is not running");
+        EnsureRunning(instanceId);
         return new DatabaseAccess(database, adminUsername);
     }
 
-    Task IDatabaseBackend.Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct) => Step(ct);
+    async Task IDatabaseBackend.Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct)
+    {
+        await Step(ct);
+        foreach (var (key, login) in _logins.Where(entry => entry.Key.InstanceId == instanceId && entry.Value.Database == database))
+            _logins.TryRemove(KeyValuePair.Create(key, login));
+    }
+
+    async Task IDatabaseBackend.CreateLogin(Guid instanceId, string database, string adminUsername, string username, string password,
+        DateTimeOffset? validUntil, CancellationToken ct)
+    {
+        await Step(ct);
+        EnsureRunning(instanceId);
+        _logins[(instanceId, username)] = new Login(database, password, validUntil);
+    }
+
+    async Task IDatabaseBackend.DropLogin(Guid instanceId, string database, string adminUsername, string username, CancellationToken ct)
+    {
+        await Step(ct);
+        _logins.TryRemove((instanceId, username), out _);
+    }
+
+    private void EnsureRunning(Guid instanceId)
+    {
+        if (!_servers.ContainsKey(instanceId)) throw new BackendException($"the server of instance {instanceId} is not running");
+    }
 
     private Task Step(CancellationToken ct) =>
         options.Value.StepLatency > TimeSpan.Zero ? Task.Delay(options.Value.StepLatency, ct) : Task.CompletedTask;
+
+    private sealed record Server(ServerEndpoint Endpoint, IReadOnlyDictionary<string, string> Settings);
+
+    private sealed record Login(string Database, string Password, DateTimeOffset? ValidUntil);
 }

@@ -1,0 +1,35 @@
+using Npgsql;
+
+namespace EventSourced.Provisioners.Backends.Local;
+
+/// <summary>The postgres superuser's connection over an instance's unix socket, which trusts local connections.</summary>
+internal static class Superuser
+{
+    public static async Task<NpgsqlConnection> Connect(InstanceDirectory instance, int port, string database, CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        {
+            Host = instance.SocketDirectory,
+            Port = port,
+            Username = "postgres",
+            Database = database,
+            Pooling = false,
+        }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException)
+        {
+            await connection.DisposeAsync();
+            throw new BackendException($"could not connect to database {database} of instance {instance.InstanceId} on {instance.SocketDirectory}: {e.Message}", e);
+        }
+    }
+
+    public static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
