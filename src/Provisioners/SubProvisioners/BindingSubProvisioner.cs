@@ -20,20 +20,16 @@ public sealed class BindingSubProvisioner(IDatabaseBackend databases, SecretProt
         var request = context.Message;
         var state = await recorder.Load(request.InstanceId, context.CancellationToken);
         if (!InProgress(state, request.BindingId, request.OperationId) || state.Database is not { } database) return;
-        IDomainEvent outcome;
-        try
-        {
-            var password = SecretProtector.GeneratePassword();
-            var username = UsernameOf(request.BindingId);
-            await databases.CreateLogin(request.InstanceId, database.Database, database.AdminUsername, username, password,
-                request.ExpiresAt, context.CancellationToken);
-            outcome = new ServiceBindingCreated(request.InstanceId, request.BindingId, request.OperationId, username,
-                secrets.Protect(password), recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ServiceBindingFailed(request.InstanceId, request.BindingId, request.OperationId, e.Message, recorder.Now);
-        }
+        var (username, password) = (UsernameOf(request.BindingId), SecretProtector.GeneratePassword());
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                await databases.CreateLogin(request.InstanceId, database.Database, database.AdminUsername, username, password,
+                    request.ExpiresAt, context.CancellationToken);
+                return new ServiceBindingCreated(request.InstanceId, request.BindingId, request.OperationId, username,
+                    secrets.Protect(password), recorder.Now);
+            },
+            reason => new ServiceBindingFailed(request.InstanceId, request.BindingId, request.OperationId, reason, recorder.Now));
         await Record(context, request.InstanceId, request.BindingId, request.OperationId, outcome);
     }
 
@@ -42,18 +38,15 @@ public sealed class BindingSubProvisioner(IDatabaseBackend databases, SecretProt
         var request = context.Message;
         var state = await recorder.Load(request.InstanceId, context.CancellationToken);
         if (!InProgress(state, request.BindingId, request.OperationId)) return;
-        IDomainEvent outcome;
-        try
-        {
-            if (state.Database is { } database)
-                await databases.DropLogin(request.InstanceId, database.Database, database.AdminUsername,
-                    UsernameOf(request.BindingId), context.CancellationToken);
-            outcome = new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, e.Message, recorder.Now);
-        }
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                if (state.Database is { } database)
+                    await databases.DropLogin(request.InstanceId, database.Database, database.AdminUsername,
+                        UsernameOf(request.BindingId), context.CancellationToken);
+                return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, recorder.Now);
+            },
+            reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, recorder.Now));
         await Record(context, request.InstanceId, request.BindingId, request.OperationId, outcome);
     }
 

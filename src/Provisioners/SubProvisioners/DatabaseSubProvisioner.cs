@@ -1,4 +1,3 @@
-using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
@@ -20,20 +19,16 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
         var ct = context.CancellationToken;
         // Skipping an already recorded database matters here: provisioning again would reset the password.
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Database: null }) return;
-        IDomainEvent outcome;
-        try
-        {
-            var password = SecretProtector.GeneratePassword();
-            var access = await databases.Provision(instanceId, DatabaseName, AdminUsername, password, ct);
-            outcome = new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, e.Message, recorder.Now);
-        }
-        if (await recorder.Record(context, instanceId, operationId, outcome, nameof(DatabaseSubProvisioner)) is Decision.Rejected
-            && outcome is DatabaseProvisioned && await recorder.IsRolledBack(instanceId, operationId, ct))
-            await databases.Deprovision(instanceId, DatabaseName, AdminUsername, ct);
+        var password = SecretProtector.GeneratePassword();
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                var access = await databases.Provision(instanceId, DatabaseName, AdminUsername, password, ct);
+                return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
+            },
+            reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));
+        await recorder.RecordOrUndo(context, instanceId, operationId, outcome, nameof(DatabaseSubProvisioner),
+            () => databases.Deprovision(instanceId, DatabaseName, AdminUsername, ct));
     }
 
     public async Task Consume(ConsumeContext<DeprovisionDatabase> context)
@@ -41,16 +36,13 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is null) return;
-        IDomainEvent outcome;
-        try
-        {
-            await databases.Deprovision(instanceId, DatabaseName, AdminUsername, ct);
-            outcome = new DatabaseDeprovisioned(instanceId, operationId, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Database, e.Message, recorder.Now);
-        }
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                await databases.Deprovision(instanceId, DatabaseName, AdminUsername, ct);
+                return new DatabaseDeprovisioned(instanceId, operationId, recorder.Now);
+            },
+            reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));
         await recorder.Record(context, instanceId, operationId, outcome, nameof(DatabaseSubProvisioner));
     }
 }

@@ -27,6 +27,29 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
             && (operation.State == OperationState.Failed || (state.RollingBack && state.LastOperation == operation));
     }
 
+    /// <summary>The step's own event, or the failure event made from what went wrong (a cancellation is not a failure).</summary>
+    public static async Task<IDomainEvent> Attempt(Func<Task<IDomainEvent>> step, Func<string, IDomainEvent> failed)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return failed(e.Message);
+        }
+    }
+
+    /// <summary>Records a provisioning step; when the operation was rolled back meanwhile, undoes what the step created.</summary>
+    public async Task RecordOrUndo<TMessage>(
+        ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, IDomainEvent outcome, string consumer, Func<Task> undo)
+        where TMessage : class
+    {
+        if (await Record(context, instanceId, operationId, outcome, consumer) is Decision.Rejected
+            && outcome is not ResourceProvisioningFailed && await IsRolledBack(instanceId, operationId, context.CancellationToken))
+            await undo();
+    }
+
     /// <summary>Appends the outcome unless this message was already handled (inbox) or the operation no longer takes it.</summary>
     public Task<Decision> Record<TMessage>(ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, IDomainEvent outcome, string consumer)
         where TMessage : class =>

@@ -1,4 +1,3 @@
-using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Messages;
@@ -6,7 +5,7 @@ using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>The "VM" of an instance: a dedicated PostgreSQL server process on its storage.</summary>
+/// <summary>The "VM" of an instance: a dedicated PostgreSQL server process on its storage, with the instance's settings.</summary>
 public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend storage, OutcomeRecorder recorder)
     : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>, IConsumer<ReconfigureServer>
 {
@@ -15,19 +14,14 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Server: null } state) return;
-        IDomainEvent outcome;
-        try
-        {
-            var endpoint = await servers.Provision(instanceId, InstanceParameters.ServerSettingsOf(state.Parameters), ct);
-            outcome = new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Server, e.Message, recorder.Now);
-        }
-        if (await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner)) is Decision.Rejected
-            && outcome is ServerProvisioned && await recorder.IsRolledBack(instanceId, operationId, ct))
-            await servers.Deprovision(instanceId, ct);
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                var endpoint = await servers.Provision(instanceId, InstanceParameters.ServerSettingsOf(state.Parameters), ct);
+                return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
+            },
+            reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
+        await recorder.RecordOrUndo(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner), () => servers.Deprovision(instanceId, ct));
     }
 
     public async Task Consume(ConsumeContext<DeprovisionServer> context)
@@ -35,16 +29,13 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is null) return;
-        IDomainEvent outcome;
-        try
-        {
-            await servers.Deprovision(instanceId, ct);
-            outcome = new ServerDeprovisioned(instanceId, operationId, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Server, e.Message, recorder.Now);
-        }
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                await servers.Deprovision(instanceId, ct);
+                return new ServerDeprovisioned(instanceId, operationId, recorder.Now);
+            },
+            reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
         await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner));
     }
 
@@ -54,17 +45,14 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Pending: { } update }) return;
-        IDomainEvent outcome;
-        try
-        {
-            await storage.Provision(instanceId, update.DiskMb, ct);
-            await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(update.Parameters), ct);
-            outcome = new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, e.Message, recorder.Now);
-        }
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                await storage.Provision(instanceId, update.DiskMb, ct);
+                await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(update.Parameters), ct);
+                return new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
+            },
+            reason => new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
         await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner));
     }
 }

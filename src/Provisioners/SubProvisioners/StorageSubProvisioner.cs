@@ -1,4 +1,3 @@
-using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Messages;
@@ -15,19 +14,14 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
         var (operationId, instanceId, diskMb) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Storage: null }) return;
-        IDomainEvent outcome;
-        try
-        {
-            var allocation = await storage.Provision(instanceId, diskMb, ct);
-            outcome = new StorageProvisioned(instanceId, operationId, allocation.DataDirectory, allocation.DiskMb, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Storage, e.Message, recorder.Now);
-        }
-        if (await recorder.Record(context, instanceId, operationId, outcome, nameof(StorageSubProvisioner)) is Decision.Rejected
-            && outcome is StorageProvisioned && await recorder.IsRolledBack(instanceId, operationId, ct))
-            await storage.Deprovision(instanceId, ct);
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                var allocation = await storage.Provision(instanceId, diskMb, ct);
+                return new StorageProvisioned(instanceId, operationId, allocation.DataDirectory, allocation.DiskMb, recorder.Now);
+            },
+            reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Storage, reason, recorder.Now));
+        await recorder.RecordOrUndo(context, instanceId, operationId, outcome, nameof(StorageSubProvisioner), () => storage.Deprovision(instanceId, ct));
     }
 
     public async Task Consume(ConsumeContext<DeprovisionStorage> context)
@@ -35,16 +29,13 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is null) return;
-        IDomainEvent outcome;
-        try
-        {
-            await storage.Deprovision(instanceId, ct);
-            outcome = new StorageDeprovisioned(instanceId, operationId, recorder.Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            outcome = new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Storage, e.Message, recorder.Now);
-        }
+        var outcome = await OutcomeRecorder.Attempt(
+            async () =>
+            {
+                await storage.Deprovision(instanceId, ct);
+                return new StorageDeprovisioned(instanceId, operationId, recorder.Now);
+            },
+            reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Storage, reason, recorder.Now));
         await recorder.Record(context, instanceId, operationId, outcome, nameof(StorageSubProvisioner));
     }
 }
