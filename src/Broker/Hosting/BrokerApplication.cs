@@ -23,6 +23,7 @@ public static class BrokerApplication
         services.AddProjectionDaemon();
         services.AddProvisioners(builder.Configuration);
         services.AddSingleton<DashboardLinks>();
+        services.AddSingleton<CatalogDocument>();
         return builder;
     }
 
@@ -39,6 +40,7 @@ public static class BrokerApplication
         app.MapGroup("/v2")
             .AddEndpointFilter<BasicAuthentication>()
             .AddEndpointFilter<ApiVersion>()
+            .AddEndpointFilter<OriginatingIdentityFilter>()
             .MapCatalog()
             .MapServiceInstances();
         app.MapGroup("/admin")

@@ -29,9 +29,9 @@ public static class ServiceInstanceEndpoints
 
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), body.ServiceId ?? "", body.PlanId ?? "",
             body.OrganizationGuid ?? "", body.SpaceGuid ?? "", body.Parameters?.GetRawText(), body.Context?.GetRawText(),
-            catalog.FindPlan(body.ServiceId, body.PlanId)?.DiskMb ?? 0, clock.GetUtcNow());
+            catalog.FindPlan(body.ServiceId, body.PlanId)?.DiskMb ?? 0, clock.GetUtcNow(), body.MaintenanceInfo?.Version);
         var validation = await validator.ValidateAsync(command, ct);
-        if (!validation.IsValid) return OsbErrors.BadRequest(string.Join(" ", validation.Errors.Select(e => e.ErrorMessage)));
+        if (!validation.IsValid) return OsbErrors.From(validation);
 
         var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);

@@ -18,6 +18,6 @@ public abstract record Decision
     public static Decision Reject(DomainErrorCode code, string description) => new Rejected(new DomainError(code, description));
 }
 
-public enum DomainErrorCode { Invalid, NotFound, Gone, Conflict, ConcurrencyError }
+public enum DomainErrorCode { Invalid, NotFound, Gone, Conflict, ConcurrencyError, MaintenanceInfoConflict, RequiresApp }
 
 public sealed record DomainError(DomainErrorCode Code, string Description);

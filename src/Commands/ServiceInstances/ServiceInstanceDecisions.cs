@@ -5,7 +5,7 @@ namespace EventSourced.Commands.ServiceInstances;
 
 public sealed record ProvisionServiceInstance(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
-    string? Parameters, string? Context, int DiskMb, DateTimeOffset Now);
+    string? Parameters, string? Context, int DiskMb, DateTimeOffset Now, string? MaintenanceInfoVersion = null);
 
 public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now);
 
