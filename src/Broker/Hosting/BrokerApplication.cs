@@ -24,6 +24,7 @@ public static class BrokerApplication
         services.AddProjectionDaemon();
         services.AddProvisioners(builder.Configuration);
         services.AddSingleton<DashboardLinks>();
+        services.AddSingleton<CatalogDocument>();
         return builder;
     }
 
@@ -40,6 +41,7 @@ public static class BrokerApplication
         app.MapGroup("/v2")
             .AddEndpointFilter<BasicAuthentication>()
             .AddEndpointFilter<ApiVersion>()
+            .AddEndpointFilter<OriginatingIdentityFilter>()
             .MapCatalog()
             .MapServiceInstances()
             .MapServiceBindings();

@@ -1,4 +1,5 @@
 using EventSourced.Commands.ServiceInstances;
+using FluentValidation.Results;
 
 namespace EventSourced.Broker.Osb;
 
@@ -17,6 +18,8 @@ public static class OsbErrors
             [DomainErrorCode.Conflict] = (StatusCodes.Status409Conflict, "Conflict"),
             [DomainErrorCode.ConcurrencyError] = (StatusCodes.Status422UnprocessableEntity, "ConcurrencyError"),
             [DomainErrorCode.Unprocessable] = (StatusCodes.Status422UnprocessableEntity, null),
+            [DomainErrorCode.MaintenanceInfoConflict] = (StatusCodes.Status422UnprocessableEntity, "MaintenanceInfoConflict"),
+            [DomainErrorCode.RequiresApp] = (StatusCodes.Status422UnprocessableEntity, "RequiresApp"),
         };
 
     public static IResult From(DomainError error)
@@ -24,6 +27,22 @@ public static class OsbErrors
         var (status, code) = ByDomainError[error.Code];
         return status == StatusCodes.Status410Gone ? Results.Json(new { }, statusCode: status) : Results.Json(new OsbError(code, error.Description), statusCode: status);
     }
+
+    /// <summary>
+    /// A refused request: failures whose error code names a <see cref="DomainErrorCode"/> (e.g. MaintenanceInfoConflict) get
+    /// that row's status when they are the only failures; anything else is a 400 listing every failure.
+    /// </summary>
+    public static IResult From(ValidationResult validation)
+    {
+        var codes = validation.Errors.Select(e => Enum.GetNames<DomainErrorCode>().Contains(e.ErrorCode) ? Enum.Parse<DomainErrorCode>(e.ErrorCode) : DomainErrorCode.Invalid)
+            .Distinct().ToList();
+        var description = string.Join(" ", validation.Errors.Select(e => e.ErrorMessage));
+        return codes is [var only] ? From(new DomainError(only, description)) : BadRequest(description);
+    }
+
+    public static IResult MaintenanceInfoConflict(string description) => From(new DomainError(DomainErrorCode.MaintenanceInfoConflict, description));
+
+    public static IResult RequiresApp() => From(new DomainError(DomainErrorCode.RequiresApp, "This service supports generation of credentials through binding an application only."));
 
     public static IResult BadRequest(string description) =>
         Results.Json(new OsbError("BadRequest", description), statusCode: StatusCodes.Status400BadRequest);

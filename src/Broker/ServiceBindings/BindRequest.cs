@@ -9,5 +9,3 @@ public sealed record BindRequest(
 
 public sealed record BindResource(string? AppGuid, string? Route);
 
-/// <summary>A binding as the platform receives it (camelCase of these names is the OSB snake_case, all one word).</summary>
-public sealed record BindingResponse(object Credentials, object[] Endpoints, object? Metadata, System.Text.Json.JsonElement? Parameters = null);

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventSourced.Broker.Osb;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 
@@ -6,7 +9,16 @@ namespace EventSourced.Broker.ServiceBindings;
 /// <summary>What an app gets to connect: the binding's own login on the instance's dedicated server.</summary>
 public static class BindingCredentials
 {
-    public static object Credentials(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets)
+    /// <summary>The binding as the platform receives it, with only the fields its API version has.</summary>
+    public static JsonObject Body(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets, Version version) =>
+        new OsbBody(version)
+            .Add("credentials", JsonSerializer.SerializeToNode(Credentials(instance, binding, secrets)))
+            .Add(ApiFeature.BindingEndpoints, "endpoints", JsonSerializer.SerializeToNode(Endpoints(instance)))
+            .Add(ApiFeature.BindingExpiresAt, "metadata", Metadata(binding, version))
+            .Add("parameters", binding.Parameters is null ? null : JsonNode.Parse(binding.Parameters))
+            .Build();
+
+    private static object Credentials(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets)
     {
         var (host, port, database) = (instance.Server!.Host, instance.Server.Port, instance.Database!.Database);
         var (username, password) = (binding.Username!, secrets.Unprotect(binding.EncryptedPassword!));
@@ -22,12 +34,15 @@ public static class BindingCredentials
         };
     }
 
-    public static object[] Endpoints(ServiceInstance instance) =>
+    private static object[] Endpoints(ServiceInstance instance) =>
         [new { host = instance.Server!.Host, ports = new[] { instance.Server.Port.ToString() }, protocol = "tcp" }];
 
-    /// <summary>expires_at / renew_before when the plan gives credentials a lifetime (renew in the last fifth of it).</summary>
-    public static object? Metadata(ServiceBinding binding) =>
+    /// <summary>expires_at (2.16) and renew_before (2.17) when the plan gives credentials a lifetime; renew in its last fifth.</summary>
+    private static JsonObject? Metadata(ServiceBinding binding, Version version) =>
         binding.ExpiresAt is { } expiresAt
-            ? new { expires_at = expiresAt.ToString("O"), renew_before = (expiresAt - (expiresAt - binding.CreatedAt) / 5).ToString("O") }
+            ? new OsbBody(version)
+                .Add("expires_at", expiresAt.ToString("O"))
+                .Add(ApiFeature.BindingRenewBefore, "renew_before", (expiresAt - (expiresAt - binding.CreatedAt) / 5).ToString("O"))
+                .Build()
             : null;
 }

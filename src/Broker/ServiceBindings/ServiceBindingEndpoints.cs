@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Secrets;
@@ -33,7 +32,9 @@ public static class ServiceBindingEndpoints
         if (string.IsNullOrEmpty(body.ServiceId) || string.IsNullOrEmpty(body.PlanId))
             return OsbErrors.BadRequest("service_id and plan_id are required.");
         if (catalog.FindPlan(body.ServiceId, body.PlanId) is not { } plan) return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}'.");
-        if (!(plan.Bindable ?? catalog.FindService(body.ServiceId)!.Bindable)) return OsbErrors.BadRequest($"Plan '{plan.Name}' is not bindable.");
+        if (!catalog.FindService(body.ServiceId)!.IsBindable(plan)) return OsbErrors.BadRequest($"Plan '{plan.Name}' is not bindable.");
+        if (catalog.Schemas.Validate(plan, SchemaKind.ServiceBindingCreate, body.Parameters) is { Count: > 0 } problems)
+            return OsbErrors.BadRequest(string.Join(" ", problems));
         Guid? predecessor = null;
         if (body.PredecessorBindingId is { } p)
         {
@@ -51,24 +52,27 @@ public static class ServiceBindingEndpoints
         {
             case Decision.Rejected rejected:
                 return OsbErrors.From(rejected.Error);
-            case Decision.Accepted or Decision.AlreadyInProgress when acceptsIncomplete == true:
+            case Decision.Accepted or Decision.AlreadyInProgress when acceptsIncomplete == true
+                                                                   && ApiVersion.Of(request.HttpContext).Supports(ApiFeature.AsyncBindings):
                 return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
         }
         var (instance, binding) = await WaitForOutcome(lastOperations, ids, ct);
         return binding.Status switch
         {
-            BindingStatus.Created => Results.Json(Body(instance, binding, secrets), statusCode: decision is Decision.AlreadyDone ? 200 : 201),
+            BindingStatus.Created => Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)),
+                statusCode: decision is Decision.AlreadyDone ? 200 : 201),
             BindingStatus.Creating => OsbErrors.AsyncRequired(),
             _ => OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, binding.LastOperation.Description)),
         };
     }
 
-    private static async Task<IResult> Fetch(string instanceId, string bindingId, LastOperations lastOperations, SecretProtector secrets, CancellationToken ct)
+    private static async Task<IResult> Fetch(
+        string instanceId, string bindingId, HttpRequest request, LastOperations lastOperations, SecretProtector secrets, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var instance = await lastOperations.Find(ids.Instance, ct);
         return instance?.FindBinding(ids.Binding) is { Status: BindingStatus.Created } binding
-            ? Results.Json(Body(instance, binding, secrets) with { Parameters = binding.Parameters is null ? null : JsonDocument.Parse(binding.Parameters).RootElement })
+            ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)))
             : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
     }
 
@@ -84,7 +88,8 @@ public static class ServiceBindingEndpoints
         var decision = await instances.Handle(ids.Instance, state => ServiceBindingDecisions.Decide(state, command),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);
         if (decision is Decision.Rejected rejected) return OsbErrors.From(rejected.Error);
-        if (acceptsIncomplete == true) return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
+        if (acceptsIncomplete == true && ApiVersion.Of(request.HttpContext).Supports(ApiFeature.AsyncBindings))
+            return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
         var (_, binding) = await WaitForOutcome(lastOperations, ids, ct);
         return binding.Status == BindingStatus.Deleted
             ? Results.Json(new { }, statusCode: 200)
@@ -118,9 +123,6 @@ public static class ServiceBindingEndpoints
             await Task.Delay(25, ct);
         }
     }
-
-    private static BindingResponse Body(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets) =>
-        new(BindingCredentials.Credentials(instance, binding, secrets), BindingCredentials.Endpoints(instance), BindingCredentials.Metadata(binding));
 
     private static Guid OperationOf(Decision decision) => decision switch
     {

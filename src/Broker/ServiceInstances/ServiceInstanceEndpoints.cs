@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
@@ -30,11 +31,13 @@ public static class ServiceInstanceEndpoints
         var (body, error) = await OsbRequest.ReadBody<ProvisionRequest>(request, ct);
         if (body is null) return OsbErrors.BadRequest(error!);
 
+        var plan = catalog.FindPlan(body.ServiceId, body.PlanId);
+        var now = clock.GetUtcNow();
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), body.ServiceId ?? "", body.PlanId ?? "",
             body.OrganizationGuid ?? "", body.SpaceGuid ?? "", body.Parameters?.GetRawText(), body.Context?.GetRawText(),
-            catalog.FindPlan(body.ServiceId, body.PlanId)?.DiskMb ?? 0, clock.GetUtcNow());
+            plan?.DiskMb ?? 0, now, body.MaintenanceInfo?.Version, plan?.MaintenanceInfo?.Version, plan?.DeadlineFrom(now));
         var validation = await validator.ValidateAsync(command, ct);
-        if (!validation.IsValid) return OsbErrors.BadRequest(string.Join(" ", validation.Errors.Select(e => e.ErrorMessage)));
+        if (!validation.IsValid) return OsbErrors.From(validation);
 
         var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);
@@ -51,21 +54,30 @@ public static class ServiceInstanceEndpoints
 
     private static async Task<IResult> Update(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
-        ServiceCatalog catalog, ServiceInstanceStore instances, TimeProvider clock, CancellationToken ct)
+        ServiceCatalog catalog, ServiceInstanceStore instances, LastOperations lastOperations, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
         if (body is null) return OsbErrors.BadRequest(error!);
         if (catalog.FindService(body.ServiceId) is null) return OsbErrors.BadRequest($"Unknown service_id '{body.ServiceId}'.");
-        if (body.PlanId is not null && catalog.FindPlan(body.ServiceId, body.PlanId) is null)
+        var target = body.PlanId is null ? null : catalog.FindPlan(body.ServiceId, body.PlanId);
+        if (body.PlanId is not null && target is null)
             return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}' for service '{body.ServiceId}'.");
         if (body.Parameters is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
             return OsbErrors.BadRequest("parameters must be a JSON object.");
+        var current = await lastOperations.Find(id, ct);
+        var plan = target ?? catalog.FindPlan(body.ServiceId, current?.PlanId);
+        if (plan is not null && body.Parameters is { ValueKind: JsonValueKind.Object }
+            && catalog.Schemas.Validate(plan, SchemaKind.ServiceInstanceUpdate, body.Parameters) is { Count: > 0 } problems)
+            return OsbErrors.BadRequest(string.Join(" ", problems));
+        if (body.MaintenanceInfo?.Version is { } requested && plan is not null && requested != plan.MaintenanceInfo?.Version)
+            return OsbErrors.MaintenanceInfoConflict($"maintenance_info.version '{requested}' is not the plan's ({plan.MaintenanceInfo?.Version ?? "none"}).");
 
         var now = clock.GetUtcNow();
+        var maintenance = body.PlanId is not null || body.MaintenanceInfo is not null ? plan?.MaintenanceInfo?.Version : null;
         var command = new UpdateServiceInstance(id, Guid.CreateVersion7(), body.PlanId, NullIfNull(body.Parameters), NullIfNull(body.Context),
-            body.MaintenanceInfo?.Version, catalog.FindPlan(body.ServiceId, body.PlanId)?.DiskMb ?? 0,
-            (from, to) => catalog.CanChangePlan(body.ServiceId!, from, to), now);
+            maintenance, target?.DiskMb ?? 0, (from, to) => from == to || catalog.AllowsPlanChange(body.ServiceId, from, to), now,
+            plan?.DeadlineFrom(now));
         var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);
         return decision switch
@@ -79,7 +91,8 @@ public static class ServiceInstanceEndpoints
         };
     }
 
-    private static async Task<IResult> Fetch(string instanceId, LastOperations lastOperations, DashboardLinks dashboards, CancellationToken ct)
+    private static async Task<IResult> Fetch(
+        string instanceId, HttpRequest request, LastOperations lastOperations, DashboardLinks dashboards, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var instance = await lastOperations.Find(id, ct);
@@ -87,15 +100,14 @@ public static class ServiceInstanceEndpoints
             return OsbErrors.NotFound($"Service instance {id} does not exist or is still being provisioned.");
         if (instance.LastOperation is { Kind: OperationKind.Update, InProgress: true })
             return OsbErrors.From(new DomainError(DomainErrorCode.ConcurrencyError, $"Service instance {id} is being updated."));
-        return Results.Json(new
-        {
-            service_id = instance.ServiceId,
-            plan_id = instance.PlanId,
-            dashboard_url = dashboards.For(id),
-            parameters = instance.Parameters is null ? (JsonElement?)null : JsonDocument.Parse(instance.Parameters).RootElement,
-            maintenance_info = instance.MaintenanceVersion is null ? null : new { version = instance.MaintenanceVersion },
-            metadata = new { labels = new { }, attributes = new { } },
-        });
+        return Results.Json(new OsbBody(ApiVersion.Of(request.HttpContext))
+            .Add("service_id", instance.ServiceId)
+            .Add("plan_id", instance.PlanId)
+            .Add("dashboard_url", dashboards.For(id))
+            .Add("parameters", instance.Parameters is null ? null : JsonNode.Parse(instance.Parameters))
+            .Add(ApiFeature.MaintenanceInfo, "maintenance_info", instance.MaintenanceVersion is null ? null : new JsonObject { ["version"] = instance.MaintenanceVersion })
+            .Add(ApiFeature.InstanceFetchMetadata, "metadata", new JsonObject { ["labels"] = new JsonObject(), ["attributes"] = new JsonObject() })
+            .Build());
     }
 
     private static string? NullIfNull(JsonElement? element) => element is null or { ValueKind: JsonValueKind.Null } ? null : element.Value.GetRawText();
@@ -103,14 +115,15 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Deprovision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete,
         [FromQuery(Name = "service_id")] string? serviceId, [FromQuery(Name = "plan_id")] string? planId, HttpRequest request,
-        ServiceInstanceStore instances, TimeProvider clock, CancellationToken ct)
+        ServiceCatalog catalog, ServiceInstanceStore instances, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         if (string.IsNullOrEmpty(serviceId) || string.IsNullOrEmpty(planId))
             return OsbErrors.BadRequest("The query parameters service_id and plan_id are required.");
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
 
-        var command = new DeprovisionServiceInstance(id, Guid.CreateVersion7(), clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var command = new DeprovisionServiceInstance(id, Guid.CreateVersion7(), now, catalog.FindPlan(serviceId, planId)?.DeadlineFrom(now));
         var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);
         return decision switch
@@ -144,6 +157,10 @@ public static class ServiceInstanceEndpoints
         // A failed update leaves the instance as it was (usable, and the update may be tried again); a failed
         // provisioning or deprovisioning leaves nothing usable behind.
         var usable = op.Kind == OperationKind.Update;
-        return Results.Json(new { state = OperationStates.Failed, description = op.Description, instance_usable = usable, update_repeatable = usable });
+        return Results.Json(new OsbBody(ApiVersion.Of(response.HttpContext))
+            .Add("state", OperationStates.Failed).Add("description", op.Description)
+            .Add(ApiFeature.InstanceUsable, "instance_usable", usable)
+            .Add(ApiFeature.UpdateRepeatable, "update_repeatable", op.Kind == OperationKind.Update ? true : null)
+            .Build());
     }
 }

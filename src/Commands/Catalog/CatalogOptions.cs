@@ -15,7 +15,10 @@ public sealed class ServiceOffering
     public string Description { get; set; } = "";
     public bool Bindable { get; set; }
     public bool PlanUpdateable { get; set; }
+    public bool AllowContextUpdates { get; set; }
     public List<string> Tags { get; set; } = [];
+    /// <summary>Permissions the service needs from the platform (<c>syslog_drain</c>, <c>route_forwarding</c>, <c>volume_mount</c>).</summary>
+    public List<string> Requires { get; set; } = [];
     public Dictionary<string, string> Metadata { get; set; } = [];
     public List<ServicePlan> Plans { get; set; } = [];
 }
@@ -29,9 +32,30 @@ public sealed class ServicePlan
     public bool? Bindable { get; set; }
     public bool? PlanUpdateable { get; set; }
     public bool BindingRotatable { get; set; }
-    /// <summary>How long binding credentials stay valid (none: forever); sets metadata.expires_at / renew_before.</summary>
-    public TimeSpan? CredentialLifetime { get; set; }
+    /// <summary>Seconds a platform should poll an operation of this plan before giving up.</summary>
+    public int? MaximumPollingDuration { get; set; }
+    public PlanMaintenanceInfo? MaintenanceInfo { get; set; }
     /// <summary>Size of the dedicated server's persistent disk.</summary>
     public int DiskMb { get; set; }
+    /// <summary>How long binding credentials stay valid (binding <c>metadata.expires_at</c>); null: they do not expire.</summary>
+    public TimeSpan? CredentialLifetime { get; set; }
+    /// <summary>The plan ids an instance of this plan may be updated to.</summary>
+    public List<string> AllowedPlanTransitions { get; set; } = [];
+    public PlanSchemaFiles Schemas { get; set; } = new();
     public Dictionary<string, string> Metadata { get; set; } = [];
+}
+
+public sealed class PlanMaintenanceInfo
+{
+    /// <summary>A semantic version (semver.org 2.0.0).</summary>
+    public string Version { get; set; } = "";
+    public string? Description { get; set; }
+}
+
+/// <summary>JSON Schema files (relative to the application's directory, or absolute) for the parameters of each request kind.</summary>
+public sealed class PlanSchemaFiles
+{
+    public string? ServiceInstanceCreate { get; set; }
+    public string? ServiceInstanceUpdate { get; set; }
+    public string? ServiceBindingCreate { get; set; }
 }

@@ -1,6 +1,8 @@
+using System.Text.RegularExpressions;
+
 namespace EventSourced.Commands.Catalog;
 
-internal static class CatalogRules
+internal static partial class CatalogRules
 {
     public static List<string> Check(IReadOnlyList<ServiceOffering> services)
     {
@@ -11,16 +13,38 @@ internal static class CatalogRules
             var where = $"Catalog:Services:{i}";
             if (string.IsNullOrWhiteSpace(service.Id)) problems.Add($"{where}:Id is required.");
             if (string.IsNullOrWhiteSpace(service.Name)) problems.Add($"{where}:Name is required.");
+            if (string.IsNullOrWhiteSpace(service.Description)) problems.Add($"{where}:Description is required.");
             if (service.Plans.Count == 0) problems.Add($"{where}:Plans is empty.");
             foreach (var (plan, j) in service.Plans.Select((p, j) => (p, j)))
-            {
-                if (string.IsNullOrWhiteSpace(plan.Id)) problems.Add($"{where}:Plans:{j}:Id is required.");
-                if (string.IsNullOrWhiteSpace(plan.Name)) problems.Add($"{where}:Plans:{j}:Name is required.");
-                if (plan.DiskMb <= 0) problems.Add($"{where}:Plans:{j}:DiskMb must be positive.");
-            }
+                problems.AddRange(CheckPlan(service, plan, $"{where}:Plans:{j}"));
         }
         var ids = services.Select(s => s.Id).Concat(services.SelectMany(s => s.Plans).Select(p => p.Id));
         problems.AddRange(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => $"Id '{g.Key}' is used more than once."));
         return problems;
     }
+
+    private static IEnumerable<string> CheckPlan(ServiceOffering service, ServicePlan plan, string where)
+    {
+        if (string.IsNullOrWhiteSpace(plan.Id)) yield return $"{where}:Id is required.";
+        if (string.IsNullOrWhiteSpace(plan.Name)) yield return $"{where}:Name is required.";
+        if (string.IsNullOrWhiteSpace(plan.Description)) yield return $"{where}:Description is required.";
+        if (plan.DiskMb <= 0) yield return $"{where}:DiskMb must be positive.";
+        if (plan.MaximumPollingDuration <= 0) yield return $"{where}:MaximumPollingDuration must be a positive number of seconds.";
+        if (plan.CredentialLifetime <= TimeSpan.Zero) yield return $"{where}:CredentialLifetime must be positive.";
+        if (plan.MaintenanceInfo is { } maintenance && !SemanticVersion().IsMatch(maintenance.Version))
+            yield return $"{where}:MaintenanceInfo:Version '{maintenance.Version}' is not a semantic version (e.g. 1.0.0).";
+        if (plan.BindingRotatable && !service.IsBindable(plan)) yield return $"{where}:BindingRotatable needs a bindable plan.";
+        if (plan.AllowedPlanTransitions.Count > 0 && !service.IsPlanUpdateable(plan))
+            yield return $"{where}:AllowedPlanTransitions needs a plan-updateable plan (PlanUpdateable).";
+        foreach (var target in plan.AllowedPlanTransitions)
+        {
+            var other = service.Plans.FirstOrDefault(p => p.Id == target && p != plan);
+            if (other is null) yield return $"{where}:AllowedPlanTransitions: '{target}' is not another plan of this service.";
+            else if (!service.IsPlanUpdateable(other)) yield return $"{where}:AllowedPlanTransitions: plan '{target}' is not plan-updateable.";
+        }
+    }
+
+    // semver.org 2.0.0, the recommended expression.
+    [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
+    private static partial Regex SemanticVersion();
 }

@@ -18,6 +18,6 @@ public abstract record Decision
     public static Decision Reject(DomainErrorCode code, string description) => new Rejected(new DomainError(code, description));
 }
 
-public enum DomainErrorCode { Invalid, NotFound, Gone, Conflict, ConcurrencyError, Unprocessable }
+public enum DomainErrorCode { Invalid, NotFound, Gone, Conflict, ConcurrencyError, Unprocessable, MaintenanceInfoConflict, RequiresApp }
 
 public sealed record DomainError(DomainErrorCode Code, string Description);

@@ -6,7 +6,7 @@ namespace EventSourced.Commands.ServiceInstances;
 public sealed record ProvisionServiceInstance(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset Now,
-    string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null);
+    string? MaintenanceInfoVersion = null, string? PlanMaintenanceVersion = null, DateTimeOffset? DeadlineAt = null);
 
 public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
@@ -105,7 +105,7 @@ public static class ServiceInstanceDecisions
         new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningRequested(command.InstanceId, command.OperationId, command.ServiceId, command.PlanId,
                 command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now,
-                command.MaintenanceVersion, command.DeadlineAt),
+                command.PlanMaintenanceVersion, command.DeadlineAt),
         ]);
 
     private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command) =>
