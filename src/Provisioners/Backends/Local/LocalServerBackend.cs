@@ -149,6 +149,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         }
         if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
             throw new BackendException($"postmaster {pid} of instance {instance.InstanceId} is alive but does not answer on port {server.Port}");
+        await Postmaster.WaitUntilUnused(instance.DataDirectory, _options.StartTimeout, ct);
         instance.RemoveStaleLockFiles(server.Port);
         try
         {
