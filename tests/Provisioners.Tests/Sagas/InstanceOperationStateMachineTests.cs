@@ -116,6 +116,13 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
         Assert.Null(await _saga.Exists(_operation));
     }
 
+    [Fact]
+    public async Task TimedOutBeforeTheRequestCreatedTheSaga_FaultsSoItIsRetriedNotDropped()
+    {
+        await Publish(new ServiceInstanceOperationTimedOut(_instance, _operation, Now));
+        Assert.True(await _harness.Published.Any<Fault<ServiceInstanceOperationTimedOut>>(x => x.Context.Message.Message.OperationId == _operation));
+    }
+
     private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
 
     private Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class =>
