@@ -28,7 +28,8 @@ public static class ProjectionsCommand
     private static async Task<int> WithServices(Func<IServiceProvider, Task<int>> action)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A filter, not SetMinimumLevel: the Logging:LogLevel:Default of appsettings.json would override a minimum level.
+        builder.Logging.AddFilter(level => level >= LogLevel.Warning);
         builder.Services.AddCommands(builder.Configuration).AddReadModels().AddProjectionDaemon();
         using var host = builder.Build();
         return await action(host.Services);
@@ -37,11 +38,9 @@ public static class ProjectionsCommand
     private static async Task<int> Rebuild(IServiceProvider services, string name, CancellationToken ct)
     {
         var rebuilder = services.GetRequiredService<ProjectionRebuilder>();
-        var progress = new Progress<RebuildProgress>(p =>
-            Console.Write($"\r{name}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)   "));
         try
         {
-            await rebuilder.Rebuild(name, progress, ct);
+            await rebuilder.Rebuild(name, new ConsoleProgress(), ct);
         }
         catch (UnknownProjectionException e)
         {
@@ -50,6 +49,16 @@ public static class ProjectionsCommand
         }
         Console.WriteLine($"\n{name}: rebuilt.");
         return 0;
+    }
+
+    /// <summary>
+    /// Writes each report as it is made: <see cref="Progress{T}"/> would post reports to the thread pool, where they can
+    /// land out of order and after the "rebuilt." line, leaving the console showing a count short of the total.
+    /// </summary>
+    private sealed class ConsoleProgress : IProgress<RebuildProgress>
+    {
+        public void Report(RebuildProgress p) =>
+            Console.Write($"\r{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)   ");
     }
 
     private static async Task<int> List(IServiceProvider services, CancellationToken ct)

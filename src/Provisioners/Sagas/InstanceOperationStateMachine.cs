@@ -22,7 +22,14 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         Reply(() => ServerReady, m => m.OperationId);
         Reply(() => DatabaseReady, m => m.OperationId);
         Reply(() => StepFailed, m => m.OperationId);
-        Reply(() => TimedOut, m => m.OperationId);
+        // The watchdog records a timeout on its own clock, not in answer to the saga: it can reach the saga while the request
+        // that creates it is still being handled. Dropped, it would leave the operation rolling back with nobody driving
+        // it; faulted, the endpoint's retry delivers it again once the saga's row is committed.
+        Event(() => TimedOut, x =>
+        {
+            x.CorrelateById(m => m.Message.OperationId);
+            x.OnMissingInstance(m => m.Fault());
+        });
         Reply(() => DatabaseRemoved, m => m.OperationId);
         Reply(() => ServerRemoved, m => m.OperationId);
         Reply(() => StorageRemoved, m => m.OperationId);

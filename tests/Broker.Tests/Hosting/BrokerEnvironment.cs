@@ -16,12 +16,16 @@ public sealed class BrokerEnvironment : IAsyncDisposable
 {
     private static int _nextPortBlock = Random.Shared.Next(0, 30);
 
-    private BrokerEnvironment(PostgresDatabase database, RabbitMqVirtualHost virtualHost, string dataRoot, int portRangeStart)
+    private readonly IReadOnlyDictionary<string, string> _overrides;
+
+    private BrokerEnvironment(
+        PostgresDatabase database, RabbitMqVirtualHost virtualHost, string dataRoot, int portRangeStart, IReadOnlyDictionary<string, string> overrides)
     {
         Database = database;
         VirtualHost = virtualHost;
         DataRoot = dataRoot;
         PortRangeStart = portRangeStart;
+        _overrides = overrides;
     }
 
     public PostgresDatabase Database { get; }
@@ -32,17 +36,26 @@ public sealed class BrokerEnvironment : IAsyncDisposable
     public string Password { get; } = RandomNumberGenerator.GetHexString(20, lowercase: true);
     public string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    public static async Task<BrokerEnvironment> Create()
+    /// <param name="overrides">Broker settings, by environment variable name, that replace or add to the defaults of <see cref="Settings"/>.</param>
+    public static async Task<BrokerEnvironment> Create(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var dataRoot = Path.Combine(TestSettings.LocalBackendDataRoot, $"b{RandomNumberGenerator.GetHexString(6, lowercase: true)}");
         Directory.CreateDirectory(dataRoot);
         if (Environment.UserName == "root") await Run("chown", "postgres:", dataRoot);
         // Blocks of 40 ports from 57000 up: brokers of concurrently running test classes never compete for a port.
         var block = Interlocked.Increment(ref _nextPortBlock) % 60;
-        return new BrokerEnvironment(await PostgresDatabase.Create(), await RabbitMqVirtualHost.Create(), dataRoot, 57000 + block * 40);
+        return new BrokerEnvironment(await PostgresDatabase.Create(), await RabbitMqVirtualHost.Create(), dataRoot, 57000 + block * 40,
+            overrides ?? new Dictionary<string, string>());
     }
 
-    public IReadOnlyDictionary<string, string> Settings(int httpPort) => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> Settings(int httpPort)
+    {
+        var settings = Defaults(httpPort);
+        foreach (var (key, value) in _overrides) settings[key] = value;
+        return settings;
+    }
+
+    private Dictionary<string, string> Defaults(int httpPort) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["Urls"] = $"http://127.0.0.1:{httpPort}",

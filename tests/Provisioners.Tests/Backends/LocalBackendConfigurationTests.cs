@@ -70,21 +70,21 @@ public sealed class LocalBackendConfigurationTests(ConfigurationBackendFixture f
         Assert.Equal("61", await Show(endpoint, "max_connections"));
     }
 
-    [Theory]
-    [InlineData("fsync", "off", "fsync")]
-    [InlineData("work_mem", "8MB'\ninclude = '/etc/passwd", "work_mem")]
-    [InlineData("work_mem", "banana", "work_mem")]
-    [InlineData("shared_buffers", "1PB", "shared_buffers")]
-    public async Task Reconfigure_RefusedSetting_ThrowsNamingIt_AndTheServerKeepsItsSettings(string name, string value, string named)
+    [Fact]
+    public async Task Reconfigure_RefusedSetting_ThrowsNamingIt_AndTheServerKeepsItsSettings()
     {
         var (id, allocation, endpoint) = await ProvisionInstance(Settings("max_connections", "37"));
         var pid = ServerProcess.PostmasterPid(allocation.DataDirectory);
+        (string Name, string Value)[] refusals =
+            [("fsync", "off"), ("work_mem", "8MB'\ninclude = '/etc/passwd"), ("work_mem", "banana"), ("shared_buffers", "1PB")];
 
-        var refused = await Assert.ThrowsAsync<BackendException>(() =>
-            fixture.Server.Reconfigure(id, new Dictionary<string, string> { ["max_connections"] = "61", [name] = value }, None));
+        foreach (var (name, value) in refusals)
+        {
+            var refused = await Assert.ThrowsAsync<BackendException>(() =>
+                fixture.Server.Reconfigure(id, new Dictionary<string, string> { ["max_connections"] = "61", [name] = value }, None));
+            Assert.Contains(name, refused.Message);
+        }
 
-        Assert.Contains(named, refused.Message);
-        output.WriteLine(refused.Message);
         Assert.Equal(pid, ServerProcess.PostmasterPid(allocation.DataDirectory));
         Assert.Equal("37", await Show(endpoint, "max_connections"));
         await fixture.Server.Reconfigure(id, Settings("max_connections", "40"), None);

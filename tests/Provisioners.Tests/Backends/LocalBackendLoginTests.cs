@@ -16,7 +16,7 @@ public sealed class LocalBackendLoginTests(LoginBackendFixture fixture) : IClass
     [Fact]
     public async Task CreateLogin_LoginWorksWithItsTablesAndTheAdmins_AndCreatingAgainResetsThePassword()
     {
-        var (id, endpoint) = await ProvisionInstance();
+        var (id, endpoint) = await ProvisionInstance(new Dictionary<string, string> { ["log_min_duration_statement"] = "0" });
         await using (var admin = await Sessions.Open(endpoint, Database, Admin, AdminPassword))
             await admin.Scalar<int>("CREATE TABLE before_login (n int); INSERT INTO before_login VALUES (1); SELECT 1");
 
@@ -38,6 +38,10 @@ public sealed class LocalBackendLoginTests(LoginBackendFixture fixture) : IClass
         Assert.Equal(Sessions.PasswordFailed, refused.SqlState);
         await using (var login = await Sessions.Open(endpoint, Database, Login, "second"))
             Assert.Equal("a", await login.Scalar<string>("SELECT name FROM mine"));
+        var serverLog = await File.ReadAllTextAsync(Path.Combine(fixture.DataRoot, id.ToString(), "server.log"));
+        Assert.Contains("SELECT name FROM mine", serverLog);
+        Assert.DoesNotContain("first 'pw'", serverLog.Replace("''", "'"));
+        Assert.DoesNotContain("second", serverLog);
     }
 
     [Fact]
@@ -76,11 +80,11 @@ public sealed class LocalBackendLoginTests(LoginBackendFixture fixture) : IClass
         Assert.Equal(Sessions.PasswordFailed, refused.SqlState);
     }
 
-    private async Task<(Guid, ServerEndpoint)> ProvisionInstance()
+    private async Task<(Guid, ServerEndpoint)> ProvisionInstance(IReadOnlyDictionary<string, string>? settings = null)
     {
         var id = fixture.NewInstance();
         await fixture.Storage.Provision(id, 512, None);
-        var endpoint = await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None);
+        var endpoint = await fixture.Server.Provision(id, settings ?? LocalBackendFixture.NoSettings, None);
         await fixture.Database.Provision(id, Database, Admin, AdminPassword, None);
         return (id, endpoint);
     }

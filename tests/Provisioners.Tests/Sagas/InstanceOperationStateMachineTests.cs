@@ -116,6 +116,19 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
         Assert.Null(await _saga.Exists(_operation));
     }
 
+    [Fact]
+    public async Task TimedOutBeforeTheRequestCreatedTheSaga_FaultsSoItIsRetriedNotDropped()
+    {
+        await Publish(new ServiceInstanceOperationTimedOut(_instance, _operation, Now));
+        // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!_harness.Published.Select<Fault<ServiceInstanceOperationTimedOut>>().Any(x => x.Context.Message.Message.OperationId == _operation))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the timeout for a missing saga faults within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
     private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
 
     private Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class =>

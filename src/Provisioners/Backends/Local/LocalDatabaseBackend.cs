@@ -37,7 +37,8 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
     public async Task Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct)
     {
         var (role, db) = (Sql.Identifier(adminUsername), Sql.Identifier(database));
-        if (await Running(instanceId, ct) is not (var instance, var server)) return;
+        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
+        if (instance.ReadServer() is not { } server || !await Postmaster.Answers(server.Port, ct)) return;
         await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
@@ -87,7 +88,11 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
     public async Task DropLogin(Guid instanceId, string database, string adminUsername, string username, CancellationToken ct)
     {
         var (login, admin) = (Sql.Identifier(username), Sql.Identifier(adminUsername));
-        if (await Running(instanceId, ct) is not (var instance, var server)) return;
+        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
+        if (instance.ReadServer() is not { } server) return;
+        // A provisioned server that is down comes back with the role: that is no success.
+        if (!await Postmaster.Answers(server.Port, ct))
+            throw new BackendException($"cannot drop login {username} on instance {instanceId}: its server does not answer on port {server.Port}");
         await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
@@ -130,11 +135,5 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
     {
         var instance = new InstanceDirectory(_options.DataRoot, instanceId);
         return (instance, instance.ReadServer() ?? throw new BackendException($"{what} on instance {instanceId}: no server provisioned"));
-    }
-
-    private async Task<(InstanceDirectory, ServerRecord)?> Running(Guid instanceId, CancellationToken ct)
-    {
-        var instance = new InstanceDirectory(_options.DataRoot, instanceId);
-        return instance.ReadServer() is { } server && await Postmaster.Answers(server.Port, ct) ? (instance, server) : null;
     }
 }

@@ -76,17 +76,18 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         return resurrected;
     }
 
-    // A stopped server starts with the chosen settings; a running one gets only what differs, and restarts only when a
-    // changed setting takes effect at postmaster start. server.json is written before the server changes, so a broker
-    // that dies halfway leaves a record that a retry or ResurrectStopped completes.
+    // A stopped server starts with the chosen settings, recorded once it runs: settings it cannot start with are never
+    // kept. A running one gets only what differs, checked by postgres first, and restarts only when a changed setting
+    // takes effect at postmaster start; the record is written before the restart, so that a broker dying halfway leaves
+    // one that a retry or ResurrectStopped completes.
     private async Task<ServerEndpoint> Configure(InstanceDirectory instance, int port, SortedDictionary<string, string> chosen, CancellationToken ct)
     {
         var previous = instance.ReadServer() ?? new ServerRecord(port);
         var next = previous with { Settings = chosen };
         if (!await IsRunning(instance, port, ct))
         {
-            instance.WriteServer(next);
             await Start(instance, next, ct);
+            instance.WriteServer(next);
             return new ServerEndpoint(Host, port);
         }
         var (before, after) = (ServerSettings.Effective(previous.Settings), ServerSettings.Effective(chosen));
@@ -148,6 +149,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         }
         if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
             throw new BackendException($"postmaster {pid} of instance {instance.InstanceId} is alive but does not answer on port {server.Port}");
+        await Postmaster.WaitUntilUnused(instance.DataDirectory, _options.StartTimeout, ct);
         instance.RemoveStaleLockFiles(server.Port);
         try
         {

@@ -50,4 +50,35 @@ internal static class Postmaster
             await Task.Delay(50, ct);
         }
     }
+
+    /// <summary>
+    /// A killed postmaster's children (checkpointer, backends …) exit only once they notice, and while one still holds the
+    /// cluster's shared memory a new postmaster refuses to start. They are found by their working directory, the data directory.
+    /// </summary>
+    public static async Task WaitUntilUnused(string dataDirectory, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Using(dataDirectory).FirstOrDefault() is var pid and not 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new BackendException($"process {pid} still uses {dataDirectory} {timeout.TotalSeconds:0} s after its postmaster died");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static IEnumerable<int> Using(string dataDirectory) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
+            .Where(pid => pid != 0 && WorkingDirectory(pid) == dataDirectory && IsAlive(pid));
+
+    private static string? WorkingDirectory(int pid)
+    {
+        try
+        {
+            return Directory.ResolveLinkTarget($"/proc/{pid}/cwd", returnFinalTarget: false)?.FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

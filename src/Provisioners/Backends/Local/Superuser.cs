@@ -14,6 +14,8 @@ internal static class Superuser
             Username = "postgres",
             Database = database,
             Pooling = false,
+            // Whatever logging an instance's settings ask for, the statements that carry passwords stay out of server.log.
+            Options = "-c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic",
         }.ConnectionString);
         try
         {

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Commands.ServiceInstances;
+
+namespace EventSourced.Broker.Tests.Failures;
+
+/// <summary>A sub-provisioner that really fails: what it left behind is rolled back and the instance can still be deleted.</summary>
+public sealed class FailedProvisioningTests
+{
+    [Fact]
+    public async Task Provision_ServerPortRangeExhausted_FailsRollsBackStorageAndThenDeprovisionsTo410()
+    {
+        // The only port the backend may give a server is taken by someone else.
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port.ToString();
+        await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
+        {
+            ["Provisioners__Local__PortRangeStart"] = port,
+            ["Provisioners__Local__PortRangeEnd"] = port,
+        });
+        await using var broker = await BrokerProcess.Start(environment);
+        var instanceId = Guid.NewGuid();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Provision(instanceId)).StatusCode);
+        var failed = await broker.Client.PollUntilDone(instanceId);
+
+        Assert.True(failed.State == "failed", $"{failed}\n{broker.Output}");
+        Assert.Contains("Server provisioning failed", failed.Description);
+        Assert.Contains("no free port", failed.Description);
+        Assert.False(Directory.Exists(Path.Combine(environment.DataRoot, instanceId.ToString())), "the instance's storage is removed");
+        var events = await InstanceStream.Events(environment, instanceId);
+        var rollback = events.Where(e => e is ResourceProvisioningFailed or StorageDeprovisioned or ServiceInstanceProvisioningFailed).ToList();
+        Assert.True(rollback is [ResourceProvisioningFailed { Resource: ResourceKind.Server }, StorageDeprovisioned, ServiceInstanceProvisioningFailed],
+            InstanceStream.Describe(events));
+        Assert.DoesNotContain(events, e => e is ServerProvisioned or ServiceInstanceProvisioned);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Deprovision(instanceId)).StatusCode);
+        var gone = await broker.Client.PollUntilDone(instanceId);
+        Assert.True(gone.Status == HttpStatusCode.Gone, $"{gone}\n{InstanceStream.Describe(await InstanceStream.Events(environment, instanceId))}\n{broker.Output}");
+    }
+}

@@ -1,0 +1,27 @@
+using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.ServiceInstances;
+
+namespace EventSourced.Broker.Tests.Failures;
+
+/// <summary>Reads an instance's stream straight from the environment's event store.</summary>
+internal static class InstanceStream
+{
+    private static readonly EventTypeRegistry Types = EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly);
+
+    public static async Task<IReadOnlyList<IDomainEvent>> Events(BrokerEnvironment environment, Guid instanceId) =>
+        (await new EventStore(environment.Database.DataSource, Types).ReadStream(ServiceInstance.StreamId(instanceId))).Select(e => e.Data).ToList();
+
+    public static async Task WaitFor<T>(BrokerEnvironment environment, Guid instanceId, BrokerProcess broker, int seconds = 60) where T : IDomainEvent
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!(await Events(environment, instanceId)).OfType<T>().Any())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no {typeof(T).Name} within {seconds} s\n{broker.Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The names of the events in stream order, for messages that show what did happen.</summary>
+    public static string Describe(IEnumerable<IDomainEvent> events) => string.Join(", ", events.Select(e => e.GetType().Name));
+}

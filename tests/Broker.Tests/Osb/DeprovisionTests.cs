@@ -1,0 +1,71 @@
+using System.Net;
+using EventSourced.Broker.Tests.Hosting;
+using static EventSourced.Broker.Tests.Hosting.Osb;
+
+namespace EventSourced.Broker.Tests.Osb;
+
+/// <summary><c>DELETE /v2/service_instances/{id}</c>: asynchronous only, refused while provisioning, idempotent while it runs.</summary>
+public sealed class DeprovisionTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+{
+    private HttpClient Client => fixture.Broker.Client;
+
+    [Fact]
+    public async Task Deprovision_UnknownInstance_Returns410()
+    {
+        var response = await fixture.Refused(client => client.Deprovision(Guid.NewGuid()));
+
+        var body = await response.AssertStatus(HttpStatusCode.Gone);
+        Assert.Empty(body);
+    }
+
+    [Theory]
+    [InlineData("accepts_incomplete=true&plan_id=" + SmallPlanId, "service_id")]
+    [InlineData("accepts_incomplete=true&service_id=" + ServiceId, "plan_id")]
+    public async Task Deprovision_MissingServiceOrPlanId_Returns400(string query, string missing)
+    {
+        var response = await fixture.Refused(client => client.DeleteAsync($"/v2/service_instances/{Guid.NewGuid()}?{query}"));
+
+        var body = await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
+        Assert.Contains(missing, (string?)body["description"]);
+    }
+
+    [Fact]
+    public async Task Deprovision_WithoutAcceptsIncomplete_Returns422AsyncRequired()
+    {
+        var instanceId = Guid.NewGuid();
+        await (await Client.Provision(instanceId)).AcceptedOperation();
+
+        var response = await fixture.RefusedWhileRunning(client =>
+            client.DeleteAsync($"/v2/service_instances/{instanceId}?service_id={ServiceId}&plan_id={SmallPlanId}"));
+
+        await response.AssertOsbError(HttpStatusCode.UnprocessableEntity, "AsyncRequired");
+        await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
+    }
+
+    [Fact]
+    public async Task Deprovision_WhileProvisioning_Returns422ConcurrencyError()
+    {
+        var instanceId = Guid.NewGuid();
+        await (await Client.Provision(instanceId)).AcceptedOperation();
+
+        var response = await fixture.RefusedWhileRunning(client => client.Deprovision(instanceId));
+
+        await response.AssertOsbError(HttpStatusCode.UnprocessableEntity, "ConcurrencyError");
+        await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
+    }
+
+    [Fact]
+    public async Task Deprovision_Provisioned_Returns202AndRepeatedDeleteReturnsSameOperation()
+    {
+        var instanceId = Guid.NewGuid();
+        var provision = await (await Client.Provision(instanceId)).AcceptedOperation();
+        await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
+
+        var operation = await (await Client.Deprovision(instanceId)).AcceptedOperation();
+        var again = await (await Client.Deprovision(instanceId)).AcceptedOperation();
+
+        Assert.NotEqual(provision, operation);
+        Assert.Equal(operation, again);
+        await fixture.AssertEnds(instanceId, HttpStatusCode.Gone, state: null);
+    }
+}

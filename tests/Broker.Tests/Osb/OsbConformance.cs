@@ -1,0 +1,84 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.ServiceInstances;
+
+namespace EventSourced.Broker.Tests.Osb;
+
+/// <summary>What the conformance tests need beyond the platform's calls: raw requests, OSB error checks, the stream.</summary>
+internal static class OsbConformance
+{
+    public static Task<HttpResponseMessage> PutJson(this HttpClient client, string instanceId, string json, string query = "accepts_incomplete=true") =>
+        client.PutAsync($"/v2/service_instances/{instanceId}?{query}", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public static Task<HttpResponseMessage> LastOperation(this HttpClient client, Guid instanceId, string operation) =>
+        client.GetAsync($"/v2/service_instances/{instanceId}/last_operation?operation={Uri.EscapeDataString(operation)}");
+
+    /// <summary>Runs a request that must be refused, and proves the refusal appended nothing to the log.</summary>
+    public static async Task<HttpResponseMessage> Refused(this BrokerFixture fixture, Func<HttpClient, Task<HttpResponseMessage>> request)
+    {
+        var before = await fixture.Environment.EventCount();
+        var response = await request(fixture.Broker.Client);
+        Assert.Equal(before, await fixture.Environment.EventCount());
+        return response;
+    }
+
+    /// <summary>
+    /// As <see cref="Refused"/>, beside an operation still running: its sub-provisioners keep appending outcomes, each
+    /// naming the message that caused it, so the refusal is checked on the events nothing caused but a request.
+    /// </summary>
+    public static async Task<HttpResponseMessage> RefusedWhileRunning(this BrokerFixture fixture, Func<HttpClient, Task<HttpResponseMessage>> request)
+    {
+        var before = await RequestedEventCount(fixture);
+        var response = await request(fixture.Broker.Client);
+        Assert.Equal(before, await RequestedEventCount(fixture));
+        return response;
+    }
+
+    private static async Task<long> RequestedEventCount(BrokerFixture fixture)
+    {
+        const string sql = "SELECT count(*) FROM events WHERE metadata->>'causationId' IS NULL";
+        await using var command = fixture.Environment.Database.DataSource.CreateCommand(sql);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Asserts the status and the OSB error body <c>{error, description}</c>; returns the body for more checks.</summary>
+    public static async Task<JsonObject> AssertOsbError(this HttpResponseMessage response, HttpStatusCode status, string? error)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        var body = JsonNode.Parse(text)!.AsObject();
+        if (error is not null) Assert.Equal(error, (string?)body["error"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)body["description"]), text);
+        return body;
+    }
+
+    public static async Task<JsonObject> AssertStatus(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    public static async Task<string> AcceptedOperation(this HttpResponseMessage response)
+    {
+        var operation = (string?)(await response.AssertStatus(HttpStatusCode.Accepted))["operation"];
+        Assert.True(Guid.TryParse(operation, out _), $"operation '{operation}' is not a GUID");
+        return operation!;
+    }
+
+    /// <summary>Polls until the operation ends and requires the expected outcome, so no test leaves work running behind it.</summary>
+    public static async Task AssertEnds(this BrokerFixture fixture, Guid instanceId, HttpStatusCode status, string? state)
+    {
+        var done = await fixture.Broker.Client.PollUntilDone(instanceId);
+        Assert.True(done.Status == status && done.State == state, $"{done}\n{fixture.Broker.Output}");
+    }
+
+    public static async Task<IReadOnlyList<RecordedEvent>> Stream(this BrokerFixture fixture, Guid instanceId)
+    {
+        var store = new EventStore(fixture.Environment.Database.DataSource, EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly));
+        return await store.ReadStream(ServiceInstance.StreamId(instanceId));
+    }
+}

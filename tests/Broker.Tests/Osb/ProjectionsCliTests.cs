@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using EventSourced.Broker.Tests.Hosting;
+
+namespace EventSourced.Broker.Tests.Osb;
+
+/// <summary><c>projections rebuild &lt;name&gt;</c> beside a serving broker: the platform's answers do not change.</summary>
+public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+{
+    private HttpClient Client => fixture.Broker.Client;
+
+    [Theory]
+    [InlineData("last-operations")]
+    [InlineData("instance-directory")]
+    public async Task ProjectionsRebuild_WhileBrokerServes_ReachesTotalAndAnswersStayTheSame(string projection)
+    {
+        var (provisioned, deprovisioned) = (Guid.NewGuid(), Guid.NewGuid());
+        await Task.WhenAll(Provision(provisioned), Provision(deprovisioned));
+        await (await Client.Deprovision(deprovisioned)).AcceptedOperation();
+        await fixture.AssertEnds(deprovisioned, HttpStatusCode.Gone, state: null);
+        await CaughtUp();
+        var before = await Answers(provisioned, deprovisioned);
+        var events = await fixture.Environment.EventCount();
+
+        var (exitCode, output, error) = await ProjectionsCli.Run(fixture.Environment, "projections", "rebuild", projection);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}\n{error}");
+        var last = Progress().Matches(output).Last();
+        Assert.True(output.LastIndexOf($"{projection}: rebuilt.", StringComparison.Ordinal) > last.Index, output);
+        Assert.DoesNotContain("info:", output);
+        Assert.Equal(Count(last.Groups["total"].Value), Count(last.Groups["processed"].Value));
+        Assert.Equal(events, Count(last.Groups["total"].Value));
+        var after = await Answers(provisioned, deprovisioned);
+        Assert.True(before == after, $"before:\n{before}\nafter:\n{after}\n{output}\n{error}");
+    }
+
+    [Fact]
+    public async Task ProjectionsRebuild_UnknownName_FailsListingKnownNames()
+    {
+        var (exitCode, output, error) = await ProjectionsCli.Run(fixture.Environment, "projections", "rebuild", "nope");
+
+        Assert.True(exitCode != 0, $"exit code {exitCode}\n{output}\n{error}");
+        Assert.Contains("nope", error);
+        Assert.Contains("last-operations", error);
+        Assert.Contains("instance-directory", error);
+    }
+
+    private async Task Provision(Guid instanceId)
+    {
+        await (await Client.Provision(instanceId)).AcceptedOperation();
+        await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
+    }
+
+    /// <summary>The instance directory follows the log asynchronously: compare answers only once every projection is at its head.</summary>
+    private async Task CaughtUp()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var (exitCode, output, error) = await ProjectionsCli.Run(fixture.Environment, "projections", "list");
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}\n{error}");
+            var behind = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (behind.Length > 0 && behind.All(line => line.EndsWith("behind by 0 events"))) return;
+            Assert.True(DateTime.UtcNow < deadline, $"projections still behind after 30 s:\n{output}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Everything a platform or an operator reads about the instances, as status code and body.</summary>
+    private async Task<string> Answers(params Guid[] instanceIds)
+    {
+        var answers = new List<string>();
+        foreach (var id in instanceIds)
+        foreach (var path in new[] { $"/v2/service_instances/{id}/last_operation", $"/admin/instances/{id}" })
+        {
+            var response = await Client.GetAsync(path);
+            answers.Add($"{path} {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        return string.Join("\n", answers);
+    }
+
+    private static long Count(string digits) => long.Parse(digits.Replace(",", "").Replace(".", ""));
+
+    [GeneratedRegex(@"(?<processed>[\d,.]+)/(?<total>[\d,.]+) events")]
+    private static partial Regex Progress();
+}
