@@ -10,7 +10,9 @@ public sealed record BenchArguments(BenchOptions Options, IReadOnlySet<string> O
     public static BenchArguments Parse(string[] args)
     {
         var only = Value(args, "--only")?.Split(',').ToHashSet() ?? ["1", "2", "3", "4", "5", "6"];
-        return new BenchArguments(new BenchOptions(args.Contains("--quick")), only, Value(args, "--analysis"));
+        var quick = args.Contains("--quick");
+        var results = Path.Combine(Settings.RepositoryRoot(), "bench", "results", quick ? "tmp" : "");
+        return new BenchArguments(new BenchOptions(quick, args.Contains("--profile"), results), only, Value(args, "--analysis"));
     }
 
     private static string? Value(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -48,7 +50,7 @@ public static class BenchRun
         results.Machine = new MachineInfo(Environment.MachineName, Environment.ProcessorCount, Machine.CpuModel(), Machine.MemoryGb(),
             Machine.Os(), Machine.Dotnet(), postgres, await PgBench.Version(), await VirtualHost.ServerVersion(), Machine.Commit(),
             loadBefore, Machine.LoadAverage(), startedAt.ToString("yyyy-MM-dd HH:mm zzz"), clock.Elapsed.TotalMinutes, options.Quick);
-        var directory = Path.Combine(Settings.RepositoryRoot(), "bench", "results", options.Quick ? "tmp" : "");
+        var directory = options.ResultsDirectory;
         var analysis = arguments.Analysis is { } file ? await File.ReadAllTextAsync(file) : null;
         var path = Report.Write(results, directory, startedAt.ToString("yyyy-MM-dd"), analysis);
         Log($"wrote {path}");

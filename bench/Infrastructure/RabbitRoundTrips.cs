@@ -19,7 +19,7 @@ public static class RabbitRoundTrips
         var factory = new ConnectionFactory
         {
             HostName = Settings.RabbitHost, Port = Settings.RabbitPort, UserName = Settings.RabbitUsername,
-            Password = Settings.RabbitPassword, VirtualHost = virtualHost,
+            Password = Settings.RabbitPassword, VirtualHost = virtualHost, ConsumerDispatchConcurrency = 256,
         };
         await using var connection = await factory.CreateConnectionAsync();
         var confirms = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);

@@ -20,6 +20,14 @@ public static class Polling
         var polling = await load.Run(Clients, options.Warmup, options.Duration,
             i => load.Request(HttpMethod.Get, BrokerUnderTest.LastOperationPath(ids[(int)(i % ids.Length)])), 200);
 
+        if (options.Profile)
+        {
+            var file = Path.Combine(options.ResultsDirectory, $"{DateTime.Now:yyyy-MM-dd}-profile-last-operation");
+            await Profiler.Profile(broker.Process.Pid, options.Duration, () => load.Run(Clients, TimeSpan.Zero, options.Duration - TimeSpan.FromSeconds(1),
+                i => load.Request(HttpMethod.Get, BrokerUnderTest.LastOperationPath(ids[(int)(i % ids.Length)])), 200), file);
+            result.Notes.Add($"Profile of an extra, unmeasured pass: {Path.GetFileName(file)}.txt");
+        }
+
         await using var bare = await ConstantJsonServer.Start(Encoding.UTF8.GetString(body));
         using var bareLoad = new HttpLoad(bare.BaseAddress, broker.Headers, bare.Pid);
         var limit = await bareLoad.Run(Clients, options.Warmup, options.Duration,

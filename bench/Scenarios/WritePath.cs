@@ -35,6 +35,14 @@ public static class WritePath
             result.Details[$"pgbench_{clients}"] = limit;
             result.Details[$"drain_seconds_after_{clients}"] = drained;
         }
+        if (options.Profile)
+        {
+            var file = Path.Combine(options.ResultsDirectory, $"{DateTime.Now:yyyy-MM-dd}-profile-put16");
+            await Profiler.Profile(broker.Process.Pid, options.Duration, () => load.Run(16, TimeSpan.Zero, options.Duration - TimeSpan.FromSeconds(1),
+                _ => load.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody), 202), file);
+            await broker.Drain(options.DrainTimeout);
+            result.Notes.Add($"Profile of an extra, unmeasured 16-client pass: {Path.GetFileName(file)}.txt");
+        }
         result.Notes.Add("Each PUT appends ServiceInstanceProvisioningRequested to a new stream (stream row + event row + inline " +
                          "last_operations row in one transaction, after reading the stream). The saga then runs on the simulated " +
                          "backend in the same broker process while the level runs: that work shares the 2 cores.");
