@@ -24,6 +24,7 @@ public static class Profiler
         var report = $"# exclusive (top 30)\n{exclusive}\n# inclusive (top 40)\n{inclusive}";
         await File.WriteAllTextAsync(output + ".txt", report);
         File.Delete(trace);
+        File.Delete(trace + ".etlx");
         return report;
     }
 
