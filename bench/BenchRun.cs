@@ -52,7 +52,8 @@ public static class BenchRun
             loadBefore, Machine.LoadAverage(), startedAt.ToString("yyyy-MM-dd HH:mm zzz"), clock.Elapsed.TotalMinutes, options.Quick);
         var directory = options.ResultsDirectory;
         var analysis = arguments.Analysis is { } file ? await File.ReadAllTextAsync(file) : null;
-        var path = Report.Write(results, directory, startedAt.ToString("yyyy-MM-dd"), analysis);
+        var name = startedAt.ToString("yyyy-MM-dd") + (arguments.Only.Count < 6 ? $"-only-{string.Join("", arguments.Only.Order())}" : "");
+        var path = Report.Write(results, directory, name, analysis);
         Log($"wrote {path}");
         Console.WriteLine(await File.ReadAllTextAsync(path).ContinueWith(t => t.Result.Split("\n## ")[0]));
         return results.Scenarios.Any(s => s.Error is not null) ? 1 : 0;

@@ -41,7 +41,31 @@ public sealed class BenchDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await Admin($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+        // FORCE cannot end an autovacuum worker (a superuser process) for a non-superuser; a plain DROP cancels it itself.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Admin($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 10)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                if (e.SqlState == PostgresErrorCodes.InsufficientPrivilege) await TryAdmin($"DROP DATABASE IF EXISTS {Name}");
+            }
+        }
+    }
+
+    private static async Task TryAdmin(string sql)
+    {
+        try
+        {
+            await Admin(sql);
+        }
+        catch (PostgresException)
+        {
+        }
     }
 
     private static async Task Admin(string sql)
