@@ -47,7 +47,13 @@ public sealed partial class EventStore
         )
         """ + InsertEvents;
 
-    private const string Notify = $"SELECT pg_notify('{NotificationChannel}', '')";
+    // PostgreSQL serializes the commits of notifying transactions cluster-wide: from PreCommit_Notify to the end of the
+    // commit a notifying transaction holds one global lock, WAL flush included. A NOTIFY inside every append would make
+    // appends on the whole server commit one at a time, each waiting for its own fsync (no group commit). So the
+    // notification is sent after the commit, in a transaction of its own that does not wait for its WAL flush
+    // (notifications are not durable anyway): the lock is then held for microseconds. Should the process die between
+    // the two, runners still find the events at their next poll.
+    private const string Notify = $"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{NotificationChannel}', '')";
 
     public async Task<long> Append(
         string streamId, long expectedVersion, IReadOnlyList<IDomainEvent> events, EventMetadata metadata,
@@ -57,7 +63,16 @@ public sealed partial class EventStore
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var version = await Append(connection, transaction, streamId, expectedVersion, events, metadata, ct);
         await transaction.CommitAsync(ct);
+        await NotifyAppended(connection, ct);
         return version;
+    }
+
+    /// <summary>Wakes the log's listeners. Call after committing a transaction that appended (the overload taking a
+    /// transaction leaves that to its caller).</summary>
+    public async Task NotifyAppended(NpgsqlConnection connection, CancellationToken ct = default)
+    {
+        await using var notify = new NpgsqlCommand(Notify, connection);
+        await notify.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<long> Append(
@@ -77,12 +92,12 @@ public sealed partial class EventStore
             data[i] = Serialize(events[i], out eventTypes[i]);
         }
 
-        var append = new NpgsqlBatchCommand(expectedVersion switch
+        await using var append = new NpgsqlCommand(expectedVersion switch
         {
             StreamVersion.NoStream => AppendToNewStream,
             StreamVersion.Any => AppendAtAnyVersion,
             _ => AppendAtVersion,
-        })
+        }, connection, transaction)
         {
             Parameters =
             {
@@ -96,10 +111,9 @@ public sealed partial class EventStore
         };
         if (expectedVersion > 0) append.Parameters.Add(new() { Value = expectedVersion });
 
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { append, new(Notify) } };
         try
         {
-            return await batch.ExecuteScalarAsync(ct) is long version
+            return await append.ExecuteScalarAsync(ct) is long version
                 ? version
                 : throw new WrongExpectedVersionException(streamId, expectedVersion);
         }

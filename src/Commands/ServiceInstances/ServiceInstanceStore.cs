@@ -61,6 +61,7 @@ public sealed class ServiceInstanceStore(EventStore.EventStore store, IEnumerabl
         var newState = accepted.Events.Aggregate(state, ServiceInstance.Evolve);
         foreach (var view in views) await view.Apply(connection, transaction, newState, newVersion, ct);
         await transaction.CommitAsync(ct);
+        await store.NotifyAppended(connection, ct);
         return accepted;
     }
 }

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EventSourced.Bench.Infrastructure;
+
+/// <summary>
+/// The real broker (its Release build) as its own process on a fresh database and RabbitMQ virtual host, with the
+/// simulated backend at zero step latency, so only the broker's own paths are measured.
+/// </summary>
+public sealed class BrokerUnderTest : IAsyncDisposable
+{
+    public const string ServiceId = "3f6b3cf2-6f0e-4d6c-9a43-0d6a8a7a1c01";
+    public const string PlanId = "9d1d7c6e-2b7a-4f57-8f2f-5c1d0a5e3b11";
+
+    private BrokerUnderTest(BenchDatabase database, VirtualHost virtualHost, ServerProcess process, string username, string password)
+    {
+        Database = database;
+        VirtualHost = virtualHost;
+        Process = process;
+        Headers = new Dictionary<string, string>
+        {
+            ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")),
+            ["X-Broker-API-Version"] = "2.17",
+        };
+    }
+
+    public BenchDatabase Database { get; }
+    public VirtualHost VirtualHost { get; }
+    public ServerProcess Process { get; }
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    public static byte[] ProvisionBody { get; } = Encoding.UTF8.GetBytes(
+        $$"""{"service_id":"{{ServiceId}}","plan_id":"{{PlanId}}","organization_guid":"org-guid","space_guid":"space-guid"}""");
+
+    public static string ProvisionPath(Guid id) => $"/v2/service_instances/{id}?accepts_incomplete=true";
+
+    public static string LastOperationPath(Guid id) => $"/v2/service_instances/{id}/last_operation";
+
+    public static async Task<BrokerUnderTest> Start()
+    {
+        var database = await BenchDatabase.Create("broker");
+        var virtualHost = await VirtualHost.Create();
+        var (username, password) = ("platform", RandomNumberGenerator.GetHexString(20, lowercase: true));
+        var port = ServerProcess.FreePort();
+        var binaries = Path.Combine(Settings.RepositoryRoot(), "src", "Broker", "bin", "Release", "net10.0");
+        var dll = Path.Combine(binaries, "EventSourced.Broker.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"Build the broker first (Release): {dll} is missing.");
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["Broker__PublicUrl"] = $"http://127.0.0.1:{port}",
+            ["ConnectionStrings__Postgres"] = database.ConnectionString,
+            ["RabbitMq__Host"] = Settings.RabbitHost,
+            ["RabbitMq__Port"] = Settings.RabbitPort.ToString(),
+            ["RabbitMq__VirtualHost"] = virtualHost.Name,
+            ["RabbitMq__Username"] = Settings.RabbitUsername,
+            ["RabbitMq__Password"] = Settings.RabbitPassword,
+            ["Broker__Username"] = username,
+            ["Broker__Password"] = password,
+            ["Secrets__Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Provisioners__Backend"] = "simulated",
+            ["Provisioners__Simulated__StepLatency"] = "00:00:00",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        var process = await ServerProcess.Start(dll, ["--contentRoot", binaries], environment, port);
+        return new BrokerUnderTest(database, virtualHost, process, username, password);
+    }
+
+    /// <summary>Instances whose provisioning has been recorded as succeeded or failed (the events the saga's end appends).</summary>
+    public async Task<(long Succeeded, long Failed)> Outcomes()
+    {
+        await using var command = Database.DataSource.CreateCommand("""
+            SELECT count(*) FILTER (WHERE event_type = 'ServiceInstanceProvisioned'),
+                   count(*) FILTER (WHERE event_type = 'ServiceInstanceProvisioningFailed')
+            FROM events WHERE event_type IN ('ServiceInstanceProvisioned', 'ServiceInstanceProvisioningFailed')
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    public async Task<long> Requested() =>
+        await Database.Scalar<long>("SELECT count(*) FROM events WHERE event_type = 'ServiceInstanceProvisioningRequested'");
+
+    /// <summary>Waits until every requested provisioning has an outcome; returns the seconds it took, or null on timeout.</summary>
+    public async Task<double?> Drain(TimeSpan timeout)
+    {
+        var started = DateTime.UtcNow;
+        var requested = await Requested();
+        while (DateTime.UtcNow - started < timeout)
+        {
+            var (succeeded, failed) = await Outcomes();
+            if (succeeded + failed >= requested) return (DateTime.UtcNow - started).TotalSeconds;
+            await Task.Delay(200);
+        }
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Process.DisposeAsync();
+        await VirtualHost.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
