@@ -43,15 +43,18 @@ public sealed class DeprovisionTests(BrokerFixture fixture) : IClassFixture<Brok
     }
 
     [Fact]
-    public async Task Deprovision_WhileProvisioning_Returns422ConcurrencyError()
+    public async Task Deprovision_WhileProvisioning_CancelsItAndCleansUp()
     {
         var instanceId = Guid.NewGuid();
-        await (await Client.Provision(instanceId)).AcceptedOperation();
+        var provision = await (await Client.Provision(instanceId)).AcceptedOperation();
 
-        var response = await fixture.RefusedWhileRunning(client => client.Deprovision(instanceId));
+        var operation = await (await Client.Deprovision(instanceId)).AcceptedOperation();
 
-        await response.AssertOsbError(HttpStatusCode.UnprocessableEntity, "ConcurrencyError");
-        await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
+        Assert.NotEqual(provision, operation);
+        await fixture.AssertEnds(instanceId, HttpStatusCode.Gone, state: null);
+        var cancelled = await Client.GetAsync($"/v2/service_instances/{instanceId}/last_operation?operation={provision}");
+        Assert.Contains("\"failed\"", await cancelled.Content.ReadAsStringAsync());
+        Assert.False(Directory.Exists(Path.Combine(fixture.Environment.DataRoot, instanceId.ToString())));
     }
 
     [Fact]
