@@ -29,7 +29,7 @@ public sealed class IntegrationEventPublisher(IOptions<RabbitMqOptions> options,
         var channel = await Channel(ct);
         foreach (var recorded in notable)
         {
-            var body = await Describe(recorded, ct);
+            if (await Describe(recorded, ct) is not { } body) continue;
             var properties = new BasicProperties
             {
                 MessageId = recorded.EventId.ToString(), ContentType = "application/json", Type = body.Event,
@@ -40,13 +40,23 @@ public sealed class IntegrationEventPublisher(IOptions<RabbitMqOptions> options,
         }
     }
 
-    private async Task<DfeEvent> Describe(RecordedEvent recorded, CancellationToken ct)
+    /// <summary>The event's body, or null for the removal of a resource that never existed (a rollback's idempotent step).</summary>
+    private async Task<DfeEvent?> Describe(RecordedEvent recorded, CancellationToken ct)
     {
-        var history = await store.ReadStream(recorded.StreamId, 1, ct);
-        var instance = ServiceInstance.Fold(history.TakeWhile(e => e.Version <= recorded.Version).Select(e => e.Data));
+        var history = (await store.ReadStream(recorded.StreamId, 1, ct)).Where(e => e.Version < recorded.Version).Select(e => e.Data);
+        var before = ServiceInstance.Fold(history);
+        if (!Existed(recorded.Data, before)) return null;
+        var instance = ServiceInstance.Evolve(before, recorded.Data);
         return new DfeEvent(DfeEvent.NameOf(recorded.Data)!, recorded.EventId, instance.Id, instance.LastOperation?.Id ?? Guid.Empty,
             instance.ServiceId, instance.PlanId, recorded.CreatedAt, instance.CreatedAt, DfeEvent.ResourceUriOf(recorded.Data, instance));
     }
+
+    private static bool Existed(IDomainEvent e, ServiceInstance before) => e switch
+    {
+        StorageDeprovisioned => before.Storage is not null,
+        DatabaseDeprovisioned => before.Database is not null,
+        _ => true,
+    };
 
     private async Task<IChannel> Channel(CancellationToken ct)
     {
