@@ -14,6 +14,8 @@ public sealed class OperationTimeoutTests
         await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
         {
             ["Provisioners__OperationTimeout"] = "00:00:03",
+            // The plan's maximum polling duration is the deadline of its operations: dedicated-small gets 3 s here.
+            ["Catalog__Services__0__Plans__0__MaximumPollingDuration"] = "3",
             // How long the server step waits for the port allocation lock before giving up: far longer than the test.
             ["Provisioners__Local__StartTimeout"] = "00:05:00",
         });
