@@ -1,5 +1,6 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Json;
+using static EventSourced.Commands.ServiceInstances.ServiceInstanceDecisions;
 
 namespace EventSourced.Commands.ServiceInstances;
 
@@ -17,12 +18,7 @@ public static class ServiceBindingDecisions
 {
     public static Decision Decide(ServiceInstance state, BindServiceInstance command)
     {
-        if (!state.Exists)
-            return Decision.Reject(DomainErrorCode.NotFound, $"Service instance {command.InstanceId} does not exist.");
-        if (state.Busy)
-            return Decision.Reject(DomainErrorCode.ConcurrencyError, $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress.");
-        if (state.Status != InstanceStatus.Provisioned)
-            return Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is not usable ({state.Status}).");
+        if (Usable(state, command.InstanceId) is { } refused) return refused;
         if (command.PredecessorBindingId is { } predecessor && state.FindBinding(predecessor) is not { Status: BindingStatus.Created })
             return Decision.Reject(DomainErrorCode.Invalid, $"predecessor_binding_id {predecessor} is not a binding of this instance.");
 

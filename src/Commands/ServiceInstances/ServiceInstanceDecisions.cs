@@ -55,12 +55,7 @@ public static class ServiceInstanceDecisions
 
     public static Decision Decide(ServiceInstance state, UpdateServiceInstance command)
     {
-        if (!state.Exists)
-            return Decision.Reject(DomainErrorCode.NotFound, $"Service instance {command.InstanceId} does not exist.");
-        if (state.Busy)
-            return Decision.Reject(DomainErrorCode.ConcurrencyError, $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress.");
-        if (state.Status != InstanceStatus.Provisioned)
-            return Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is not usable ({state.Status}).");
+        if (Usable(state, command.InstanceId) is { } refused) return refused;
 
         var plan = command.PlanId ?? state.PlanId;
         if (!command.CanChangePlan(state.PlanId, plan))
@@ -100,6 +95,13 @@ public static class ServiceInstanceDecisions
         DatabaseProvisioned => state.Database is not null,
         _ => false,
     };
+
+    /// <summary>Updates and bindings need a provisioned instance with no operation of its own running; null when it is.</summary>
+    internal static Decision? Usable(ServiceInstance state, Guid instanceId) =>
+        !state.Exists ? Decision.Reject(DomainErrorCode.NotFound, $"Service instance {instanceId} does not exist.")
+        : state.Busy ? Decision.Reject(DomainErrorCode.ConcurrencyError, $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress.")
+        : state.Status != InstanceStatus.Provisioned ? Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is not usable ({state.Status}).")
+        : null;
 
     private static Decision Requested(ProvisionServiceInstance command) =>
         new Decision.Accepted(command.OperationId, [
