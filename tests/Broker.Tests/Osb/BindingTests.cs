@@ -129,6 +129,42 @@ public sealed class BindingTests(ProvisionedInstanceFixture instance) : IClassFi
     }
 
     [Fact]
+    public async Task Bind_DeprovisionedInstance_Returns404()
+    {
+        var deprovisioned = Guid.NewGuid();
+        await (await Client.Provision(deprovisioned)).AcceptedOperation();
+        await Fixture.AssertEnds(deprovisioned, HttpStatusCode.OK, "succeeded");
+        await (await Client.Deprovision(deprovisioned)).AcceptedOperation();
+        await Fixture.AssertEnds(deprovisioned, HttpStatusCode.Gone, null);
+
+        var response = await Fixture.Refused(client => client.PutAsJsonAsync(
+            $"/v2/service_instances/{deprovisioned}/service_bindings/{Guid.NewGuid()}", BindBody("app-guid", null, null)));
+
+        await response.AssertOsbError(HttpStatusCode.NotFound, null);
+    }
+
+    [Fact]
+    public async Task Bind_DuringAnInstanceUpdate_Returns422ConcurrencyError()
+    {
+        var update = await Client.PatchAsJsonAsync($"/v2/service_instances/{instance.InstanceId}?accepts_incomplete=true",
+            new { service_id = ServiceId, parameters = new { max_connections = 63 } });
+        await update.AcceptedOperation();
+
+        var response = await Fixture.RefusedWhileRunning(_ => Bind(Guid.NewGuid(), acceptsIncomplete: true));
+
+        await response.AssertOsbError(HttpStatusCode.UnprocessableEntity, "ConcurrencyError");
+        await Fixture.AssertEnds(instance.InstanceId, HttpStatusCode.OK, "succeeded");
+    }
+
+    [Fact]
+    public async Task FetchBinding_Unknown_Returns404()
+    {
+        var response = await Client.GetAsync(BindingPath(Guid.NewGuid()));
+
+        await response.AssertOsbError(HttpStatusCode.NotFound, null);
+    }
+
+    [Fact]
     public async Task Bind_ThePasswordNeverAppearsInTheDatabase()
     {
         var bindingId = Guid.NewGuid();
