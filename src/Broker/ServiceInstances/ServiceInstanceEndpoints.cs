@@ -78,13 +78,19 @@ public static class ServiceInstanceEndpoints
         var command = new UpdateServiceInstance(id, Guid.CreateVersion7(), body.PlanId, NullIfNull(body.Parameters), NullIfNull(body.Context),
             maintenance, target?.DiskMb ?? 0, (from, to) => from == to || catalog.AllowsPlanChange(body.ServiceId, from, to), now,
             plan?.DeadlineFrom(now));
-        var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
-            OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        // An update that needs an operation is refused before anything is appended when the platform cannot poll.
+        var asyncRequired = false;
+        var decision = await instances.Handle(id, state =>
+        {
+            var decided = ServiceInstanceDecisions.Decide(state, command);
+            asyncRequired = acceptsIncomplete != true && decided is Decision.Accepted a && a.Events.Any(e => e is ServiceInstanceUpdateRequested);
+            return asyncRequired ? new Decision.AlreadyDone() : decided;
+        }, OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        if (asyncRequired) return OsbErrors.AsyncRequired();
         return decision switch
         {
-            Decision.Accepted a when a.Events.Any(e => e is ServiceInstanceUpdateRequested) => acceptsIncomplete == true
-                ? Results.Json(new { operation = a.OperationId.ToString() }, statusCode: 202)
-                : OsbErrors.AsyncRequired(),
+            Decision.Accepted a when a.Events.Any(e => e is ServiceInstanceUpdateRequested) =>
+                Results.Json(new { operation = a.OperationId.ToString() }, statusCode: 202),
             Decision.Accepted or Decision.AlreadyDone => Results.Json(new { }, statusCode: 200),
             Decision.Rejected r => OsbErrors.From(r.Error),
             _ => throw new InvalidOperationException($"Unexpected decision {decision}"),

@@ -82,3 +82,44 @@ internal static class OsbConformance
         return await store.ReadStream(ServiceInstance.StreamId(instanceId));
     }
 }
+
+/// <summary>One broker and one instance provisioned on it up front, shared (in turn) by the tests of a class.</summary>
+public sealed class ProvisionedInstanceFixture : IAsyncLifetime
+{
+    public BrokerFixture Broker { get; } = new();
+    public Guid InstanceId { get; } = Guid.NewGuid();
+
+    public async Task InitializeAsync()
+    {
+        await Broker.InitializeAsync();
+        await (await Broker.Broker.Client.Provision(InstanceId)).AcceptedOperation();
+        await Broker.AssertEnds(InstanceId, HttpStatusCode.OK, "succeeded");
+    }
+
+    public Task DisposeAsync() => Broker.DisposeAsync();
+
+    public async Task<ServiceInstance> State() =>
+        ServiceInstance.Fold((await Broker.Stream(InstanceId)).Select(e => e.Data));
+
+    /// <summary>The instance's database owner, as ProvisioningEndToEndTests reaches it.</summary>
+    public async Task<string> AdminConnectionString()
+    {
+        var state = await State();
+        var password = new EventSourced.Commands.Secrets.SecretProtector(Broker.Environment.SecretKey).Unprotect(state.Database!.EncryptedAdminPassword);
+        return $"Host={state.Server!.Host};Port={state.Server.Port};Database={state.Database.Database};Username={state.Database.AdminUsername};Password={password};Pooling=false";
+    }
+
+    /// <summary>Looks for a secret in every table the broker writes: events, read models, saga state, inbox.</summary>
+    public async Task<long> CountOccurrences(string secret)
+    {
+        const string sql = """
+            SELECT (SELECT count(*) FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1)
+                 + (SELECT count(*) FROM last_operations WHERE instance::text LIKE $1)
+                 + (SELECT count(*) FROM instance_directory t WHERE t::text LIKE $1)
+                 + (SELECT count(*) FROM saga_instance_operations WHERE data::text LIKE $1)
+            """;
+        await using var command = Broker.Environment.Database.DataSource.CreateCommand(sql);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = $"%{secret}%" });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
