@@ -62,7 +62,8 @@ public sealed class BindingTests(ProvisionedInstanceFixture instance) : IClassFi
     {
         var response = await Fixture.Refused(_ => Bind(Guid.NewGuid(), acceptsIncomplete: false, parameters: new { superuser = true }));
 
-        await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
+        var body = await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
+        Assert.Equal("parameters/superuser: Value is not allowed.", (string?)body["description"]);
     }
 
     [Fact]

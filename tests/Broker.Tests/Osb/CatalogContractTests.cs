@@ -59,7 +59,7 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
             foreach (var instanceSchema in new[] { plan["schemas"]!["service_instance"]!["create"]!, plan["schemas"]!["service_instance"]!["update"]! })
             {
                 var parameters = instanceSchema["parameters"]!;
-                Assert.Equal("http://json-schema.org/draft-04/schema#", (string?)parameters["$schema"]);
+                Assert.Equal("http://json-schema.org/draft-07/schema#", (string?)parameters["$schema"]);
                 Assert.Equal(["max_connections"], parameters["properties"]!.AsObject().Select(p => p.Key));
                 Assert.Equal("integer", (string?)parameters["properties"]!["max_connections"]!["type"]);
                 Assert.Equal(10, (int?)parameters["properties"]!["max_connections"]!["minimum"]);
@@ -133,8 +133,8 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var description = (string?)(await response.Json())["description"];
-        Assert.Contains("parameters.max_connections must be at most 500.", description);
-        Assert.Contains("parameters.fsync is not allowed.", description);
+        Assert.Contains("parameters/max_connections: 5000 should be at most 500.", description);
+        Assert.Contains("parameters/fsync: Value is not allowed.", description);
         Assert.Equal(before, await fixture.Environment.EventCount());
     }
 

@@ -45,7 +45,7 @@ public sealed class UpdateTests(ProvisionedInstanceFixture instance) : IClassFix
         var response = await Fixture.Refused(_ => Patch(new { service_id = ServiceId, parameters = new { max_connections = 5000 } }));
 
         var body = await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
-        Assert.Contains("max_connections", (string?)body["description"]);
+        Assert.Equal("parameters/max_connections: 5000 should be at most 500.", (string?)body["description"]);
     }
 
     [Fact]

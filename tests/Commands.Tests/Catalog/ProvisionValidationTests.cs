@@ -13,7 +13,7 @@ public sealed class ProvisionValidationTests : IDisposable
     public ProvisionValidationTests()
     {
         File.WriteAllText(_schema, """
-            {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "additionalProperties": false,
+            {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": false,
              "properties": {"max_connections": {"type": "integer", "minimum": 10, "maximum": 500}}}
             """);
         var plan = new ServicePlan
@@ -41,7 +41,7 @@ public sealed class ProvisionValidationTests : IDisposable
     public void ParametersAgainstTheSchema_EveryErrorListed()
     {
         var result = _validator.Validate(Provision("""{"max_connections": 5, "fsync": false}"""));
-        Assert.Equal(["parameters.max_connections must be at least 10.", "parameters.fsync is not allowed."],
+        Assert.Equal(["parameters/max_connections: 5 should be at least 10.", "parameters/fsync: Value is not allowed."],
             result.Errors.Select(e => e.ErrorMessage));
         Assert.All(result.Errors, e => Assert.Equal("parameters", e.PropertyName));
     }

@@ -117,27 +117,27 @@ public sealed class ServiceCatalogTests
     {
         using var schemas = new SchemaFiles();
         var plan = Plan("small");
-        plan.Schemas.ServiceInstanceCreate = schemas.Write("""{"$schema": "http://json-schema.org/draft-04/schema#", "type": "object"}""");
+        plan.Schemas.ServiceInstanceCreate = schemas.Write("""{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}""");
         var catalog = Catalog(Service(plan));
         Assert.NotNull(catalog.Schemas.Find(plan, SchemaKind.ServiceInstanceCreate));
         Assert.Null(catalog.Schemas.Find(plan, SchemaKind.ServiceBindingCreate));
     }
 
     [Fact]
-    public void SchemaFiles_MissingUnreadableOrOutsideTheSubset_AreNamed()
+    public void SchemaFiles_MissingUnreadableOrInvalid_AreNamed()
     {
         using var schemas = new SchemaFiles();
         var plan = Plan("small");
         plan.Schemas.ServiceInstanceCreate = Path.Combine(schemas.Directory, "missing.json");
         plan.Schemas.ServiceInstanceUpdate = schemas.Write("{ not json");
-        plan.Schemas.ServiceBindingCreate = schemas.Write("""{"type": "object", "properties": {"a": {"oneOf": []}}}""");
+        plan.Schemas.ServiceBindingCreate = schemas.Write("""{"$schema": "http://json-schema.org/draft-07/schema#", "properties": {"a": {"oneOf": []}}}""");
         var problems = Problems(Service(plan));
         Assert.Contains("Catalog:Services:0:Plans:0:Schemas:ServiceInstanceCreate: the schema file", problems);
         Assert.Contains("does not exist", problems);
         Assert.Contains("Catalog:Services:0:Plans:0:Schemas:ServiceInstanceUpdate:", problems);
         Assert.Contains("is not valid JSON", problems);
-        Assert.Contains("properties.a.oneOf: the keyword 'oneOf' is not supported", problems);
-        Assert.Contains("\"$schema\"", problems);
+        Assert.Contains("Catalog:Services:0:Plans:0:Schemas:ServiceBindingCreate (", problems);
+        Assert.Contains("'oneOf' requires at least one subschema", problems);
     }
 
     private sealed class SchemaFiles : IDisposable
