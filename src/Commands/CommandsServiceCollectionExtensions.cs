@@ -1,3 +1,4 @@
+using System.Data.Common;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Secrets;
@@ -16,7 +17,7 @@ public static class CommandsServiceCollectionExtensions
     {
         var connectionString = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (env ConnectionStrings__Postgres).");
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(WithStatementCache(connectionString)));
         services.AddSingleton(EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly));
         services.AddSingleton<EventStore.EventStore>();
         services.AddSingleton<ServiceInstanceStore>();
@@ -27,5 +28,16 @@ public static class CommandsServiceCollectionExtensions
         services.AddSingleton(_ => new SecretProtector(configuration["Secrets:Key"]
             ?? throw new InvalidOperationException("Secrets:Key is not configured (env Secrets__Key): 32 random bytes, base64.")));
         return services;
+    }
+
+    // The same few statements run for every request and every step of the flow: prepared once per connection, the
+    // server skips their parse and plan (it shares the machine's cores with the broker). A setting given in the
+    // connection string wins.
+    private static string WithStatementCache(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(key => key.Replace(" ", "").Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+            return connectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
     }
 }

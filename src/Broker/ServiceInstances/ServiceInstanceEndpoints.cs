@@ -153,9 +153,8 @@ public static class ServiceInstanceEndpoints
             if (!Guid.TryParse(operation, out var parsed)) return OsbErrors.BadRequest($"operation '{operation}' is not an operation of this broker.");
             operationId = parsed;
         }
-        var instance = await lastOperations.Find(id, ct);
-        if (instance is null) return OsbErrors.NotFound($"Service instance {id} does not exist.");
-        var op = operationId is null ? instance.LastOperation : instance.Operations.LastOrDefault(o => o.Id == operationId);
+        var (exists, op) = await lastOperations.FindOperation(id, operationId, ct);
+        if (!exists) return OsbErrors.NotFound($"Service instance {id} does not exist.");
         if (op is null) return OsbErrors.BadRequest($"Service instance {id} has no operation {operation}.");
         if (op.Kind == OperationKind.Deprovision && op.State == OperationState.Succeeded) return Results.Json(new { }, statusCode: 410);
         if (op.InProgress) response.Headers.RetryAfter = "2";

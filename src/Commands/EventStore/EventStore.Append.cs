@@ -47,14 +47,6 @@ public sealed partial class EventStore
         )
         """ + InsertEvents;
 
-    // PostgreSQL serializes the commits of notifying transactions cluster-wide: from PreCommit_Notify to the end of the
-    // commit a notifying transaction holds one global lock, WAL flush included. A NOTIFY inside every append would make
-    // appends on the whole server commit one at a time, each waiting for its own fsync (no group commit). So the
-    // notification is sent after the commit, in a transaction of its own that does not wait for its WAL flush
-    // (notifications are not durable anyway): the lock is then held for microseconds. Should the process die between
-    // the two, runners still find the events at their next poll.
-    private const string Notify = $"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{NotificationChannel}', '')";
-
     public async Task<long> Append(
         string streamId, long expectedVersion, IReadOnlyList<IDomainEvent> events, EventMetadata metadata,
         CancellationToken ct = default)
@@ -63,21 +55,33 @@ public sealed partial class EventStore
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var version = await Append(connection, transaction, streamId, expectedVersion, events, metadata, ct);
         await transaction.CommitAsync(ct);
-        await NotifyAppended(connection, ct);
+        NotifyAppended();
         return version;
-    }
-
-    /// <summary>Wakes the log's listeners. Call after committing a transaction that appended (the overload taking a
-    /// transaction leaves that to its caller).</summary>
-    public async Task NotifyAppended(NpgsqlConnection connection, CancellationToken ct = default)
-    {
-        await using var notify = new NpgsqlCommand(Notify, connection);
-        await notify.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<long> Append(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, long expectedVersion,
         IReadOnlyList<IDomainEvent> events, EventMetadata metadata, CancellationToken ct = default)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { AppendCommand(streamId, expectedVersion, events, metadata) } };
+        try
+        {
+            return await batch.ExecuteScalarAsync(ct) is long version
+                ? version
+                : throw new WrongExpectedVersionException(streamId, expectedVersion);
+        }
+        catch (PostgresException e) when (IsVersionConflict(e))
+        {
+            throw new WrongExpectedVersionException(streamId, expectedVersion);
+        }
+    }
+
+    /// <summary>
+    /// The append as one command of a batch the caller runs in its transaction, beside its own writes (an inbox record,
+    /// inline views), so they all travel in one round trip. The command yields one row: the stream's new version, or
+    /// null when <paramref name="expectedVersion"/> did not hold (nothing was appended; the caller rolls back).
+    /// </summary>
+    public NpgsqlBatchCommand AppendCommand(string streamId, long expectedVersion, IReadOnlyList<IDomainEvent> events, EventMetadata metadata)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamId);
         ArgumentOutOfRangeException.ThrowIfLessThan(expectedVersion, StreamVersion.Any);
@@ -92,12 +96,12 @@ public sealed partial class EventStore
             data[i] = Serialize(events[i], out eventTypes[i]);
         }
 
-        await using var append = new NpgsqlCommand(expectedVersion switch
+        var append = new NpgsqlBatchCommand(expectedVersion switch
         {
             StreamVersion.NoStream => AppendToNewStream,
             StreamVersion.Any => AppendAtAnyVersion,
             _ => AppendAtVersion,
-        }, connection, transaction)
+        })
         {
             Parameters =
             {
@@ -110,17 +114,10 @@ public sealed partial class EventStore
             },
         };
         if (expectedVersion > 0) append.Parameters.Add(new() { Value = expectedVersion });
-
-        try
-        {
-            return await append.ExecuteScalarAsync(ct) is long version
-                ? version
-                : throw new WrongExpectedVersionException(streamId, expectedVersion);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
-                                           && e.ConstraintName is "events_stream_id_version_key" or "streams_pkey")
-        {
-            throw new WrongExpectedVersionException(streamId, expectedVersion);
-        }
+        return append;
     }
+
+    /// <summary>A unique violation on the stream or event keys: another writer got there first.</summary>
+    public static bool IsVersionConflict(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "events_stream_id_version_key" or "streams_pkey";
 }

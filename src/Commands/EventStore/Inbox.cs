@@ -12,13 +12,15 @@ public static class Inbox
         ON CONFLICT (consumer, message_id) DO NOTHING
         """;
 
+    /// <summary>The record as a batch command: it affected one row when the message is new, none for a redelivery.</summary>
+    public static NpgsqlBatchCommand RecordCommand(string consumer, Guid messageId) =>
+        new(Record) { Parameters = { new() { Value = consumer }, new() { Value = messageId } } };
+
     public static async Task<bool> TryRecord(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string consumer, Guid messageId,
         CancellationToken ct = default)
     {
-        await using var command = new NpgsqlCommand(Record, connection, transaction);
-        command.Parameters.Add(new() { Value = consumer });
-        command.Parameters.Add(new() { Value = messageId });
-        return await command.ExecuteNonQueryAsync(ct) == 1;
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { RecordCommand(consumer, messageId) } };
+        return await batch.ExecuteNonQueryAsync(ct) == 1;
     }
 }

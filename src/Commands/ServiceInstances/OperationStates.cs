@@ -13,4 +13,12 @@ public static class OperationStates
         OperationState.Succeeded => Succeeded,
         _ => Failed,
     };
+
+    public static OperationState Parse(string osb) => osb switch
+    {
+        InProgress => OperationState.InProgress,
+        Succeeded => OperationState.Succeeded,
+        Failed => OperationState.Failed,
+        _ => throw new ArgumentOutOfRangeException(nameof(osb), osb, "Not an OSB operation state."),
+    };
 }

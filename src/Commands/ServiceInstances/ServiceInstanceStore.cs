@@ -6,7 +6,8 @@ namespace EventSourced.Commands.ServiceInstances;
 /// <summary>A read model kept in the same transaction as the append, so a read right after a command sees it.</summary>
 public interface IServiceInstanceView
 {
-    Task Apply(NpgsqlConnection connection, NpgsqlTransaction transaction, ServiceInstance state, long version, CancellationToken ct);
+    /// <summary>The write of the instance's new state, sent in the append's batch (rolled back with it when it loses).</summary>
+    NpgsqlBatchCommand Write(ServiceInstance state, long version);
 }
 
 /// <summary>Marks a message as handled by a consumer in the same transaction as the events it caused.</summary>
@@ -47,21 +48,37 @@ public sealed class ServiceInstanceStore(EventStore.EventStore store, IEnumerabl
         }
     }
 
+    // One round trip before the commit: the inbox record, the append and the inline views travel as one batch. When the
+    // message was handled before or the expected version no longer holds, the transaction is rolled back, taking the
+    // views' writes with it.
     private async Task<Decision> Append(
         Guid instanceId, ServiceInstance state, long version, Decision.Accepted accepted, EventMetadata metadata,
         Deduplication? deduplication, CancellationToken ct)
     {
+        var streamId = ServiceInstance.StreamId(instanceId);
+        var newState = accepted.Events.Aggregate(state, ServiceInstance.Evolve);
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (deduplication is not null
-            && !await Inbox.TryRecord(connection, transaction, deduplication.Consumer, deduplication.MessageId, ct))
-            return new Decision.AlreadyDone();
-        var newVersion = await store.Append(connection, transaction, ServiceInstance.StreamId(instanceId), version,
-            accepted.Events, metadata, ct);
-        var newState = accepted.Events.Aggregate(state, ServiceInstance.Evolve);
-        foreach (var view in views) await view.Apply(connection, transaction, newState, newVersion, ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var inbox = deduplication is null ? null : Inbox.RecordCommand(deduplication.Consumer, deduplication.MessageId);
+        if (inbox is not null) batch.BatchCommands.Add(inbox);
+        batch.BatchCommands.Add(store.AppendCommand(streamId, version, accepted.Events, metadata));
+        var newVersion = version + accepted.Events.Count;
+        foreach (var view in views) batch.BatchCommands.Add(view.Write(newState, newVersion));
+
+        object? appended;
+        try
+        {
+            appended = await batch.ExecuteScalarAsync(ct);
+        }
+        catch (PostgresException e) when (EventStore.EventStore.IsVersionConflict(e))
+        {
+            throw new WrongExpectedVersionException(streamId, version);
+        }
+        if (inbox is { RecordsAffected: 0 }) return new Decision.AlreadyDone();
+        if (appended is not long) throw new WrongExpectedVersionException(streamId, version);
         await transaction.CommitAsync(ct);
-        await store.NotifyAppended(connection, ct);
+        store.NotifyAppended();
         return accepted;
     }
 }

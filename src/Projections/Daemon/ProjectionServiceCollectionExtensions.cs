@@ -14,7 +14,7 @@ public static class ProjectionServiceCollectionExtensions
     {
         services.AddOptions<SubscriptionOptions>().Configure(configure ?? (_ => { }));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<EventStore>().DataSource));
-        services.AddSingleton(sp => new EventLogListener(sp.GetRequiredService<EventStore>().DataSource, sp.GetRequiredService<ILogger<EventLogListener>>()));
+        services.AddSingleton(sp => new EventLogListener(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<ILogger<EventLogListener>>()));
         services.AddSingleton<ProjectionRebuilder>();
         services.AddSingleton<ProjectionStatus>();
         services.AddHostedService<ProjectionDaemon>();

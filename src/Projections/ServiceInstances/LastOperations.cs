@@ -39,8 +39,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
         CREATE INDEX IF NOT EXISTS last_operations_awaiting ON last_operations (started_at) WHERE awaiting_outcome;
         """;
 
-    public Task Apply(NpgsqlConnection connection, NpgsqlTransaction transaction, ServiceInstance state, long version, CancellationToken ct) =>
-        Upsert(connection, transaction, [(state, version)], ct);
+    public NpgsqlBatchCommand Write(ServiceInstance state, long version) => Upsert([(state, version)]);
 
     public async Task Handle(IReadOnlyList<RecordedEvent> batch, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
@@ -55,7 +54,9 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
             foreach (var e in stream.Where(e => e.Version > version)) (state, version) = (ServiceInstance.Evolve(state, e.Data), e.Version);
             return (state, version);
         }).Where(s => s.version > 0).ToList();
-        await Upsert(connection, transaction, folded, ct);
+        if (folded.Count == 0) return;
+        await using var upsert = new NpgsqlBatch(connection, transaction) { BatchCommands = { Upsert(folded) } };
+        await upsert.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The instance as of its latest recorded event, with every operation it went through.</summary>
@@ -66,6 +67,29 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         var json = (string?)await command.ExecuteScalarAsync(ct);
         return json is null ? null : Deserialize(json);
+    }
+
+    /// <summary>
+    /// One operation of the instance as last_operation reports it (its latest when <paramref name="operationId"/> is
+    /// null), read from the row's columns; only an older operation needs the folded instance. Exists is false for an
+    /// unknown instance; Operation is null when the instance has no such operation.
+    /// </summary>
+    public async Task<(bool Exists, Operation? Operation)> FindOperation(Guid instanceId, Guid? operationId, CancellationToken ct = default)
+    {
+        const string sql = """
+            SELECT operation_id, operation_kind, operation_state, description, started_at,
+                   CASE WHEN $2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid THEN instance END
+            FROM last_operations WHERE instance_id = $1
+            """;
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)operationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return (false, null);
+        if (!reader.IsDBNull(5)) return (true, Deserialize(reader.GetString(5)).Operations.LastOrDefault(o => o.Id == operationId));
+        if (reader.IsDBNull(0)) return (true, null);
+        return (true, new Operation(reader.GetGuid(0), Enum.Parse<OperationKind>(reader.GetString(1)),
+            OperationStates.Parse(reader.GetString(2)), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
     }
 
     /// <summary>
@@ -99,8 +123,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
         return rows;
     }
 
-    private static async Task Upsert(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(ServiceInstance State, long Version)> rows, CancellationToken ct)
+    private static NpgsqlBatchCommand Upsert(IReadOnlyList<(ServiceInstance State, long Version)> rows)
     {
         const string sql = """
             INSERT INTO last_operations AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
@@ -114,8 +137,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
                 awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at
             WHERE l.version < excluded.version
             """;
-        if (rows.Count == 0) return;
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        var command = new NpgsqlBatchCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.Id).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Version).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.Status.ToString()).ToArray() });
@@ -132,7 +154,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray() });
-        await command.ExecuteNonQueryAsync(ct);
+        return command;
     }
 
     private static bool AwaitingOutcome(ServiceInstance state) =>

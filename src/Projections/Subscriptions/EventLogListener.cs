@@ -5,10 +5,11 @@ using Npgsql;
 namespace EventSourced.Projections.Subscriptions;
 
 /// <summary>
-/// One dedicated connection that LISTENs on the event store's channel and wakes every waiting runner on each append.
-/// Runners take <see cref="NextAppend"/> before they read, so an append committed meanwhile is never missed.
+/// Wakes every waiting runner on each append: appends of this process directly, those of other nodes through one
+/// dedicated connection that LISTENs on the event store's channel. Runners take <see cref="NextAppend"/> before they
+/// read, so an append committed meanwhile is never missed.
 /// </summary>
-public sealed class EventLogListener(NpgsqlDataSource dataSource, ILogger<EventLogListener> logger) : IAsyncDisposable
+public sealed class EventLogListener(EventStore store, ILogger<EventLogListener> logger) : IAsyncDisposable
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
 
@@ -23,6 +24,7 @@ public sealed class EventLogListener(NpgsqlDataSource dataSource, ILogger<EventL
     public async Task Start(CancellationToken ct)
     {
         var connection = await Listen(ct);
+        store.Appended += Signal;
         stopping = new CancellationTokenSource();
         listening = Task.Run(() => Receive(connection, stopping.Token), CancellationToken.None);
     }
@@ -30,6 +32,7 @@ public sealed class EventLogListener(NpgsqlDataSource dataSource, ILogger<EventL
     public async ValueTask DisposeAsync()
     {
         if (stopping is null) return;
+        store.Appended -= Signal;
         await stopping.CancelAsync();
         await listening;
         stopping.Dispose();
@@ -38,7 +41,7 @@ public sealed class EventLogListener(NpgsqlDataSource dataSource, ILogger<EventL
 
     private async Task<NpgsqlConnection> Listen(CancellationToken ct)
     {
-        var connection = await dataSource.OpenConnectionAsync(ct);
+        var connection = await store.DataSource.OpenConnectionAsync(ct);
         try
         {
             connection.Notification += (_, _) => Signal();

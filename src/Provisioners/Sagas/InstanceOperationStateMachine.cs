@@ -88,8 +88,29 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         During(RemovingDatabase, RemovingServer, RemovingStorage,
             When(RemovalFailed).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason,
                 $"{c.Message.Resource} deprovisioning failed: {c.Message.Reason}")).Fail(),
-            When(TimedOut).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason, "Deprovisioning timed out.")).Fail(),
-            Ignore(StepFailed));
+            When(TimedOut).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason, "Deprovisioning timed out.")).Fail());
+        During(RemovingServer, RemovingStorage, Ignore(StepFailed));
+
+        // What the saga publishes leaves after its new state is committed and before the event is acknowledged: a broker
+        // dying in between gets the event again with the saga already in the next state. So the event that led into a
+        // state, seen again there, sends that state's command again; the sub-provisioners skip work already recorded.
+        During(CreatingStorage, When(ProvisioningRequested).Publish(c => new ProvisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.DiskMb)));
+        During(CreatingServer, When(StorageReady).Publish(c => new ProvisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(CreatingDatabase, When(ServerReady).Publish(c => new ProvisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(Reconfiguring, When(UpdateRequested).Publish(c => new ReconfigureServer(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(RemovingDatabase,
+            When(DeprovisioningRequested).Publish(c => new DeprovisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)),
+            When(StepFailed).Publish(c => new DeprovisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(RemovingServer, When(DatabaseRemoved).Publish(c => new DeprovisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(RemovingStorage, When(ServerRemoved).Publish(c => new DeprovisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(Completing,
+            When(DatabaseReady).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)),
+            When(ServerReconfigured).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)),
+            When(StorageRemoved).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(Failing,
+            When(StorageRemoved).Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed.")),
+            When(RemovalFailed).Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed.")),
+            When(UpdateStepFailed).Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed.")));
 
         // A deprovision request cancelled this provisioning: its removal chain cleans up, this operation just ends.
         DuringAny(When(Cancelled).Finalize());
@@ -101,7 +122,7 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(ProvisioningFailed).Finalize(),
             When(Deprovisioned).Finalize(),
             When(DeprovisioningFailed).Finalize());
-        During(Failing, Ignore(TimedOut), Ignore(StepFailed), Ignore(RemovalFailed));
+        During(Failing, Ignore(TimedOut), Ignore(StepFailed));
 
         // Finished operations stay as rows in their final state, so that a repeated request event cannot start them again.
     }

@@ -93,18 +93,42 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RepeatedEvent_DoesNotRepeatTheStep()
+    public async Task RepeatedEvent_InTheStateItLedTo_SendsThatStepAgain()
     {
+        // A broker that died after committing the saga's new state but before its command left gets the event again.
         await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
         await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
         Assert.True(await Sent<ProvisionServer>());
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await WaitUntilPublished<ProvisionServer>(2);
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingServer));
+    }
+
+    [Fact]
+    public async Task RepeatedEvent_OfAnEarlierState_IsIgnored()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
+        Assert.True(await Sent<ProvisionDatabase>());
         await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
         await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
         Assert.True(await _harness.Consumed.Any<ServiceInstanceProvisioningRequested>(x => x.Context.Message.OperationId == _operation));
         await _harness.InactivityTask;
         Assert.Equal(1, _harness.Published.Select<ProvisionServer>().Count(x => x.Context.Message.OperationId == _operation));
         Assert.Equal(1, _harness.Published.Select<ProvisionStorage>().Count(x => x.Context.Message.OperationId == _operation));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingServer));
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
+    }
+
+    [Fact]
+    public async Task RepeatedRemovalEvent_SendsTheNextRemovalAgain()
+    {
+        await Publish(new ServiceInstanceDeprovisioningRequested(_instance, _operation, Now));
+        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<DeprovisionServer>());
+        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await WaitUntilPublished<DeprovisionServer>(2);
+        Assert.NotNull(await _saga.Exists(_operation, m => m.RemovingServer));
     }
 
     [Fact]
@@ -130,6 +154,17 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     }
 
     private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
+
+    // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
+    private async Task WaitUntilPublished<T>(int count) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (_harness.Published.Select<T>().Count(x => OperationOf(x.Context.Message) == _operation) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{count} {typeof(T).Name} within 15 s");
+            await Task.Delay(20);
+        }
+    }
 
     private Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class =>
         _harness.Published.Any<T>(x => OperationOf(x.Context.Message) == _operation && (matches?.Invoke(x.Context.Message) ?? true));

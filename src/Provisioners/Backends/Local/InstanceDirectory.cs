@@ -46,6 +46,22 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
     }
 
     /// <summary>
+    /// Whether postmaster.pid says the server accepts connections: its eighth line is the status the postmaster keeps
+    /// there (starting, ready, stopping), the line pg_ctl -w waits on.
+    /// </summary>
+    public bool PostmasterReportsReady()
+    {
+        try
+        {
+            return File.ReadLines(PidFile).Skip(7).FirstOrDefault()?.Trim() == "ready";
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// A postmaster that died without shutting down leaves postmaster.pid and the socket's lock file behind, naming its
     /// PID; while that PID lingers as a zombie the next postmaster believes it still runs and refuses to start.
     /// </summary>

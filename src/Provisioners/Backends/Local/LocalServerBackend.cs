@@ -147,8 +147,14 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
             if (Directory.Exists(instance.DataDirectory)) Directory.Delete(instance.DataDirectory, recursive: true);
             await _tools.InitDb(instance, ct);
         }
+        // A postmaster that is alive but does not answer may still be starting (its starter, a broker killed meanwhile,
+        // did not wait for it) or be dying with that broker: give it the time a start takes to become ready or go.
         if (instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid))
-            throw new BackendException($"postmaster {pid} of instance {instance.InstanceId} is alive but does not answer on port {server.Port}");
+        {
+            if (await WaitUntilReadyOrGone(instance, pid, server.Port, ct)) return;
+            if (Postmaster.IsAlive(pid))
+                throw new BackendException($"postmaster {pid} of instance {instance.InstanceId} is alive but does not answer on port {server.Port}");
+        }
         await Postmaster.WaitUntilUnused(instance.DataDirectory, _options.StartTimeout, ct);
         instance.RemoveStaleLockFiles(server.Port);
         try
@@ -159,6 +165,18 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         {
             throw new BackendException($"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message}\n{LogTail(instance)}", e);
         }
+    }
+
+    /// <returns>Whether the postmaster came to accept connections on its port in time (false when it died or did not).</returns>
+    private async Task<bool> WaitUntilReadyOrGone(InstanceDirectory instance, int pid, int port, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
+        while (Postmaster.IsAlive(pid) && DateTime.UtcNow < deadline)
+        {
+            if (instance.PostmasterReportsReady() && await Postmaster.Answers(port, ct)) return true;
+            await Task.Delay(50, ct);
+        }
+        return false;
     }
 
     private async Task Stop(InstanceDirectory instance, CancellationToken ct)

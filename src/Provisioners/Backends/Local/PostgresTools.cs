@@ -13,12 +13,17 @@ internal sealed class PostgresTools(LocalBackendOptions options)
     private string? RunAsUser => string.IsNullOrWhiteSpace(options.RunAsUser) ? null : options.RunAsUser;
     private string TimeoutSeconds => ((int)Math.Ceiling(options.StartTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
+    // initdb's cluster gets the include line before it takes the data directory's name: a broker dying in between
+    // leaves only a staging directory, never a cluster that a later start would run with the defaults.
     public async Task InitDb(InstanceDirectory instance, CancellationToken ct)
     {
+        var staging = instance.DataDirectory + ".initdb";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         await RunPostgres(instance, "initdb",
-            ["-D", instance.DataDirectory, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"], ct);
-        await File.AppendAllTextAsync(Path.Combine(instance.DataDirectory, "postgresql.conf"),
+            ["-D", staging, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"], ct);
+        await File.AppendAllTextAsync(Path.Combine(staging, "postgresql.conf"),
             $"\n# Settings owned by the service broker.\ninclude = '{BrokerConfFile}'\n", ct);
+        Directory.Move(staging, instance.DataDirectory);
     }
 
     public async Task Start(InstanceDirectory instance, int port, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
