@@ -36,7 +36,8 @@ public sealed class BrokerUnderTest : IAsyncDisposable
 
     public static string LastOperationPath(Guid id) => $"/v2/service_instances/{id}/last_operation";
 
-    public static async Task<BrokerUnderTest> Start()
+    /// <summary>A broker on a fresh database and virtual host; <paramref name="overrides"/> adds or replaces settings.</summary>
+    public static async Task<BrokerUnderTest> Start(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var database = await BenchDatabase.Create("broker");
         var virtualHost = await VirtualHost.Create();
@@ -63,6 +64,7 @@ public sealed class BrokerUnderTest : IAsyncDisposable
             ["Provisioners__Simulated__StepLatency"] = "00:00:00",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) environment[key] = value;
         var process = await ServerProcess.Start(dll, ["--contentRoot", binaries], environment, port);
         return new BrokerUnderTest(database, virtualHost, process, username, password);
     }

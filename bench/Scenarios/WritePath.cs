@@ -19,6 +19,8 @@ public static class WritePath
         await broker.Database.Execute("CREATE TABLE limit_events (LIKE events INCLUDING ALL)");
         var script = await OneEventInsert(broker.Database, "limit_events");
         await broker.Drain(options.DrainTimeout);
+        await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Provisioners__Enabled"] = "false" });
+        using var apiLoad = new HttpLoad(apiNode.Process.BaseAddress, apiNode.Headers, apiNode.Process.Pid);
 
         foreach (var clients in new[] { 1, 4, 16 })
         {
@@ -31,7 +33,15 @@ public static class WritePath
                 GoalMet: put.RequestsPerSecond >= limit.TransactionsPerSecond));
             result.Comparisons.Add(new($"PUT provision p99, {clients} clients", put.P99Ms, "ms",
                 $"pgbench p99, {clients} clients", limit.P99Ms, HigherIsBetter: false, Goal: "p99 < 20 ms", GoalMet: put.P99Ms < 20));
+            var apiPut = await apiLoad.Run(clients, options.Warmup, options.Duration,
+                _ => apiLoad.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody), 202);
+            result.Comparisons.Add(new($"PUT provision on an API node, {clients} clients", apiPut.RequestsPerSecond, "req/s",
+                $"pgbench 1-row insert/tx, {clients} clients", limit.TransactionsPerSecond, Goal: "≥ 100% of limit",
+                GoalMet: apiPut.RequestsPerSecond >= limit.TransactionsPerSecond));
+            result.Comparisons.Add(new($"PUT provision p99 on an API node, {clients} clients", apiPut.P99Ms, "ms",
+                $"pgbench p99, {clients} clients", limit.P99Ms, HigherIsBetter: false, Goal: "p99 < 20 ms", GoalMet: apiPut.P99Ms < 20));
             result.Details[$"put_{clients}"] = put;
+            result.Details[$"api_node_put_{clients}"] = apiPut;
             result.Details[$"pgbench_{clients}"] = limit;
             result.Details[$"drain_seconds_after_{clients}"] = drained;
         }
@@ -45,7 +55,9 @@ public static class WritePath
         }
         result.Notes.Add("Each PUT appends ServiceInstanceProvisioningRequested to a new stream (stream row + event row + inline " +
                          "last_operations row in one transaction, after reading the stream). The saga then runs on the simulated " +
-                         "backend in the same broker process while the level runs: that work shares the 2 cores.");
+                         "backend in the same broker process while the level runs: that work shares the 2 cores. " +
+                         "The API node is a second broker with Provisioners__Enabled=false on its own database: it records the " +
+                         "requests and answers from the read models, as a front node whose flow runs on other nodes would.");
         return result;
     }
 

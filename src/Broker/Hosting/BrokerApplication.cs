@@ -6,6 +6,7 @@ using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
 using EventSourced.Projections;
 using EventSourced.Projections.Daemon;
+using EventSourced.Projections.Subscriptions;
 using EventSourced.Provisioners;
 
 namespace EventSourced.Broker.Hosting;
@@ -21,8 +22,13 @@ public static class BrokerApplication
         services.AddHostedService<SchemaInitializer>();
         services.AddCommands(builder.Configuration);
         services.AddReadModels();
+        // An API node (Provisioners:Enabled=false) only records commands and answers from the read models; the
+        // provisioning flow runs on the nodes that have it enabled, against the same database and RabbitMQ.
+        // Registered before the projection daemon, so the bus (which waits until its endpoints are bound) starts first:
+        // the forwarder must not publish a backlog into exchanges that no queue is bound to yet (RabbitMQ drops it).
+        if (builder.Configuration.GetValue("Provisioners:Enabled", true)) services.AddProvisioners(builder.Configuration);
         services.AddProjectionDaemon();
-        services.AddProvisioners(builder.Configuration);
+        services.AddOptions<SubscriptionOptions>().Bind(builder.Configuration.GetSection(SubscriptionOptions.Section));
         services.AddSingleton<DashboardLinks>();
         services.AddSingleton<CatalogDocument>();
         return builder;

@@ -10,13 +10,17 @@ public sealed partial class EventStore
     // appends on the whole server commit one at a time, each waiting for its own fsync (no group commit). So the
     // notification is sent after the commit, in a transaction of its own that does not wait for its WAL flush
     // (notifications are not durable anyway): the lock is then held for microseconds.
-    private const string Notify = $"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{NotificationChannel}', '')";
+    // The payload names the sending process, whose own listeners were already woken directly.
+    private const string Notify = $"SELECT set_config('synchronous_commit', 'off', true), pg_notify('{NotificationChannel}', $1)";
 
     // Holds at most one pending notification: appends committed while a NOTIFY is on its way share the next one.
     private readonly Channel<bool> notifications =
         Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private int notifierStarted;
+
+    /// <summary>The payload of this process's notifications, so that its listeners can skip what they already heard.</summary>
+    public string NotifierId { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>Raised in this process right after a commit that appended; listeners on other nodes hear it by NOTIFY.</summary>
     public event Action? Appended;
@@ -41,6 +45,7 @@ public sealed partial class EventStore
             try
             {
                 await using var notify = DataSource.CreateCommand(Notify);
+                notify.Parameters.Add(new() { Value = NotifierId });
                 await notify.ExecuteNonQueryAsync();
             }
             catch (Exception e) when (e is NpgsqlException or ObjectDisposedException or InvalidOperationException)

@@ -15,6 +15,12 @@ public sealed partial class EventStore
         ORDER BY version
         """;
 
+    private const string SelectStreamData = """
+        SELECT version, event_type, data FROM events
+        WHERE stream_id = $1
+        ORDER BY version
+        """;
+
     // The horizon: pg_snapshot_xmin is the oldest transaction still running, so every transaction below it has
     // finished and its events (if it committed) are already visible. A transaction that took an earlier position but
     // commits later keeps its own transaction id above the horizon until it ends, and because cursors order by
@@ -47,6 +53,22 @@ public sealed partial class EventStore
         command.Parameters.Add(new() { Value = streamId });
         command.Parameters.Add(new() { Value = fromVersion });
         return await ReadEvents(command, ct);
+    }
+
+    /// <summary>What folding a stream's state needs: its events' data (no metadata) and its version.</summary>
+    public async Task<(IReadOnlyList<IDomainEvent> Events, long Version)> LoadStream(string streamId, CancellationToken ct = default)
+    {
+        await using var command = DataSource.CreateCommand(SelectStreamData);
+        command.Parameters.Add(new() { Value = streamId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var events = new List<IDomainEvent>();
+        var version = StreamVersion.NoStream;
+        while (await reader.ReadAsync(ct))
+        {
+            version = reader.GetInt64(0);
+            events.Add(Deserialize(reader.GetString(1), reader.GetString(2)));
+        }
+        return (events, version);
     }
 
     public async Task<IReadOnlyList<RecordedEvent>> ReadAll(GlobalCursor after, int maxCount, CancellationToken ct = default)

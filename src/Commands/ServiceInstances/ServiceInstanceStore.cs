@@ -20,9 +20,8 @@ public sealed class ServiceInstanceStore(EventStore.EventStore store, IEnumerabl
 
     public async Task<(ServiceInstance State, long Version)> Load(Guid instanceId, CancellationToken ct = default)
     {
-        var events = await store.ReadStream(ServiceInstance.StreamId(instanceId), 1, ct);
-        var state = ServiceInstance.Fold(events.Select(e => e.Data));
-        return (state, events.Count == 0 ? StreamVersion.NoStream : events[^1].Version);
+        var (events, version) = await store.LoadStream(ServiceInstance.StreamId(instanceId), ct);
+        return (ServiceInstance.Fold(events), version);
     }
 
     /// <summary>

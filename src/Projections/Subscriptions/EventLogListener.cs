@@ -44,7 +44,10 @@ public sealed class EventLogListener(EventStore store, ILogger<EventLogListener>
         var connection = await store.DataSource.OpenConnectionAsync(ct);
         try
         {
-            connection.Notification += (_, _) => Signal();
+            connection.Notification += (_, e) =>
+            {
+                if (e.Payload != store.NotifierId) Signal();
+            };
             await using var command = new NpgsqlCommand($"LISTEN {EventStore.NotificationChannel}", connection);
             await command.ExecuteNonQueryAsync(ct);
             return connection;
@@ -76,7 +79,21 @@ public sealed class EventLogListener(EventStore store, ILogger<EventLogListener>
                 Signal(); // appends while disconnected sent notifications nobody heard
             }
         }
-        if (connection is not null) await connection.DisposeAsync();
+        if (connection is not null) await Release(connection);
+    }
+
+    // Pooled connections are not reset when returned (see AddCommands): the LISTEN is ended before this one goes back.
+    private static async Task Release(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+            await unlisten.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+        }
+        await connection.DisposeAsync();
     }
 
     /// <summary>Null once stopping.</summary>

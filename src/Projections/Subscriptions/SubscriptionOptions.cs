@@ -2,6 +2,8 @@ namespace EventSourced.Projections.Subscriptions;
 
 public sealed class SubscriptionOptions
 {
+    public const string Section = "Subscriptions";
+
     public int BatchSize { get; set; } = 500;
 
     /// <summary>

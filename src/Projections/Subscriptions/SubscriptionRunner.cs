@@ -50,7 +50,10 @@ public sealed class SubscriptionRunner(
                 var result = await RunBatchOrConflict(upTo: null, ct);
                 backoff = options.InitialBackoff;
                 if (result?.Outcome == BatchOutcome.Applied) pending = TimeSpan.Zero;
-                if (result?.Outcome is BatchOutcome.CaughtUp or BatchOutcome.Locked)
+                // A batch shorter than the batch size took everything visible: reading again at once would find nothing.
+                var caughtUp = result is { Outcome: BatchOutcome.CaughtUp or BatchOutcome.Locked }
+                               || (result is { Outcome: BatchOutcome.Applied } applied && applied.Count < options.BatchSize);
+                if (caughtUp)
                 {
                     var notified = await WaitForEvents(appended, pending > TimeSpan.Zero ? pending : options.PollInterval, ct);
                     pending = notified ? PendingRetry

@@ -32,7 +32,8 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static async Task<BrokerProcess> Start(BrokerEnvironment environment)
+    /// <param name="overrides">Settings of this process only, on top of the environment's.</param>
+    public static async Task<BrokerProcess> Start(BrokerEnvironment environment, IReadOnlyDictionary<string, string>? overrides = null)
     {
         var port = FreePort();
         var broker = BrokerBinaries();
@@ -43,6 +44,7 @@ public sealed class BrokerProcess : IAsyncDisposable
             WorkingDirectory = broker,
         };
         foreach (var (key, value) in environment.Settings(port)) start.Environment[key] = value;
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = new Process { StartInfo = start };
         var started = new BrokerProcess(process, new Uri($"http://127.0.0.1:{port}"), environment);
         process.OutputDataReceived += (_, e) => started.Append(e.Data);
