@@ -13,8 +13,8 @@ namespace EventSourced.Bench.Scenarios;
 
 /// <summary>
 /// 5. Rebuild every projection from N events (N/5 instances, each with the five events of a successful provisioning),
-/// through the product's ProjectionRebuilder. Beside it: reading the same rows with a plain SELECT through Npgsql, the
-/// least a replay has to do.
+/// through the product's ProjectionRebuilder: each projection on its own, then all of them in one pass. Beside it: reading
+/// the same rows with a plain SELECT through Npgsql, the least a replay has to do.
 /// </summary>
 public static class Replay
 {
@@ -40,21 +40,25 @@ public static class Replay
         var scan = await PlainScan(database);
         using var services = Services(database);
         var rebuilder = services.GetRequiredService<ProjectionRebuilder>();
-        var all = Stopwatch.StartNew();
+        var separately = TimeSpan.Zero;
         foreach (var name in rebuilder.Names.Order(StringComparer.Ordinal))
         {
             var one = Stopwatch.StartNew();
             await rebuilder.Rebuild(name, null, CancellationToken.None);
+            separately += one.Elapsed;
             result.Comparisons.Add(new($"rebuild {name}", events / one.Elapsed.TotalSeconds, "events/s",
                 "plain SELECT of every event (Npgsql, no deserialization)", scan, Goal: "≥ 50,000 events/s",
                 GoalMet: events / one.Elapsed.TotalSeconds >= 50_000));
             result.Details[$"rebuild_{name}_seconds"] = one.Elapsed.TotalSeconds;
         }
+        var all = Stopwatch.StartNew();
+        await rebuilder.Rebuild(ProjectionRebuilder.All, null, CancellationToken.None);
         var overall = events / all.Elapsed.TotalSeconds;
-        result.Comparisons.Add(new("rebuild every projection (one after the other)", overall, "events/s",
+        result.Comparisons.Add(new($"rebuild every projection (rebuild {ProjectionRebuilder.All}: one pass over the log)", overall, "events/s",
             "plain SELECT of every event (Npgsql, no deserialization)", scan, Goal: "≥ 50,000 events/s", GoalMet: overall >= 50_000));
         result.Details["events"] = events;
         result.Details["rebuild_all_seconds"] = all.Elapsed.TotalSeconds;
+        result.Details["rebuild_one_after_the_other_seconds"] = separately.TotalSeconds;
         result.Details["generation_seconds"] = generation.Elapsed.TotalSeconds;
         result.Details["plain_scan_events_per_second"] = scan;
         result.Notes.Add($"{events:N0} events generated in {generation.Elapsed.TotalSeconds:N0} s: one instance's five events appended " +

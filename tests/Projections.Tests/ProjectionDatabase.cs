@@ -64,15 +64,18 @@ public sealed class ProjectionDatabase : IAsyncDisposable
 
     public async Task<IReadOnlyList<RecordedEvent>> AllEvents() => await Store.ReadAll(GlobalCursor.Start, int.MaxValue);
 
-    public async Task<long> ProjectedEvents() => await Scalar<long>("SELECT count(*) FROM projected_events");
+    public async Task<long> ProjectedEvents(string suffix = "") => await Scalar<long>($"SELECT count(*) FROM projected_events{suffix}");
 
-    /// <summary>Events applied, distinct events applied, and whether every stream's count equals its version.</summary>
-    public async Task<(long Applied, long Distinct, bool CountsMatchVersions)> ReadModel() => (
-        await ProjectedEvents(),
-        await Scalar<long>("SELECT count(DISTINCT event_id) FROM projected_events"),
-        await Scalar<bool>("""
+    /// <summary>
+    /// Events applied, distinct events applied, and whether every stream's count equals its version, in the read model
+    /// of the <see cref="StreamEventCounts"/> with that suffix.
+    /// </summary>
+    public async Task<(long Applied, long Distinct, bool CountsMatchVersions)> ReadModel(string suffix = "") => (
+        await ProjectedEvents(suffix),
+        await Scalar<long>($"SELECT count(DISTINCT event_id) FROM projected_events{suffix}"),
+        await Scalar<bool>($"""
             SELECT NOT EXISTS (
-                SELECT FROM streams s FULL JOIN stream_event_counts c USING (stream_id)
+                SELECT FROM streams s FULL JOIN stream_event_counts{suffix} c USING (stream_id)
                 WHERE s.version IS DISTINCT FROM c.events)
             """));
 

@@ -7,8 +7,8 @@ using EventSourced.Projections.Rebuild;
 namespace EventSourced.Broker.Cli;
 
 /// <summary>
-/// <c>projections list</c> and <c>projections rebuild &lt;name&gt;</c>: operator commands that work beside a running broker
-/// (the rebuild holds the projection's lock batch by batch, so a serving broker and the rebuild never apply twice).
+/// <c>projections list</c> and <c>projections rebuild &lt;name&gt;|all</c>: operator commands that work beside a running
+/// broker (the rebuild holds each projection's lock batch by batch, so a serving broker and the rebuild never apply twice).
 /// </summary>
 public static class ProjectionsCommand
 {
@@ -16,8 +16,11 @@ public static class ProjectionsCommand
 
     public static async Task<int> Run(string[] args)
     {
-        var name = new Argument<string>("name") { Description = "The projection to rebuild (see `projections list`)." };
-        var rebuild = new Command("rebuild", "Truncate a projection's read model and replay it from the event log.") { name };
+        var name = new Argument<string>("name")
+        {
+            Description = $"The projection to rebuild (see `projections list`), or `{ProjectionRebuilder.All}` for every projection in one pass over the log.",
+        };
+        var rebuild = new Command("rebuild", "Truncate read models and replay them from the event log.") { name };
         rebuild.SetAction((parse, ct) => WithServices(services => Rebuild(services, parse.GetValue(name)!, ct)));
         var list = new Command("list", "List the projections and how far behind the log each is.");
         list.SetAction((_, ct) => WithServices(services => List(services, ct)));
@@ -52,13 +55,25 @@ public static class ProjectionsCommand
     }
 
     /// <summary>
-    /// Writes each report as it is made: <see cref="Progress{T}"/> would post reports to the thread pool, where they can
-    /// land out of order and after the "rebuilt." line, leaving the console showing a count short of the total.
+    /// Writes each report as it is made, on one line with the latest report of every projection being rebuilt:
+    /// <see cref="Progress{T}"/> would post reports to the thread pool, where they can land out of order and after the
+    /// "rebuilt." line, leaving the console showing a count short of the total.
     /// </summary>
     private sealed class ConsoleProgress : IProgress<RebuildProgress>
     {
-        public void Report(RebuildProgress p) =>
-            Console.Write($"\r{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)   ");
+        private readonly Lock gate = new();
+        private readonly SortedDictionary<string, RebuildProgress> latest = new(StringComparer.Ordinal);
+
+        public void Report(RebuildProgress p)
+        {
+            lock (gate)
+            {
+                latest[p.Projection] = p;
+                Console.Write($"\r{string.Join(" · ", latest.Values.Select(Line))}   ");
+            }
+        }
+
+        private static string Line(RebuildProgress p) => $"{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)";
     }
 
     private static async Task<int> List(IServiceProvider services, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EventSourced.Commands.EventStore;
 using EventSourced.Projections.Checkpoints;
 using EventSourced.Projections.Subscriptions;
@@ -9,7 +8,7 @@ using Npgsql;
 namespace EventSourced.Projections.Rebuild;
 
 /// <summary>
-/// Empties a projection and replays the log into it up to the head seen at the start. Every step holds the projection's
+/// Empties projections and replays the log into them up to the head seen at the start. Every step holds the projection's
 /// advisory lock, so a daemon running meanwhile (here or on another node) never double-applies: whichever holds the lock
 /// applies the next batch from the checkpoint it finds, and after the reset that is the start of the log.
 /// </summary>
@@ -20,46 +19,36 @@ public sealed class ProjectionRebuilder(
     IOptions<SubscriptionOptions> options,
     ILogger<ProjectionRebuilder> logger)
 {
+    /// <summary>The name that rebuilds every projection in one pass over the log.</summary>
+    public const string All = "all";
+
     private readonly IReadOnlyDictionary<string, IProjection> projections = projections.ToDictionary(p => p.Name);
 
     public IReadOnlyCollection<string> Names => projections.Keys.ToList();
 
+    /// <summary>Rebuilds the projection named <paramref name="name"/>, or every projection for <see cref="All"/>.</summary>
     /// <exception cref="UnknownProjectionException">No projection of that name is registered.</exception>
     public async Task Rebuild(string name, IProgress<RebuildProgress>? progress, CancellationToken ct)
     {
-        var projection = projections.GetValueOrDefault(name) ?? throw new UnknownProjectionException(name, projections.Keys);
+        IReadOnlyList<IProjection> targets = name == All
+            ? [.. projections.Values]
+            : [projections.GetValueOrDefault(name) ?? throw new UnknownProjectionException(name, projections.Keys)];
         await checkpoints.EnsureSchema(ct);
-        await ProjectionSchema.Create(store.DataSource, projection, ct);
+        foreach (var projection in targets) await ProjectionSchema.Create(store.DataSource, projection, ct);
 
         var total = await store.CountVisible(GlobalCursor.Start, ct);
         var head = await store.ReadHead(ct);
-        await Reset(projection, ct);
-        logger.LogInformation("Rebuilding {Projection}: {Total} events up to {Head}", name, total, head);
+        foreach (var projection in targets) await Reset(projection, ct);
+        logger.LogInformation("Rebuilding {Projections}: {Total} events up to {Head}", string.Join(", ", targets.Select(p => p.Name)), total, head);
 
-        var runner = new SubscriptionRunner(store, checkpoints, projection, options.Value, logger);
-        var stopwatch = Stopwatch.StartNew();
-        var processed = 0L;
-        var known = GlobalCursor.Start;
-        progress?.Report(new RebuildProgress(name, 0, total, 0));
-        while (true)
-        {
-            var result = await runner.RunBatchOrConflict(upTo: head, ct);
-            if (result is null) continue;
-            if (result.Value.Outcome == BatchOutcome.Locked)
-            {
-                await Task.Delay(options.Value.LockRetryDelay, ct);
-                continue;
-            }
-
-            var (outcome, from, to, count) = result.Value;
-            if (from != known) processed += await CountBetween(known, from, ct);
-            if (outcome == BatchOutcome.CaughtUp) break;
-            processed += count;
-            known = to;
-            progress?.Report(new RebuildProgress(name, processed, total, processed / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
-        }
-        progress?.Report(new RebuildProgress(name, processed, total, processed / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
-        logger.LogInformation("Rebuilt {Projection}: {Processed} events in {Elapsed}", name, processed, stopwatch.Elapsed);
+        await using var reads = new SharedLogReads(store, head, targets.Count);
+        var replays = targets.Select(projection => new ProjectionReplay(
+            store, new SubscriptionRunner(store, checkpoints, projection, options.Value, logger, read: reads.ReadAll), options.Value, total,
+            progress, logger)).ToList();
+        foreach (var replay in replays) replay.Report();
+        // In a round every projection applies its next batch in its own transaction, under its own lock, from its own
+        // checkpoint; projections at the same checkpoint share the read.
+        while (replays.Any(r => !r.Done)) await Task.WhenAll(replays.Where(r => !r.Done).Select(r => r.Step(head, ct)));
     }
 
     private async Task Reset(IProjection projection, CancellationToken ct)
@@ -74,23 +63,5 @@ public sealed class ProjectionRebuilder(
         }
         await checkpoints.Reset(connection, transaction, projection.Name, ct);
         await transaction.CommitAsync(ct);
-    }
-
-    // Another runner applied the events in (from, to]. Both cursors came out of ReadAll, so every transaction up to
-    // them has finished: that range no longer changes, and events becoming visible meanwhile all sort after `to`, so
-    // they are in both counts. Each count has its own snapshot, though: the difference is exact only when nothing new
-    // became visible between them, which the repeated count of `to` confirms.
-    private async Task<long> CountBetween(GlobalCursor from, GlobalCursor to, CancellationToken ct)
-    {
-        var afterFrom = 0L;
-        var afterTo = await store.CountVisible(to, ct);
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            afterFrom = await store.CountVisible(from, ct);
-            var again = await store.CountVisible(to, ct);
-            if (again == afterTo) break;
-            afterTo = again;
-        }
-        return Math.Max(0, afterFrom - afterTo);
     }
 }

@@ -11,7 +11,9 @@ namespace EventSourced.Projections.ServiceInstances;
 /// Answers OSB last_operation polling. Written inline with every append to a service instance's stream (so a poll
 /// right after a 202 sees the operation) and also a projection of the log, so it can be rebuilt. Each row holds the
 /// folded instance as of a stream version; a write only lands when it is newer than the row, so the inline writer
-/// and a replay can run at the same time in any order.
+/// and a replay can run at the same time in any order. The folded instance is stored as json, not jsonb: it is only ever
+/// read back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL (json and jsonb convert to
+/// each other on assignment, so a node still writing jsonb works against the migrated column and the other way round).
 /// </summary>
 public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstanceView, IProjection
 {
@@ -34,8 +36,14 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
             started_at timestamptz,
             finished_at timestamptz,
             awaiting_outcome boolean NOT NULL,
-            instance jsonb NOT NULL);
+            instance json NOT NULL);
         ALTER TABLE last_operations ADD COLUMN IF NOT EXISTS deadline_at timestamptz;
+        DO $$
+        BEGIN
+            IF (SELECT atttypid = 'jsonb'::regtype FROM pg_attribute WHERE attrelid = 'last_operations'::regclass AND attname = 'instance') THEN
+                ALTER TABLE last_operations ALTER COLUMN instance TYPE json;
+            END IF;
+        END $$;
         CREATE INDEX IF NOT EXISTS last_operations_awaiting ON last_operations (started_at) WHERE awaiting_outcome;
         """;
 
@@ -129,7 +137,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
             INSERT INTO last_operations AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
                                               description, started_at, finished_at, awaiting_outcome, instance, deadline_at)
             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-                                 $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::jsonb[], $12::timestamptz[])
+                                 $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::json[], $12::timestamptz[])
             ON CONFLICT (instance_id) DO UPDATE SET
                 version = excluded.version, status = excluded.status, operation_id = excluded.operation_id,
                 operation_kind = excluded.operation_kind, operation_state = excluded.operation_state,
@@ -151,7 +159,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
         command.Parameters.Add(new NpgsqlParameter
         {
             Value = rows.Select(r => JsonSerializer.Serialize(r.State, EventStore.Json)).ToArray(),
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json,
         });
         command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray() });
         return command;

@@ -15,8 +15,11 @@ public sealed class SubscriptionRunner(
     IEventSubscription subscription,
     SubscriptionOptions options,
     ILogger logger,
-    EventLogListener? listener = null)
+    EventLogListener? listener = null,
+    LogRead? read = null)
 {
+    private readonly LogRead read = read ?? store.ReadAll;
+
     private static readonly Task Never = new TaskCompletionSource().Task;
     private static readonly TimeSpan PendingRetry = TimeSpan.FromMilliseconds(10);
 
@@ -27,7 +30,7 @@ public sealed class SubscriptionRunner(
     {
         while (true)
         {
-            var result = await RunBatchOrConflict(upTo: null, ct);
+            var result = await RunBatchOrConflict(upTo: null, options.BatchSize, ct);
             if (result?.Outcome == BatchOutcome.CaughtUp) return;
             if (result?.Outcome == BatchOutcome.Locked) await Task.Delay(options.LockRetryDelay, ct);
         }
@@ -47,7 +50,7 @@ public sealed class SubscriptionRunner(
             var appended = listener?.NextAppend ?? Never;
             try
             {
-                var result = await RunBatchOrConflict(upTo: null, ct);
+                var result = await RunBatchOrConflict(upTo: null, options.BatchSize, ct);
                 backoff = options.InitialBackoff;
                 if (result?.Outcome == BatchOutcome.Applied) pending = TimeSpan.Zero;
                 // A batch shorter than the batch size took everything visible: reading again at once would find nothing.
@@ -75,11 +78,11 @@ public sealed class SubscriptionRunner(
     }
 
     /// <summary>Null when another runner moved the checkpoint under us: nothing was applied, the caller just goes again.</summary>
-    internal async Task<BatchResult?> RunBatchOrConflict(GlobalCursor? upTo, CancellationToken ct)
+    internal async Task<BatchResult?> RunBatchOrConflict(GlobalCursor? upTo, int batchSize, CancellationToken ct)
     {
         try
         {
-            return await RunBatch(upTo, ct);
+            return await RunBatch(upTo, batchSize, ct);
         }
         catch (CheckpointConflictException e)
         {
@@ -89,17 +92,18 @@ public sealed class SubscriptionRunner(
     }
 
     /// <summary>
-    /// One transaction: lock, load the checkpoint, read the next batch (not past <paramref name="upTo"/>), apply it and
-    /// advance the checkpoint. A checkpoint conflict surfaces as an exception after the rollback.
+    /// One transaction: lock, load the checkpoint, read the next batch (at most <paramref name="batchSize"/> events, not
+    /// past <paramref name="upTo"/>), apply it and advance the checkpoint. A checkpoint conflict surfaces as an exception
+    /// after the rollback.
     /// </summary>
-    internal async Task<BatchResult> RunBatch(GlobalCursor? upTo, CancellationToken ct)
+    internal async Task<BatchResult> RunBatch(GlobalCursor? upTo, int batchSize, CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         if (!await SubscriptionLock.TryAcquire(connection, transaction, Name, ct)) return new(BatchOutcome.Locked, GlobalCursor.Start, GlobalCursor.Start, 0);
 
         var from = await checkpoints.Load(connection, transaction, Name, ct);
-        var events = await store.ReadAll(from, options.BatchSize, ct);
+        var events = await read(from, batchSize, ct);
         var batch = upTo is { } horizon ? events.Where(e => e.Cursor.CompareTo(horizon) <= 0).ToList() : events;
         if (batch.Count == 0)
         {

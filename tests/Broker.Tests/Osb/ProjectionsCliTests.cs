@@ -12,6 +12,7 @@ public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassF
     [Theory]
     [InlineData("last-operations")]
     [InlineData("instance-directory")]
+    [InlineData("all")]
     public async Task ProjectionsRebuild_WhileBrokerServes_ReachesTotalAndAnswersStayTheSame(string projection)
     {
         var (provisioned, deprovisioned) = (Guid.NewGuid(), Guid.NewGuid());
