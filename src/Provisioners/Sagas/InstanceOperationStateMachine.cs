@@ -108,9 +108,9 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(ServerReconfigured).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)),
             When(StorageRemoved).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)));
         During(Failing,
-            When(StorageRemoved).Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed.")),
-            When(RemovalFailed).Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed.")),
-            When(UpdateStepFailed).Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed.")));
+            When(StorageRemoved).Publish(c => c.Saga.FailOperation()),
+            When(RemovalFailed).Publish(c => c.Saga.FailOperation()),
+            When(UpdateStepFailed).Publish(c => c.Saga.FailOperation()));
 
         // A deprovision request cancelled this provisioning: its removal chain cleans up, this operation just ends.
         DuringAny(When(Cancelled).Finalize());

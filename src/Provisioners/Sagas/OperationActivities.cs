@@ -18,8 +18,10 @@ internal static class OperationActivities
 
     public static EventActivityBinder<InstanceOperationState, T> Fail<T>(this EventActivityBinder<InstanceOperationState, T> binder)
         where T : class =>
-        binder.Publish(c => new FailOperation(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.FailureReason ?? "The operation failed."))
-            .TransitionTo(Machine(binder).Failing);
+        binder.Publish(c => c.Saga.FailOperation()).TransitionTo(Machine(binder).Failing);
+
+    public static FailOperation FailOperation(this InstanceOperationState saga) =>
+        new(saga.CorrelationId, saga.InstanceId, saga.FailureReason ?? "The operation failed.");
 
     private static InstanceOperationStateMachine Machine<T>(EventActivityBinder<InstanceOperationState, T> binder) where T : class =>
         (InstanceOperationStateMachine)binder.StateMachine;
