@@ -115,7 +115,7 @@ public static class Replay
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddCommands(configuration).AddReadModels().AddProjectionDaemon();
+        services.AddCommands(configuration).AddReadModels().AddProjectionDaemon(configuration);
         return services.BuildServiceProvider();
     }
 }

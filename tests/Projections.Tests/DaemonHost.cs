@@ -25,7 +25,7 @@ public sealed class DaemonHost : IAsyncDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(store)
-            .AddProjectionDaemon(configure)
+            .AddProjectionDaemon(configure: configure)
             .AddProjection<StreamEventCounts>()
             .BuildServiceProvider();
         var host = new DaemonHost(services);

@@ -33,7 +33,7 @@ public static class ProjectionsCommand
         var builder = Host.CreateApplicationBuilder();
         // A filter, not SetMinimumLevel: the Logging:LogLevel:Default of appsettings.json would override a minimum level.
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
-        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddProjectionDaemon();
+        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddProjectionDaemon(builder.Configuration);
         using var host = builder.Build();
         return await action(host.Services);
     }

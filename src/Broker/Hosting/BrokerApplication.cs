@@ -6,7 +6,6 @@ using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
 using EventSourced.Projections;
 using EventSourced.Projections.Daemon;
-using EventSourced.Projections.Subscriptions;
 using EventSourced.Provisioners;
 
 namespace EventSourced.Broker.Hosting;
@@ -27,8 +26,7 @@ public static class BrokerApplication
         // Registered before the projection daemon, so the bus (which waits until its endpoints are bound) starts first:
         // the forwarder must not publish a backlog into exchanges that no queue is bound to yet (RabbitMQ drops it).
         if (builder.Configuration.GetValue("Provisioners:Enabled", true)) services.AddProvisioners(builder.Configuration);
-        services.AddProjectionDaemon();
-        services.AddOptions<SubscriptionOptions>().Bind(builder.Configuration.GetSection(SubscriptionOptions.Section));
+        services.AddProjectionDaemon(builder.Configuration);
         services.AddSingleton<DashboardLinks>();
         services.AddSingleton<CatalogDocument>();
         return builder;

@@ -64,16 +64,7 @@ public sealed partial class EventStore
         IReadOnlyList<IDomainEvent> events, EventMetadata metadata, CancellationToken ct = default)
     {
         await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { AppendCommand(streamId, expectedVersion, events, metadata) } };
-        try
-        {
-            return await batch.ExecuteScalarAsync(ct) is long version
-                ? version
-                : throw new WrongExpectedVersionException(streamId, expectedVersion);
-        }
-        catch (PostgresException e) when (IsVersionConflict(e))
-        {
-            throw new WrongExpectedVersionException(streamId, expectedVersion);
-        }
+        return await ExecuteAppend(batch, ct) ?? throw new WrongExpectedVersionException(streamId, expectedVersion);
     }
 
     /// <summary>
@@ -117,7 +108,21 @@ public sealed partial class EventStore
         return append;
     }
 
-    /// <summary>A unique violation on the stream or event keys: another writer got there first.</summary>
-    public static bool IsVersionConflict(PostgresException e) =>
-        e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "events_stream_id_version_key" or "streams_pkey";
+    /// <summary>
+    /// Runs a batch whose first result is an <see cref="AppendCommand"/>'s: the stream's new version, or null when the
+    /// expected version did not hold (a unique violation on the stream or event keys, another writer having got there
+    /// first, counts the same; the transaction must then be rolled back).
+    /// </summary>
+    public static async Task<long?> ExecuteAppend(NpgsqlBatch batch, CancellationToken ct)
+    {
+        try
+        {
+            return await batch.ExecuteScalarAsync(ct) as long?;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
+                                           && e.ConstraintName is "events_stream_id_version_key" or "streams_pkey")
+        {
+            return null;
+        }
+    }
 }

@@ -65,17 +65,9 @@ public sealed class ServiceInstanceStore(EventStore.EventStore store, IEnumerabl
         var newVersion = version + accepted.Events.Count;
         foreach (var view in views) batch.BatchCommands.Add(view.Write(newState, newVersion));
 
-        object? appended;
-        try
-        {
-            appended = await batch.ExecuteScalarAsync(ct);
-        }
-        catch (PostgresException e) when (EventStore.EventStore.IsVersionConflict(e))
-        {
-            throw new WrongExpectedVersionException(streamId, version);
-        }
+        var appended = await EventStore.EventStore.ExecuteAppend(batch, ct);
         if (inbox is { RecordsAffected: 0 }) return new Decision.AlreadyDone();
-        if (appended is not long) throw new WrongExpectedVersionException(streamId, version);
+        if (appended is null) throw new WrongExpectedVersionException(streamId, version);
         await transaction.CommitAsync(ct);
         store.NotifyAppended();
         return accepted;

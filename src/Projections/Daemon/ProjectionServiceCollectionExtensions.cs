@@ -2,6 +2,7 @@ using EventSourced.Commands.EventStore;
 using EventSourced.Projections.Checkpoints;
 using EventSourced.Projections.Rebuild;
 using EventSourced.Projections.Subscriptions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -9,10 +10,16 @@ namespace EventSourced.Projections.Daemon;
 
 public static class ProjectionServiceCollectionExtensions
 {
-    /// <summary>The daemon, rebuilder and status reader; expects <see cref="EventStore"/> to be registered.</summary>
-    public static IServiceCollection AddProjectionDaemon(this IServiceCollection services, Action<SubscriptionOptions>? configure = null)
+    /// <summary>
+    /// The daemon, rebuilder and status reader; expects <see cref="EventStore"/> to be registered. Options come from the
+    /// <c>Subscriptions</c> section of <paramref name="configuration"/>, then <paramref name="configure"/>.
+    /// </summary>
+    public static IServiceCollection AddProjectionDaemon(
+        this IServiceCollection services, IConfiguration? configuration = null, Action<SubscriptionOptions>? configure = null)
     {
-        services.AddOptions<SubscriptionOptions>().Configure(configure ?? (_ => { }));
+        var options = services.AddOptions<SubscriptionOptions>();
+        if (configuration is not null) options.Bind(configuration.GetSection(SubscriptionOptions.Section));
+        options.Configure(configure ?? (_ => { }));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<EventStore>().DataSource));
         services.AddSingleton(sp => new EventLogListener(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<ILogger<EventLogListener>>()));
         services.AddSingleton<ProjectionRebuilder>();

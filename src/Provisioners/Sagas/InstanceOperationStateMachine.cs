@@ -1,5 +1,4 @@
 using EventSourced.Commands.ServiceInstances;
-using EventSourced.Provisioners.Messages;
 using System.Linq.Expressions;
 using MassTransit;
 
@@ -49,14 +48,14 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         Initially(
             When(ProvisioningRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb) = (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb))
-                .Publish(c => new ProvisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.DiskMb))
+                .Publish(c => c.Saga.ProvisionStorage())
                 .TransitionTo(CreatingStorage),
             When(DeprovisioningRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Deprovision))
                 .RemoveDatabase(),
             When(UpdateRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Update))
-                .Publish(c => new ReconfigureServer(c.Saga.CorrelationId, c.Saga.InstanceId))
+                .Publish(c => c.Saga.ReconfigureServer())
                 .TransitionTo(Reconfiguring));
 
         During(Reconfiguring,
@@ -65,9 +64,9 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(TimedOut).Then(c => c.Saga.FailureReason = "The update timed out.").Fail());
 
         During(CreatingStorage,
-            When(StorageReady).Publish(c => new ProvisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(CreatingServer));
+            When(StorageReady).Publish(c => c.Saga.ProvisionServer()).TransitionTo(CreatingServer));
         During(CreatingServer,
-            When(ServerReady).Publish(c => new ProvisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(CreatingDatabase));
+            When(ServerReady).Publish(c => c.Saga.ProvisionDatabase()).TransitionTo(CreatingDatabase));
         During(CreatingDatabase,
             When(DatabaseReady).Complete());
 
@@ -80,9 +79,9 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
                 .Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
 
         During(RemovingDatabase,
-            When(DatabaseRemoved).Publish(c => new DeprovisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(RemovingServer));
+            When(DatabaseRemoved).Publish(c => c.Saga.DeprovisionServer()).TransitionTo(RemovingServer));
         During(RemovingServer,
-            When(ServerRemoved).Publish(c => new DeprovisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId)).TransitionTo(RemovingStorage));
+            When(ServerRemoved).Publish(c => c.Saga.DeprovisionStorage()).TransitionTo(RemovingStorage));
         During(RemovingStorage,
             When(StorageRemoved).IfElse(c => c.Saga.Kind == OperationKind.Deprovision, done => done.Complete(), rolledBack => rolledBack.Fail()));
         During(RemovingDatabase, RemovingServer, RemovingStorage,
@@ -94,19 +93,19 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         // What the saga publishes leaves after its new state is committed and before the event is acknowledged: a broker
         // dying in between gets the event again with the saga already in the next state. So the event that led into a
         // state, seen again there, sends that state's command again; the sub-provisioners skip work already recorded.
-        During(CreatingStorage, When(ProvisioningRequested).Publish(c => new ProvisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId, c.Saga.DiskMb)));
-        During(CreatingServer, When(StorageReady).Publish(c => new ProvisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)));
-        During(CreatingDatabase, When(ServerReady).Publish(c => new ProvisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)));
-        During(Reconfiguring, When(UpdateRequested).Publish(c => new ReconfigureServer(c.Saga.CorrelationId, c.Saga.InstanceId)));
+        During(CreatingStorage, When(ProvisioningRequested).Publish(c => c.Saga.ProvisionStorage()));
+        During(CreatingServer, When(StorageReady).Publish(c => c.Saga.ProvisionServer()));
+        During(CreatingDatabase, When(ServerReady).Publish(c => c.Saga.ProvisionDatabase()));
+        During(Reconfiguring, When(UpdateRequested).Publish(c => c.Saga.ReconfigureServer()));
         During(RemovingDatabase,
-            When(DeprovisioningRequested).Publish(c => new DeprovisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)),
-            When(StepFailed).Publish(c => new DeprovisionDatabase(c.Saga.CorrelationId, c.Saga.InstanceId)));
-        During(RemovingServer, When(DatabaseRemoved).Publish(c => new DeprovisionServer(c.Saga.CorrelationId, c.Saga.InstanceId)));
-        During(RemovingStorage, When(ServerRemoved).Publish(c => new DeprovisionStorage(c.Saga.CorrelationId, c.Saga.InstanceId)));
+            When(DeprovisioningRequested).Publish(c => c.Saga.DeprovisionDatabase()),
+            When(StepFailed).Publish(c => c.Saga.DeprovisionDatabase()));
+        During(RemovingServer, When(DatabaseRemoved).Publish(c => c.Saga.DeprovisionServer()));
+        During(RemovingStorage, When(ServerRemoved).Publish(c => c.Saga.DeprovisionStorage()));
         During(Completing,
-            When(DatabaseReady).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)),
-            When(ServerReconfigured).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)),
-            When(StorageRemoved).Publish(c => new CompleteOperation(c.Saga.CorrelationId, c.Saga.InstanceId)));
+            When(DatabaseReady).Publish(c => c.Saga.CompleteOperation()),
+            When(ServerReconfigured).Publish(c => c.Saga.CompleteOperation()),
+            When(StorageRemoved).Publish(c => c.Saga.CompleteOperation()));
         During(Failing,
             When(StorageRemoved).Publish(c => c.Saga.FailOperation()),
             When(RemovalFailed).Publish(c => c.Saga.FailOperation()),
