@@ -33,9 +33,29 @@ public sealed class PostgresDatabase : IAsyncDisposable
     {
         await DataSource.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
+        // FORCE cannot end an autovacuum worker (a superuser process) for a non-superuser; a plain DROP cancels it itself,
+        // but fails while other sessions are connected: alternate between the two until one goes through.
+        var force = true;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Admin($"DROP DATABASE IF EXISTS {Name}" + (force ? " WITH (FORCE)" : ""));
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 10)
+            {
+                force = e.SqlState != PostgresErrorCodes.InsufficientPrivilege;
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
+    }
+
+    private static async Task Admin(string sql)
+    {
         await using var admin = new NpgsqlConnection(TestSettings.PostgresConnectionString);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand(sql, admin);
+        await command.ExecuteNonQueryAsync();
     }
 }
