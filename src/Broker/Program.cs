@@ -1,7 +1,7 @@
 using EventSourced.Broker.Cli;
 using EventSourced.Broker.Hosting;
 
-if (ProjectionsCommand.Handles(args)) return await ProjectionsCommand.Run(args);
+if (OperatorCommands.Handles(args)) return await OperatorCommands.Run(args);
 
 var app = WebApplication.CreateBuilder(args).AddBroker().Build();
 app.MapBroker();

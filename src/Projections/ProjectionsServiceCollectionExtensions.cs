@@ -1,18 +1,40 @@
-using EventSourced.Commands.ServiceInstances;
-using EventSourced.Projections.Daemon;
+using EventSourced.Projections.Rebuild;
+using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
+using EventSourced.Projections.Status;
+using EventSourced.Projections.Streams;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourced.Projections;
 
 public static class ProjectionsServiceCollectionExtensions
 {
-    /// <summary>The read models: last operations (inline and rebuildable) and the instance directory (asynchronous).</summary>
+    /// <summary>
+    /// The read models, registered with Marten: last operations and binding operations inline (read-your-writes), the
+    /// instance directory asynchronous (run by the daemon). Their tables are part of Marten's schema (created, migrated
+    /// and checked with the event store's own).
+    /// </summary>
     public static IServiceCollection AddReadModels(this IServiceCollection services)
     {
-        services.AddProjection<LastOperations>();
-        services.AddSingleton<IServiceInstanceView>(sp => sp.GetRequiredService<LastOperations>());
-        services.AddProjection<InstanceDirectory>();
+        services.AddSingleton<LastOperations>();
+        services.AddSingleton<BindingOperations>();
+        services.AddSingleton<InstanceDirectory>();
+        services.AddSingleton<StreamView>(sp => sp.GetRequiredService<LastOperations>());
+        services.AddSingleton<StreamView>(sp => sp.GetRequiredService<BindingOperations>());
+        services.AddSingleton<StreamView>(sp => sp.GetRequiredService<InstanceDirectory>());
+        services.AddSingleton<StreamViewRebuilder>();
+        services.AddSingleton<ProjectionStatus>();
+        // A rebuild recomputes rows in place (StreamViewRebuilder), so Marten's teardown, which would empty the table that
+        // last_operation reads, stays off.
+        services.ConfigureMarten((sp, options) =>
+        {
+            foreach (var view in sp.GetServices<StreamView>())
+            {
+                options.Projections.Add(view, view.Lifecycle, view.Name, async => async.TeardownDataOnRebuild = false);
+                options.Storage.ExtendedSchemaObjects.Add(view.Table());
+            }
+        });
         return services;
     }
 }

@@ -1,4 +1,4 @@
-using EventSourced.Projections.Daemon;
+using Marten;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Bus;
 using EventSourced.Provisioners.IntegrationEvents;
@@ -17,15 +17,23 @@ public static class ProvisionersServiceCollectionExtensions
 {
     public const string SagaTable = "saga_instance_operations";
 
-    /// <summary>The bus side: the operation saga, the sub-provisioners and their backend, the forwarders and the watchdog.</summary>
+    /// <summary>
+    /// The bus side: the operation saga, the sub-provisioners and their backend, the watchdog, and the two Marten
+    /// subscriptions that carry the log out (the bus forwarder and the dfe integration events).
+    /// </summary>
     public static IServiceCollection AddProvisioners(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
         services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
         services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
-        services.AddSubscription<BusForwarder>();
-        services.AddSubscription<IntegrationEventPublisher>();
+        services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>));
+        services.AddSingleton<IntegrationEventPublisher>();
+        services.ConfigureMarten((sp, options) =>
+        {
+            options.Events.Subscribe(sp.GetRequiredService<BusForwarder>());
+            options.Events.Subscribe(sp.GetRequiredService<IntegrationEventPublisher>());
+        });
         services.AddHostedService<OperationWatchdog>();
         services.Configure<MassTransitHostOptions>(o =>
         {

@@ -1,17 +1,50 @@
-using EventSourced.Projections.Daemon;
+using System.Globalization;
 using EventSourced.Projections.ServiceInstances;
+using EventSourced.Projections.Status;
 
 namespace EventSourced.Broker.Admin;
 
-/// <summary>Operator views: the instance directory, each instance's details, and how far each projection is.</summary>
+/// <summary>Operator views: the instance directory, each instance's details and history, and how far each projection is.</summary>
 public static class AdminEndpoints
 {
     public static RouteGroupBuilder MapAdmin(this RouteGroupBuilder admin)
     {
         admin.MapGet("/instances", async (InstanceDirectory directory, CancellationToken ct) => Results.Ok(await directory.List(ct: ct)));
-        admin.MapGet("/instances/{instanceId:guid}", async (Guid instanceId, InstanceDirectory directory, CancellationToken ct) =>
-            await directory.Find(instanceId, ct) is { } instance ? Results.Ok(instance) : Results.NotFound());
+        admin.MapGet("/instances/{instanceId:guid}", Instance);
+        admin.MapGet("/instances/{instanceId:guid}/history", async (Guid instanceId, InstanceHistory history, CancellationToken ct) =>
+            await history.Events(instanceId, ct) is { Count: > 0 } events ? Results.Ok(events) : NotFound(instanceId));
         admin.MapGet("/projections", async (ProjectionStatus status, CancellationToken ct) => Results.Ok(await status.Read(ct)));
         return admin;
     }
+
+    /// <summary>Today's details from the directory; with <c>?at=</c> (RFC 3339) or <c>?version=</c>, the instance as it was then.</summary>
+    private static async Task<IResult> Instance(
+        Guid instanceId, string? at, string? version, InstanceDirectory directory, InstanceHistory history, CancellationToken ct)
+    {
+        if (at is null && version is null)
+            return await directory.Find(instanceId, ct) is { } instance ? Results.Ok(instance) : NotFound(instanceId);
+        if (at is not null && version is not null) return BadRequest("Give either 'at' or 'version', not both.");
+        DateTimeOffset? time = null;
+        long? number = null;
+        if (at is not null)
+        {
+            if (!DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) || !at.Contains('T'))
+                return BadRequest($"'at' must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not '{at}'.");
+            time = parsed;
+        }
+        else
+        {
+            if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed < 1)
+                return BadRequest($"'version' must be a stream version (1 or more), not '{version}'.");
+            number = parsed;
+        }
+        return await history.AsOf(instanceId, number, time, ct) is { } state
+            ? Results.Ok(state)
+            : NotFound(instanceId, at is null ? $" at version {version}" : $" at {at}");
+    }
+
+    private static IResult BadRequest(string description) => Results.Json(new { error = "BadRequest", description }, statusCode: 400);
+
+    private static IResult NotFound(Guid instanceId, string when = "") =>
+        Results.Json(new { error = "NotFound", description = $"Service instance {instanceId} did not exist{when}." }, statusCode: 404);
 }

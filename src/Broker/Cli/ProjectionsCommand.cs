@@ -1,85 +1,77 @@
 using System.CommandLine;
-using EventSourced.Commands;
-using EventSourced.Projections;
-using EventSourced.Projections.Daemon;
 using EventSourced.Projections.Rebuild;
+using EventSourced.Projections.Status;
+using Spectre.Console;
 
 namespace EventSourced.Broker.Cli;
 
 /// <summary>
-/// <c>projections list</c> and <c>projections rebuild &lt;name&gt;|all</c>: operator commands that work beside a running
-/// broker (the rebuild holds each projection's lock batch by batch, so a serving broker and the rebuild never apply twice).
+/// <c>projections list</c> (each projection's kind and lag) and <c>projections rebuild &lt;name&gt;|all</c> (recomputes the
+/// read models from the log in place, beside a serving broker: rows are replaced, never removed).
 /// </summary>
 public static class ProjectionsCommand
 {
-    public static bool Handles(string[] args) => args is ["projections", ..];
-
-    public static async Task<int> Run(string[] args)
+    public static Command Create()
     {
         var name = new Argument<string>("name")
         {
-            Description = $"The projection to rebuild (see `projections list`), or `{ProjectionRebuilder.All}` for every projection in one pass over the log.",
+            Description = $"The projection to rebuild (see `projections list`), or `{StreamViewRebuilder.All}` for every projection in one pass over the log.",
         };
-        var rebuild = new Command("rebuild", "Truncate read models and replay them from the event log.") { name };
-        rebuild.SetAction((parse, ct) => WithServices(services => Rebuild(services, parse.GetValue(name)!, ct)));
-        var list = new Command("list", "List the projections and how far behind the log each is.");
-        list.SetAction((_, ct) => WithServices(services => List(services, ct)));
-        var root = new RootCommand("On-demand PostgreSQL service broker") { new Command("projections", "Read-model projections.") { rebuild, list } };
-        return await root.Parse(args).InvokeAsync();
-    }
-
-    private static async Task<int> WithServices(Func<IServiceProvider, Task<int>> action)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        // A filter, not SetMinimumLevel: the Logging:LogLevel:Default of appsettings.json would override a minimum level.
-        builder.Logging.AddFilter(level => level >= LogLevel.Warning);
-        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddProjectionDaemon(builder.Configuration);
-        using var host = builder.Build();
-        return await action(host.Services);
+        var rebuild = new Command("rebuild", "Recompute read models from the event log, in place.") { name };
+        rebuild.SetAction((parse, ct) => OperatorCommands.WithServices(services => Rebuild(services, parse.GetValue(name)!, ct)));
+        var list = new Command("list", "List the projections and subscriptions and how far behind the log each is.");
+        list.SetAction((_, ct) => OperatorCommands.WithServices(services => List(services, ct)));
+        return new Command("projections", "Read-model projections.") { rebuild, list };
     }
 
     private static async Task<int> Rebuild(IServiceProvider services, string name, CancellationToken ct)
     {
-        var rebuilder = services.GetRequiredService<ProjectionRebuilder>();
+        var rebuilder = services.GetRequiredService<StreamViewRebuilder>();
         try
         {
-            await rebuilder.Rebuild(name, new ConsoleProgress(), ct);
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            await console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    await rebuilder.Rebuild(name, new Reporter(p =>
+                    {
+                        if (!tasks.TryGetValue(p.Projection, out var task))
+                            tasks[p.Projection] = task = context.AddTask(p.Projection, maxValue: Math.Max(p.Total, 1));
+                        task.Value = p.Processed;
+                        task.Description = $"{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)";
+                    }), ct);
+                    foreach (var task in tasks.Values) task.Value = task.MaxValue;
+                });
         }
         catch (UnknownProjectionException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
-        Console.WriteLine($"\n{name}: rebuilt.");
+        Console.WriteLine($"{name}: rebuilt.");
         return 0;
     }
 
-    /// <summary>
-    /// Writes each report as it is made, on one line with the latest report of every projection being rebuilt:
-    /// <see cref="Progress{T}"/> would post reports to the thread pool, where they can land out of order and after the
-    /// "rebuilt." line, leaving the console showing a count short of the total.
-    /// </summary>
-    private sealed class ConsoleProgress : IProgress<RebuildProgress>
+    /// <summary>Applies each report as it is made (<see cref="Progress{T}"/> would post them out of order to the pool).</summary>
+    private sealed class Reporter(Action<RebuildProgress> report) : IProgress<RebuildProgress>
     {
         private readonly Lock gate = new();
-        private readonly SortedDictionary<string, RebuildProgress> latest = new(StringComparer.Ordinal);
 
-        public void Report(RebuildProgress p)
+        public void Report(RebuildProgress value)
         {
-            lock (gate)
-            {
-                latest[p.Projection] = p;
-                Console.Write($"\r{string.Join(" · ", latest.Values.Select(Line))}   ");
-            }
+            lock (gate) report(value);
         }
-
-        private static string Line(RebuildProgress p) => $"{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)";
     }
 
     private static async Task<int> List(IServiceProvider services, CancellationToken ct)
     {
-        foreach (var status in await services.GetRequiredService<ProjectionStatus>().Read(ct))
-            Console.WriteLine($"{status.Name,-28} behind by {status.Behind:N0} events");
+        var table = new Table().AddColumns("Projection", "Kind", "Position", "Behind by (events)");
+        foreach (var lag in await services.GetRequiredService<ProjectionStatus>().Read(ct))
+            table.AddRow(lag.Name, lag.Kind, lag.Position.ToString("N0"), lag.Behind.ToString("N0"));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        console.Write(table);
         return 0;
     }
 }

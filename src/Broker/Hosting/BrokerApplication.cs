@@ -5,7 +5,10 @@ using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
 using EventSourced.Projections;
-using EventSourced.Projections.Daemon;
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.EventStore.Legacy;
+using JasperFx.Events.Daemon;
+using Marten;
 using EventSourced.Provisioners;
 
 namespace EventSourced.Broker.Hosting;
@@ -18,15 +21,21 @@ public static class BrokerApplication
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddHostedService<SchemaInitializer>();
+        services.AddHostedService<SchemaCheck>();
+        var marten = services.AddEventStore(builder.Configuration);
         services.AddCommands(builder.Configuration);
         services.AddReadModels();
+        services.AddSingleton<InstanceHistory>();
         // An API node (Provisioners:Enabled=false) only records commands and answers from the read models; the
-        // provisioning flow runs on the nodes that have it enabled, against the same database and RabbitMQ.
-        // Registered before the projection daemon, so the bus (which waits until its endpoints are bound) starts first:
-        // the forwarder must not publish a backlog into exchanges that no queue is bound to yet (RabbitMQ drops it).
-        if (builder.Configuration.GetValue("Provisioners:Enabled", true)) services.AddProvisioners(builder.Configuration);
-        services.AddProjectionDaemon(builder.Configuration);
+        // provisioning flow and Marten's async daemon (the forwarder is one of its subscriptions) run on the nodes that
+        // have it enabled, against the same database and RabbitMQ. The bus is registered before the daemon, so it starts
+        // first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges that no
+        // queue is bound to yet (RabbitMQ drops it).
+        if (builder.Configuration.GetValue("Provisioners:Enabled", true))
+        {
+            services.AddProvisioners(builder.Configuration);
+            marten.AddAsyncDaemon(DaemonMode.HotCold);
+        }
         services.AddSingleton<DashboardLinks>();
         services.AddSingleton<CatalogDocument>();
         return builder;

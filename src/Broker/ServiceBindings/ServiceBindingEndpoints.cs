@@ -2,6 +2,7 @@ using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,8 +24,8 @@ public static class ServiceBindingEndpoints
 
     private static async Task<IResult> Bind(
         string instanceId, string bindingId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
-        ServiceCatalog catalog, ServiceInstanceStore instances, LastOperations lastOperations, SecretProtector secrets,
-        TimeProvider clock, CancellationToken ct)
+        ServiceCatalog catalog, ServiceBindingStore bindings, LastOperations lastOperations, BindingOperations bindingOperations,
+        SecretProtector secrets, TimeProvider clock, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var (body, error) = await OsbRequest.ReadBody<BindRequest>(request, ct);
@@ -46,7 +47,9 @@ public static class ServiceBindingEndpoints
         var now = clock.GetUtcNow();
         var command = new BindServiceInstance(ids.Instance, ids.Binding, Guid.CreateVersion7(), body.AppGuid ?? body.BindResource?.AppGuid,
             body.Parameters?.GetRawText(), body.Context?.GetRawText(), predecessor, now, now + plan.CredentialLifetime);
-        var decision = await instances.Handle(ids.Instance, state => ServiceBindingDecisions.Decide(state, command),
+        var decision = await bindings.Handle(ids.Instance, ids.Binding, async (instance, binding, token) =>
+                ServiceBindingDecisions.Decide(instance, binding,
+                    predecessor is { } p ? await bindings.Load(p, token) : null, command),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);
         switch (decision)
         {
@@ -56,7 +59,7 @@ public static class ServiceBindingEndpoints
                                                                    && ApiVersion.Of(request.HttpContext).Supports(ApiFeature.AsyncBindings):
                 return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
         }
-        var (instance, binding) = await WaitForOutcome(lastOperations, ids, ct);
+        var (instance, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, ct);
         return binding.Status switch
         {
             BindingStatus.Created => Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)),
@@ -67,11 +70,12 @@ public static class ServiceBindingEndpoints
     }
 
     private static async Task<IResult> Fetch(
-        string instanceId, string bindingId, HttpRequest request, LastOperations lastOperations, SecretProtector secrets, CancellationToken ct)
+        string instanceId, string bindingId, HttpRequest request, LastOperations lastOperations, BindingOperations bindingOperations,
+        SecretProtector secrets, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var instance = await lastOperations.Find(ids.Instance, ct);
-        return instance?.FindBinding(ids.Binding) is { Status: BindingStatus.Created } binding
+        return instance is { Exists: true } && await bindingOperations.Find(ids.Instance, ids.Binding, ct) is { Status: BindingStatus.Created } binding
             ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)))
             : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
     }
@@ -79,18 +83,20 @@ public static class ServiceBindingEndpoints
     private static async Task<IResult> Unbind(
         string instanceId, string bindingId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete,
         [FromQuery(Name = "service_id")] string? serviceId, [FromQuery(Name = "plan_id")] string? planId, HttpRequest request,
-        ServiceInstanceStore instances, LastOperations lastOperations, TimeProvider clock, CancellationToken ct)
+        ServiceBindingStore bindings, LastOperations lastOperations, BindingOperations bindingOperations, TimeProvider clock,
+        CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         if (string.IsNullOrEmpty(serviceId) || string.IsNullOrEmpty(planId))
             return OsbErrors.BadRequest("The query parameters service_id and plan_id are required.");
         var command = new UnbindServiceInstance(ids.Instance, ids.Binding, Guid.CreateVersion7(), clock.GetUtcNow());
-        var decision = await instances.Handle(ids.Instance, state => ServiceBindingDecisions.Decide(state, command),
+        var decision = await bindings.Handle(ids.Instance, ids.Binding,
+            (instance, binding, _) => Task.FromResult(ServiceBindingDecisions.Decide(instance, binding, command)),
             OsbRequest.Metadata(request, command.OperationId), ct: ct);
         if (decision is Decision.Rejected rejected) return OsbErrors.From(rejected.Error);
         if (acceptsIncomplete == true && ApiVersion.Of(request.HttpContext).Supports(ApiFeature.AsyncBindings))
             return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
-        var (_, binding) = await WaitForOutcome(lastOperations, ids, ct);
+        var (_, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, ct);
         return binding.Status == BindingStatus.Deleted
             ? Results.Json(new { }, statusCode: 200)
             : OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, binding.LastOperation.Description));
@@ -98,10 +104,10 @@ public static class ServiceBindingEndpoints
 
     private static async Task<IResult> LastOperation(
         string instanceId, string bindingId, [FromQuery(Name = "operation")] string? operation, HttpResponse response,
-        LastOperations lastOperations, CancellationToken ct)
+        BindingOperations bindingOperations, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
-        var binding = (await lastOperations.Find(ids.Instance, ct))?.FindBinding(ids.Binding);
+        var binding = await bindingOperations.Find(ids.Instance, ids.Binding, ct);
         if (binding is null) return OsbErrors.NotFound($"Service binding {bindingId} does not exist.");
         var op = operation is null ? binding.LastOperation
             : Guid.TryParse(operation, out var operationId) ? binding.Operations.LastOrDefault(o => o.Id == operationId) : null;
@@ -112,14 +118,15 @@ public static class ServiceBindingEndpoints
     }
 
     /// <summary>A platform that cannot poll gets the answer in the response: the binding's outcome is awaited here.</summary>
-    private static async Task<(ServiceInstance Instance, ServiceBinding Binding)> WaitForOutcome(LastOperations lastOperations, (Guid Instance, Guid Binding) ids, CancellationToken ct)
+    private static async Task<(ServiceInstance Instance, ServiceBinding Binding)> WaitForOutcome(
+        LastOperations lastOperations, BindingOperations bindingOperations, (Guid Instance, Guid Binding) ids, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + SynchronousWait;
         while (true)
         {
-            var instance = (await lastOperations.Find(ids.Instance, ct))!;
-            var binding = instance.FindBinding(ids.Binding)!;
-            if (!binding.LastOperation.InProgress || DateTime.UtcNow > deadline) return (instance, binding);
+            var binding = (await bindingOperations.Find(ids.Instance, ids.Binding, ct))!;
+            if (!binding.LastOperation.InProgress || DateTime.UtcNow > deadline)
+                return ((await lastOperations.Find(ids.Instance, ct))!, binding);
             await Task.Delay(25, ct);
         }
     }

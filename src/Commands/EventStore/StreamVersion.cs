@@ -1,8 +1,7 @@
 namespace EventSourced.Commands.EventStore;
 
-/// <summary>The expected versions an append can state besides an exact one (a stream's first event is version 1).</summary>
+/// <summary>The version of a stream that does not exist yet (a stream's first event is version 1).</summary>
 public static class StreamVersion
 {
     public const long NoStream = 0;
-    public const long Any = -1;
 }

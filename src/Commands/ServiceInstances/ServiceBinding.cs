@@ -1,13 +1,18 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Commands.ServiceInstances;
 
 public enum BindingStatus { Creating, Created, Failed, Deleting, Deleted }
 
-/// <summary>A binding: a login role of its own on the instance's server; the password is only ever kept encrypted.</summary>
+/// <summary>
+/// A binding, folded from its own stream <c>service-binding-{id}</c> (many apps binding one instance at once never
+/// contend on one stream): a login role of its own on the instance's server; the password is only ever kept encrypted.
+/// </summary>
 public sealed record ServiceBinding(
     Guid Id,
+    Guid InstanceId,
     BindingStatus Status,
     string? AppGuid,
     string? Parameters,
@@ -16,11 +21,48 @@ public sealed record ServiceBinding(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt = null,
     string? Username = null,
-    string? EncryptedPassword = null)
+    string? EncryptedPassword = null,
+    DateTimeOffset? UpdatedAt = null)
 {
+    public static string StreamId(Guid bindingId) => $"service-binding-{bindingId}";
+
     [JsonIgnore]
     public Operation LastOperation => Operations[^1];
 
     [JsonIgnore]
     public bool Exists => Status is not BindingStatus.Deleted;
+
+    /// <summary>Null for a stream without events.</summary>
+    public static ServiceBinding? Fold(IEnumerable<IDomainEvent> events) => events.Aggregate((ServiceBinding?)null, Evolve);
+
+    public static ServiceBinding? Evolve(ServiceBinding? state, IDomainEvent @event) => (state, @event) switch
+    {
+        (_, ServiceBindingRequested e) => new ServiceBinding(e.BindingId, e.InstanceId, BindingStatus.Creating, e.AppGuid, e.Parameters,
+            e.PredecessorBindingId, [new Operation(e.OperationId, OperationKind.Bind, OperationState.InProgress, "Binding requested", e.RequestedAt)],
+            e.RequestedAt, e.ExpiresAt, UpdatedAt: e.RequestedAt),
+        (null, _) => null,
+        ({ } b, ServiceBindingCreated e) => b with
+        {
+            Status = BindingStatus.Created, Username = e.Username, EncryptedPassword = e.EncryptedPassword,
+            Operations = b.Finish(OperationState.Succeeded, "Credentials created", e.CreatedAt), UpdatedAt = e.CreatedAt,
+        },
+        ({ } b, ServiceBindingFailed e) => b with
+            { Status = BindingStatus.Failed, Operations = b.Finish(OperationState.Failed, e.Reason, e.FailedAt), UpdatedAt = e.FailedAt },
+        ({ } b, ServiceBindingDeletionRequested e) => b with
+        {
+            Status = BindingStatus.Deleting, UpdatedAt = e.RequestedAt,
+            Operations = b.Operations.Add(new Operation(e.OperationId, OperationKind.Unbind, OperationState.InProgress, "Unbinding requested", e.RequestedAt)),
+        },
+        ({ } b, ServiceBindingDeleted e) => b with
+        {
+            Status = BindingStatus.Deleted, EncryptedPassword = null, UpdatedAt = e.DeletedAt,
+            Operations = b.Finish(OperationState.Succeeded, "Credentials revoked", e.DeletedAt),
+        },
+        ({ } b, ServiceBindingDeletionFailed e) => b with
+            { Status = BindingStatus.Created, Operations = b.Finish(OperationState.Failed, e.Reason, e.FailedAt), UpdatedAt = e.FailedAt },
+        _ => state,
+    };
+
+    private ImmutableList<Operation> Finish(OperationState outcome, string description, DateTimeOffset at) =>
+        Operations.SetItem(Operations.Count - 1, LastOperation with { State = outcome, Description = description, FinishedAt = at });
 }

@@ -13,19 +13,24 @@ public sealed record UnbindServiceInstance(Guid InstanceId, Guid BindingId, Guid
 /// <summary>The binding sub-provisioner reports how creating or revoking a binding's credentials ended.</summary>
 public sealed record RecordBindingOutcome(Guid BindingId, Guid OperationId, IDomainEvent Outcome);
 
-/// <summary>The rules for bindings, decided on the instance's stream so they see the instance's own operations.</summary>
+/// <summary>
+/// The rules for bindings, decided on the binding's own stream with the instance's state as it is when the binding is
+/// decided (usable? busy with an operation of its own?).
+/// </summary>
 public static class ServiceBindingDecisions
 {
-    public static Decision Decide(ServiceInstance state, BindServiceInstance command)
+    /// <param name="predecessor">The binding named by <c>predecessor_binding_id</c>, when the command names one.</param>
+    public static Decision Decide(ServiceInstance instance, ServiceBinding? binding, ServiceBinding? predecessor, BindServiceInstance command)
     {
-        if (Usable(state, command.InstanceId) is { } refused) return refused;
-        if (command.PredecessorBindingId is { } predecessor && state.FindBinding(predecessor) is not { Status: BindingStatus.Created })
-            return Decision.Reject(DomainErrorCode.Invalid, $"predecessor_binding_id {predecessor} is not a binding of this instance.");
+        if (Usable(instance, command.InstanceId) is { } refused) return refused;
+        if (command.PredecessorBindingId is { } predecessorId
+            && predecessor is not { Status: BindingStatus.Created } || predecessor is not null && predecessor.InstanceId != command.InstanceId)
+            return Decision.Reject(DomainErrorCode.Invalid, $"predecessor_binding_id {command.PredecessorBindingId} is not a binding of this instance.");
 
-        if (state.FindBinding(command.BindingId) is { Exists: true, Status: not BindingStatus.Failed } existing)
+        if (binding is { Exists: true, Status: not BindingStatus.Failed } existing)
         {
-            var same = existing.AppGuid == command.AppGuid && JsonText.Equivalent(existing.Parameters, command.Parameters)
-                && existing.PredecessorBindingId == command.PredecessorBindingId;
+            var same = existing.InstanceId == command.InstanceId && existing.AppGuid == command.AppGuid
+                && JsonText.Equivalent(existing.Parameters, command.Parameters) && existing.PredecessorBindingId == command.PredecessorBindingId;
             return (same, existing.Status) switch
             {
                 (true, BindingStatus.Creating) => new Decision.AlreadyInProgress(existing.LastOperation.Id),
@@ -40,9 +45,11 @@ public static class ServiceBindingDecisions
         ]);
     }
 
-    public static Decision Decide(ServiceInstance state, UnbindServiceInstance command) => state.FindBinding(command.BindingId) switch
+    /// <summary>A binding of an instance that is gone is gone too (the instance's server took its role with it).</summary>
+    public static Decision Decide(ServiceInstance instance, ServiceBinding? binding, UnbindServiceInstance command) => binding switch
     {
-        null or { Exists: false } => Decision.Reject(DomainErrorCode.Gone, $"Service binding {command.BindingId} does not exist."),
+        null or { Exists: false } => Gone(command.BindingId),
+        _ when binding.InstanceId != command.InstanceId || !instance.Exists => Gone(command.BindingId),
         { Status: BindingStatus.Deleting } deleting => new Decision.AlreadyInProgress(deleting.LastOperation.Id),
         { Status: BindingStatus.Creating } => Decision.Reject(DomainErrorCode.ConcurrencyError,
             $"Service binding {command.BindingId} is still being created."),
@@ -51,8 +58,10 @@ public static class ServiceBindingDecisions
         ]),
     };
 
-    public static Decision Decide(ServiceInstance state, RecordBindingOutcome command) =>
-        state.FindBinding(command.BindingId) is { LastOperation: { InProgress: true } current } && current.Id == command.OperationId
+    public static Decision Decide(ServiceBinding? binding, RecordBindingOutcome command) =>
+        binding is { LastOperation: { InProgress: true } current } && current.Id == command.OperationId
             ? new Decision.Accepted(command.OperationId, [command.Outcome])
             : Decision.Reject(DomainErrorCode.Conflict, $"Binding operation {command.OperationId} is not in progress.");
+
+    private static Decision Gone(Guid bindingId) => Decision.Reject(DomainErrorCode.Gone, $"Service binding {bindingId} does not exist.");
 }

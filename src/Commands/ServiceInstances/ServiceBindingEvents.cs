@@ -2,7 +2,7 @@ using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Commands.ServiceInstances;
 
-// Bindings live in their instance's stream: "no binding while the instance changes" is decided in one place.
+// Each binding has its own stream, service-binding-{id}; the events name their instance, whose state a bind is decided on.
 
 public sealed record ServiceBindingRequested(
     Guid InstanceId, Guid BindingId, Guid OperationId, string? AppGuid, string? Parameters, string? Context,

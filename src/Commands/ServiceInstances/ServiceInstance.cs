@@ -16,7 +16,7 @@ public sealed record DatabaseInfo(string Database, string AdminUsername, string 
 public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb);
 
 /// <summary>The life of one service instance, folded from its stream <c>service-instance-{id}</c>.</summary>
-public sealed partial record ServiceInstance
+public sealed record ServiceInstance
 {
     public static readonly ServiceInstance Initial = new();
 
@@ -36,7 +36,6 @@ public sealed partial record ServiceInstance
     public StorageInfo? Storage { get; init; }
     public ServerInfo? Server { get; init; }
     public DatabaseInfo? Database { get; init; }
-    public ImmutableDictionary<Guid, ServiceBinding> Bindings { get; init; } = ImmutableDictionary<Guid, ServiceBinding>.Empty;
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
 
@@ -103,10 +102,10 @@ public sealed partial record ServiceInstance
         StorageDeprovisioned e => state.Progress(e.OperationId, "Storage removed", e.DeprovisionedAt) with { Storage = null },
         ResourceDeprovisioningFailed e => state.Progress(e.OperationId, $"{e.Resource} deprovisioning failed: {e.Reason}", e.FailedAt),
         ServiceInstanceDeprovisioned e => state.Finish(e.OperationId, OperationState.Succeeded, "Deprovisioned", e.DeprovisionedAt) with
-            { Status = InstanceStatus.Deprovisioned, Bindings = ImmutableDictionary<Guid, ServiceBinding>.Empty },
+            { Status = InstanceStatus.Deprovisioned },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
-        _ => state.EvolveBinding(@event),
+        _ => state,
     };
 
     private static Operation Started(Guid id, OperationKind kind, string description, DateTimeOffset at, DateTimeOffset? deadline) =>

@@ -1,4 +1,4 @@
 namespace EventSourced.Projections.Rebuild;
 
 public sealed class UnknownProjectionException(string name, IEnumerable<string> known)
-    : ArgumentException($"No projection is named '{name}'. Known projections: {string.Join(", ", known.Order(StringComparer.Ordinal))}.", nameof(name));
+    : Exception($"There is no projection '{name}'. Known: {string.Join(", ", known.Order(StringComparer.Ordinal))}, or 'all'.");

@@ -1,77 +1,90 @@
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
-using EventSourced.Projections.Subscriptions;
+using EventSourced.Projections.Streams;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace EventSourced.Projections.ServiceInstances;
 
 /// <summary>
-/// Answers OSB last_operation polling. Written inline with every append to a service instance's stream (so a poll
-/// right after a 202 sees the operation) and also a projection of the log, so it can be rebuilt. Each row holds the
-/// folded instance as of a stream version; a write only lands when it is newer than the row, so the inline writer
-/// and a replay can run at the same time in any order. The folded instance is stored as json, not jsonb: it is only ever
-/// read back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL (json and jsonb convert to
-/// each other on assignment, so a node still writing jsonb works against the migrated column and the other way round).
+/// Answers OSB last_operation polling and instance fetches: the folded instance per stream, with its latest operation in
+/// columns. An <b>inline</b> projection: written in the transaction of every append to an instance's stream, so a poll
+/// right after a 202 sees the operation, on any node. The folded instance is stored as json, not jsonb: it is only read
+/// back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL.
 /// </summary>
-public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstanceView, IProjection
+public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options) : StreamView
 {
     public const string ProjectionName = "last-operations";
-    private const string StreamPrefix = "service-instance-";
 
-    public string Name => ProjectionName;
+    private readonly string table = $"{options.Value.Schema}.last_operations";
 
-    public IReadOnlyList<string> Tables => ["last_operations"];
+    public override string Name => ProjectionName;
 
-    public string Schema => """
-        CREATE TABLE IF NOT EXISTS last_operations (
-            instance_id uuid PRIMARY KEY,
-            version bigint NOT NULL,
-            status text NOT NULL,
-            operation_id uuid,
-            operation_kind text,
-            operation_state text,
-            description text,
-            started_at timestamptz,
-            finished_at timestamptz,
-            awaiting_outcome boolean NOT NULL,
-            instance json NOT NULL);
-        ALTER TABLE last_operations ADD COLUMN IF NOT EXISTS deadline_at timestamptz;
-        DO $$
-        BEGIN
-            IF (SELECT atttypid = 'jsonb'::regtype FROM pg_attribute WHERE attrelid = 'last_operations'::regclass AND attname = 'instance') THEN
-                ALTER TABLE last_operations ALTER COLUMN instance TYPE json;
-            END IF;
-        END $$;
-        CREATE INDEX IF NOT EXISTS last_operations_awaiting ON last_operations (started_at) WHERE awaiting_outcome;
-        """;
+    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
 
-    public NpgsqlBatchCommand Write(ServiceInstance state, long version) => Upsert([(state, version)]);
+    public override string StreamPrefix => "service-instance-";
 
-    public async Task Handle(IReadOnlyList<RecordedEvent> batch, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    public override Table Table()
     {
-        var streams = batch.Where(e => e.StreamId.StartsWith(StreamPrefix, StringComparison.Ordinal)).GroupBy(e => e.StreamId).ToList();
-        if (streams.Count == 0) return;
-        var ids = streams.Select(s => Guid.Parse(s.Key[StreamPrefix.Length..])).ToArray();
-        var known = await LoadSnapshots(connection, transaction, ids, ct);
-        var folded = streams.Select(stream =>
-        {
-            var id = Guid.Parse(stream.Key[StreamPrefix.Length..]);
-            var (state, version) = known.TryGetValue(id, out var row) ? row : (ServiceInstance.Initial, 0L);
-            foreach (var e in stream.Where(e => e.Version > version)) (state, version) = (ServiceInstance.Evolve(state, e.Data), e.Version);
-            return (state, version);
-        }).Where(s => s.version > 0).ToList();
-        if (folded.Count == 0) return;
-        await using var upsert = new NpgsqlBatch(connection, transaction) { BatchCommands = { Upsert(folded) } };
-        await upsert.ExecuteNonQueryAsync(ct);
+        var t = new Table(new PostgresqlObjectName(options.Value.Schema, "last_operations", SchemaUtils.IdentifierUsage.General));
+        t.AddColumn<Guid>("instance_id").AsPrimaryKey();
+        t.AddColumn<long>("version").NotNull();
+        t.AddColumn<string>("status").NotNull();
+        t.AddColumn<Guid>("operation_id");
+        t.AddColumn<string>("operation_kind");
+        t.AddColumn<string>("operation_state");
+        t.AddColumn<string>("description");
+        t.AddColumn("started_at", "timestamptz");
+        t.AddColumn("finished_at", "timestamptz");
+        t.AddColumn("deadline_at", "timestamptz");
+        t.AddColumn<bool>("awaiting_outcome").NotNull();
+        t.AddColumn("instance", "json").NotNull();
+        t.Indexes.Add(new IndexDefinition("last_operations_awaiting") { Columns = ["started_at"], Predicate = "awaiting_outcome" });
+        return t;
+    }
+
+    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams)
+    {
+        var rows = streams.Values.Select(events => (State: ServiceInstance.Fold(events.Payloads()), Version: events[^1].Version))
+            .Where(row => row.State.Id != Guid.Empty).ToList();
+        if (rows.Count == 0) return;
+        operations.QueueSqlCommand($"""
+            INSERT INTO {table} AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
+                                      description, started_at, finished_at, awaiting_outcome, instance, deadline_at)
+            SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[],
+                                 ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::text[]::json[], ?::timestamptz[])
+            ON CONFLICT (instance_id) DO UPDATE SET
+                version = excluded.version, status = excluded.status, operation_id = excluded.operation_id,
+                operation_kind = excluded.operation_kind, operation_state = excluded.operation_state,
+                description = excluded.description, started_at = excluded.started_at, finished_at = excluded.finished_at,
+                awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at
+            WHERE l.version <= excluded.version
+            """,
+            rows.Select(r => r.State.Id).ToArray(),
+            rows.Select(r => r.Version).ToArray(),
+            rows.Select(r => r.State.Status.ToString()).ToArray(),
+            rows.Select(r => r.State.LastOperation?.Id).ToArray(),
+            rows.Select(r => r.State.LastOperation?.Kind.ToString()).ToArray(),
+            rows.Select(r => r.State.LastOperation is { } op ? OperationStates.Osb(op.State) : null).ToArray(),
+            rows.Select(r => r.State.LastOperation?.Description).ToArray(),
+            rows.Select(r => r.State.LastOperation?.StartedAt).ToArray(),
+            rows.Select(r => r.State.LastOperation?.FinishedAt).ToArray(),
+            rows.Select(r => AwaitingOutcome(r.State)).ToArray(),
+            rows.Select(r => JsonSerializer.Serialize(r.State, EventJson.Options)).ToArray(),
+            rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray());
     }
 
     /// <summary>The instance as of its latest recorded event, with every operation it went through.</summary>
     public async Task<ServiceInstance?> Find(Guid instanceId, CancellationToken ct = default)
     {
-        const string sql = "SELECT instance FROM last_operations WHERE instance_id = $1";
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = dataSource.CreateCommand($"SELECT instance FROM {table} WHERE instance_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         var json = (string?)await command.ExecuteScalarAsync(ct);
         return json is null ? null : Deserialize(json);
@@ -84,12 +97,11 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
     /// </summary>
     public async Task<(bool Exists, Operation? Operation)> FindOperation(Guid instanceId, Guid? operationId, CancellationToken ct = default)
     {
-        const string sql = """
+        await using var command = dataSource.CreateCommand($"""
             SELECT operation_id, operation_kind, operation_state, description, started_at,
                    CASE WHEN $2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid THEN instance END
-            FROM last_operations WHERE instance_id = $1
-            """;
-        await using var command = dataSource.CreateCommand(sql);
+            FROM {table} WHERE instance_id = $1
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)operationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -106,11 +118,10 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
     /// </summary>
     public async Task<IReadOnlyList<(Guid InstanceId, Guid OperationId)>> FindOverdue(DateTimeOffset now, TimeSpan defaultTimeout, CancellationToken ct = default)
     {
-        const string sql = """
-            SELECT instance_id, operation_id FROM last_operations
+        await using var command = dataSource.CreateCommand($"""
+            SELECT instance_id, operation_id FROM {table}
             WHERE awaiting_outcome AND coalesce(deadline_at, started_at + $2) < $1 ORDER BY started_at LIMIT 100
-            """;
-        await using var command = dataSource.CreateCommand(sql);
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = defaultTimeout });
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -119,55 +130,9 @@ public sealed class LastOperations(NpgsqlDataSource dataSource) : IServiceInstan
         return overdue;
     }
 
-    private static async Task<Dictionary<Guid, (ServiceInstance, long)>> LoadSnapshots(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] ids, CancellationToken ct)
-    {
-        const string sql = "SELECT instance_id, version, instance FROM last_operations WHERE instance_id = ANY($1) FOR UPDATE";
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter { Value = ids });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new Dictionary<Guid, (ServiceInstance, long)>();
-        while (await reader.ReadAsync(ct)) rows[reader.GetGuid(0)] = (Deserialize(reader.GetString(2)), reader.GetInt64(1));
-        return rows;
-    }
-
-    private static NpgsqlBatchCommand Upsert(IReadOnlyList<(ServiceInstance State, long Version)> rows)
-    {
-        const string sql = """
-            INSERT INTO last_operations AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
-                                              description, started_at, finished_at, awaiting_outcome, instance, deadline_at)
-            SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-                                 $8::timestamptz[], $9::timestamptz[], $10::boolean[], $11::json[], $12::timestamptz[])
-            ON CONFLICT (instance_id) DO UPDATE SET
-                version = excluded.version, status = excluded.status, operation_id = excluded.operation_id,
-                operation_kind = excluded.operation_kind, operation_state = excluded.operation_state,
-                description = excluded.description, started_at = excluded.started_at, finished_at = excluded.finished_at,
-                awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at
-            WHERE l.version < excluded.version
-            """;
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.Id).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Version).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.Status.ToString()).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.Id).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.Kind.ToString()).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation is { } op ? OperationStates.Osb(op.State) : null).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.Description).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.StartedAt).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.FinishedAt).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => AwaitingOutcome(r.State)).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter
-        {
-            Value = rows.Select(r => JsonSerializer.Serialize(r.State, EventStore.Json)).ToArray(),
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json,
-        });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray() });
-        return command;
-    }
-
     private static bool AwaitingOutcome(ServiceInstance state) =>
         state.LastOperation is { InProgress: true, TimedOut: false } && !state.RollingBack;
 
     private static ServiceInstance Deserialize(string json) =>
-        JsonSerializer.Deserialize<ServiceInstance>(json, EventStore.Json) ?? ServiceInstance.Initial;
+        JsonSerializer.Deserialize<ServiceInstance>(json, EventJson.Options) ?? ServiceInstance.Initial;
 }

@@ -1,23 +1,39 @@
 using EventSourced.Commands.EventStore;
-using EventSourced.Projections.Subscriptions;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
 using MassTransit;
-using Npgsql;
 
 namespace EventSourced.Provisioners.Bus;
 
 /// <summary>
-/// The event log is the outbox: every recorded event is published to RabbitMQ (publisher confirms on, so an awaited
-/// publish is in the broker) before the checkpoint moves. A crash in between publishes the batch again; the message id
-/// is the event id, so consumers drop the repeat.
+/// The event log is the outbox: a Marten subscription publishes every recorded event to RabbitMQ (publisher confirms on,
+/// so an awaited publish is in the broker) and Marten records its progress after the page. A crash in between publishes
+/// the page again; the message id is the event id, so consumers drop the repeat (inbox). Rich-mode tombstones (the
+/// sequence numbers of appends that lost a race) carry no domain event and are skipped.
 /// </summary>
-public sealed class BusForwarder(IBus bus) : IEventSubscription
+public sealed class BusForwarder : SubscriptionBase
 {
-    public string Name => "bus-forwarder";
+    public const string SubscriptionName = "bus-forwarder";
+    private readonly Lazy<IBus> bus;
 
-    public Task Handle(IReadOnlyList<RecordedEvent> batch, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
-        Task.WhenAll(batch.Select(e => bus.Publish(e.Data, e.Data.GetType(), context =>
+    /// <param name="bus">Resolved at the first page: the bus's saga endpoints need the document store this is part of.</param>
+    public BusForwarder(Func<IBus> bus)
+    {
+        this.bus = new Lazy<IBus>(bus);
+        Name = SubscriptionName;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(
+        EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(page.Events.Where(e => e.Data is IDomainEvent).Select(e => bus.Value.Publish(e.Data, e.Data.GetType(), context =>
         {
-            context.MessageId = e.EventId;
-            context.CorrelationId = e.Metadata.CorrelationId;
-        }, ct)));
+            context.MessageId = e.Id;
+            context.CorrelationId = EventMetadata.Of(e).CorrelationId;
+        }, cancellationToken)));
+        return NullChangeListener.Instance;
+    }
 }

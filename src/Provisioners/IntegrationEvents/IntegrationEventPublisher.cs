@@ -1,54 +1,67 @@
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
-using EventSourced.Projections.Subscriptions;
 using EventSourced.Provisioners.Bus;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using RabbitMQ.Client;
 
 namespace EventSourced.Provisioners.IntegrationEvents;
 
 /// <summary>
 /// Tells outside subscribers what happened, as plain JSON on the durable topic exchange <c>dfe</c>: a checkpointed
-/// subscription of the log with publisher confirms, so at least once, with the event id as message id for dedupe.
+/// Marten subscription of the log with publisher confirms, so at least once, with the event id as message id for dedupe.
 /// </summary>
-public sealed class IntegrationEventPublisher(IOptions<RabbitMqOptions> options, EventStore store) : IEventSubscription, IAsyncDisposable
+public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposable
 {
+    public const string SubscriptionName = "dfe-integration-events";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
     private IChannel? _channel;
 
-    public string Name => "dfe-integration-events";
+    private readonly IOptions<RabbitMqOptions> options;
 
-    public async Task Handle(IReadOnlyList<RecordedEvent> batch, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    public IntegrationEventPublisher(IOptions<RabbitMqOptions> options)
     {
-        var notable = batch.Where(e => DfeEvent.NameOf(e.Data) is not null).ToList();
-        if (notable.Count == 0) return;
+        this.options = options;
+        Name = SubscriptionName;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(
+        EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken ct)
+    {
+        var notable = page.Events.Where(e => e.Data is IDomainEvent data && DfeEvent.NameOf(data) is not null).ToList();
+        if (notable.Count == 0) return NullChangeListener.Instance;
         var channel = await Channel(ct);
         foreach (var recorded in notable)
         {
-            if (await Describe(recorded, ct) is not { } body) continue;
+            if (await Describe(operations, recorded, ct) is not { } body) continue;
             var properties = new BasicProperties
             {
-                MessageId = recorded.EventId.ToString(), ContentType = "application/json", Type = body.Event,
-                DeliveryMode = DeliveryModes.Persistent, Timestamp = new AmqpTimestamp(recorded.CreatedAt.ToUnixTimeSeconds()),
+                MessageId = recorded.Id.ToString(), ContentType = "application/json", Type = body.Event,
+                DeliveryMode = DeliveryModes.Persistent, Timestamp = new AmqpTimestamp(recorded.Timestamp.ToUnixTimeSeconds()),
             };
             await channel.BasicPublishAsync(DfeEvent.Exchange, body.Event, mandatory: false, properties,
                 JsonSerializer.SerializeToUtf8Bytes(body, Json), ct);
         }
+        return NullChangeListener.Instance;
     }
 
     /// <summary>The event's body, or null for the removal of a resource that never existed (a rollback's idempotent step).</summary>
-    private async Task<DfeEvent?> Describe(RecordedEvent recorded, CancellationToken ct)
+    private static async Task<DfeEvent?> Describe(IQuerySession session, IEvent recorded, CancellationToken ct)
     {
-        var history = (await store.ReadStream(recorded.StreamId, 1, ct)).Where(e => e.Version < recorded.Version).Select(e => e.Data);
-        var before = ServiceInstance.Fold(history);
-        if (!Existed(recorded.Data, before)) return null;
-        var instance = ServiceInstance.Evolve(before, recorded.Data);
-        return new DfeEvent(DfeEvent.NameOf(recorded.Data)!, recorded.EventId, instance.Id, instance.LastOperation?.Id ?? Guid.Empty,
-            instance.ServiceId, instance.PlanId, recorded.CreatedAt, instance.CreatedAt, DfeEvent.ResourceUriOf(recorded.Data, instance));
+        var data = (IDomainEvent)recorded.Data;
+        var history = await session.Events.FetchStreamAsync(recorded.StreamKey!, recorded.Version - 1, token: ct);
+        var before = ServiceInstance.Fold(history.Select(e => (IDomainEvent)e.Data));
+        if (!Existed(data, before)) return null;
+        var instance = ServiceInstance.Evolve(before, data);
+        return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, instance.LastOperation?.Id ?? Guid.Empty,
+            instance.ServiceId, instance.PlanId, recorded.Timestamp, instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance));
     }
 
     private static bool Existed(IDomainEvent e, ServiceInstance before) => e switch
@@ -83,7 +96,7 @@ public sealed class IntegrationEventPublisher(IOptions<RabbitMqOptions> options,
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_channel is not null) await _channel.DisposeAsync();
         if (_connection is not null) await _connection.DisposeAsync();

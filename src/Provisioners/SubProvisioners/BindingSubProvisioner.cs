@@ -8,9 +8,11 @@ namespace EventSourced.Provisioners.SubProvisioners;
 
 /// <summary>
 /// A binding is one step — a login role of its own on the instance's server — so it reacts to the recorded request
-/// directly, without a saga. The generated password is recorded encrypted only.
+/// directly, without a saga, and records the outcome on the binding's stream. The generated password is recorded
+/// encrypted only.
 /// </summary>
-public sealed class BindingSubProvisioner(IDatabaseBackend databases, SecretProtector secrets, OutcomeRecorder recorder)
+public sealed class BindingSubProvisioner(
+    IDatabaseBackend databases, SecretProtector secrets, ServiceBindingStore bindings, ServiceInstanceStore instances, TimeProvider clock)
     : IConsumer<ServiceBindingRequested>, IConsumer<ServiceBindingDeletionRequested>
 {
     public static string UsernameOf(Guid bindingId) => $"binding_{bindingId:N}";
@@ -18,44 +20,48 @@ public sealed class BindingSubProvisioner(IDatabaseBackend databases, SecretProt
     public async Task Consume(ConsumeContext<ServiceBindingRequested> context)
     {
         var request = context.Message;
-        var state = await recorder.Load(request.InstanceId, context.CancellationToken);
-        if (!InProgress(state, request.BindingId, request.OperationId) || state.Database is not { } database) return;
+        var ct = context.CancellationToken;
+        if (!InProgress(await bindings.Load(request.BindingId, ct), request.OperationId)) return;
+        var (instance, _) = await instances.Load(request.InstanceId, ct);
         var (username, password) = (UsernameOf(request.BindingId), SecretProtector.GeneratePassword());
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
+                var database = instance.Database ?? throw new BackendException($"Service instance {request.InstanceId} has no database.");
                 await databases.CreateLogin(request.InstanceId, database.Database, database.AdminUsername, username, password,
-                    request.ExpiresAt, context.CancellationToken);
+                    request.ExpiresAt, ct);
                 return new ServiceBindingCreated(request.InstanceId, request.BindingId, request.OperationId, username,
-                    secrets.Protect(password), recorder.Now);
+                    secrets.Protect(password), clock.GetUtcNow());
             },
-            reason => new ServiceBindingFailed(request.InstanceId, request.BindingId, request.OperationId, reason, recorder.Now));
+            reason => new ServiceBindingFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
         await Record(context, request.InstanceId, request.BindingId, request.OperationId, outcome);
     }
 
     public async Task Consume(ConsumeContext<ServiceBindingDeletionRequested> context)
     {
         var request = context.Message;
-        var state = await recorder.Load(request.InstanceId, context.CancellationToken);
-        if (!InProgress(state, request.BindingId, request.OperationId)) return;
+        var ct = context.CancellationToken;
+        if (!InProgress(await bindings.Load(request.BindingId, ct), request.OperationId)) return;
+        var (instance, _) = await instances.Load(request.InstanceId, ct);
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                if (state.Database is { } database)
-                    await databases.DropLogin(request.InstanceId, database.Database, database.AdminUsername,
-                        UsernameOf(request.BindingId), context.CancellationToken);
-                return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, recorder.Now);
+                if (instance.Database is { } database)
+                    await databases.DropLogin(request.InstanceId, database.Database, database.AdminUsername, UsernameOf(request.BindingId), ct);
+                return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, clock.GetUtcNow());
             },
-            reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, recorder.Now));
+            reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
         await Record(context, request.InstanceId, request.BindingId, request.OperationId, outcome);
     }
 
-    private static bool InProgress(ServiceInstance state, Guid bindingId, Guid operationId) =>
-        state.FindBinding(bindingId) is { LastOperation: { InProgress: true } op } && op.Id == operationId;
+    private static bool InProgress(ServiceBinding? binding, Guid operationId) =>
+        binding is { LastOperation: { InProgress: true } op } && op.Id == operationId;
 
     private Task<Decision> Record<T>(ConsumeContext<T> context, Guid instanceId, Guid bindingId, Guid operationId, IDomainEvent outcome)
         where T : class =>
-        recorder.Record(context, instanceId, operationId,
-            state => ServiceBindingDecisions.Decide(state, new RecordBindingOutcome(bindingId, operationId, outcome)),
-            nameof(BindingSubProvisioner));
+        bindings.Handle(instanceId, bindingId,
+            (_, binding, _) => Task.FromResult(ServiceBindingDecisions.Decide(binding, new RecordBindingOutcome(bindingId, operationId, outcome))),
+            new EventMetadata(operationId, context.MessageId),
+            context.MessageId is { } messageId ? new Deduplication(nameof(BindingSubProvisioner), messageId) : null,
+            context.CancellationToken);
 }

@@ -55,7 +55,7 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
         where TMessage : class =>
         Record(context, instanceId, operationId, state => ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operationId, outcome)), consumer);
 
-    public Task<Decision> Record<TMessage>(
+    private Task<Decision> Record<TMessage>(
         ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, Func<ServiceInstance, Decision> decide, string consumer)
         where TMessage : class =>
         instances.Handle(
@@ -64,6 +64,4 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
             new EventMetadata(operationId, context.MessageId),
             context.MessageId is { } messageId ? new Deduplication(consumer, messageId) : null,
             context.CancellationToken);
-
-    public async Task<ServiceInstance> Load(Guid instanceId, CancellationToken ct) => (await instances.Load(instanceId, ct)).State;
 }

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using EventSourced.Commands;
+using EventSourced.Commands.EventStore;
+using EventSourced.Projections;
+
+namespace EventSourced.Broker.Cli;
+
+/// <summary>
+/// The operator's commands (`projections …`, `db …`), run beside a serving broker with the same configuration
+/// (appsettings.json, environment): <c>dotnet run --project src/Broker -- projections list</c>.
+/// </summary>
+public static class OperatorCommands
+{
+    public static bool Handles(string[] args) => args is ["projections" or "db", ..];
+
+    public static async Task<int> Run(string[] args)
+    {
+        var root = new RootCommand("On-demand PostgreSQL service broker") { ProjectionsCommand.Create(), DbCommand.Create() };
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>The event store, read models and their tools, without the web host, the bus or the daemon.</summary>
+    public static async Task<int> WithServices(Func<IServiceProvider, Task<int>> action)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        // A filter, not SetMinimumLevel: the Logging:LogLevel:Default of appsettings.json would override a minimum level.
+        builder.Logging.AddFilter(level => level >= LogLevel.Warning);
+        builder.Services.AddEventStore(builder.Configuration);
+        builder.Services.AddCommands(builder.Configuration).AddReadModels();
+        using var host = builder.Build();
+        return await action(host.Services);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Data.Common;
+using EventSourced.Commands.ServiceInstances;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Weasel.Core;
+
+namespace EventSourced.Commands.EventStore;
+
+public static class EventStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Marten as the event store (and document store for inbox and saga state) on the <c>Postgres</c> connection string.
+    /// Read models, subscriptions and sagas add themselves with <c>services.ConfigureMarten(...)</c>; the host adds the
+    /// async daemon on the returned expression once everything it must start after (the bus) is registered.
+    /// </summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddEventStore(
+        this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (env ConnectionStrings__Postgres).");
+        services.AddSingleton(_ => NpgsqlDataSource.Create(Tuned(connectionString)));
+        services.AddOptions<EventStoreOptions>().Bind(configuration.GetSection(EventStoreOptions.Section));
+        services.AddSingleton<StreamStore>();
+        services.AddSingleton<Legacy.LegacyEventStore>();
+        return services.AddMarten(sp =>
+            {
+                var settings = configuration.GetSection(EventStoreOptions.Section).Get<EventStoreOptions>() ?? new EventStoreOptions();
+                var environment = sp.GetService<IHostEnvironment>();
+                settings.AutoCreate ??= environment is null || !environment.IsProduction() ? AutoCreate.CreateOrUpdate : AutoCreate.None;
+                var options = new StoreOptions();
+                options.Connection(sp.GetRequiredService<NpgsqlDataSource>());
+                Configure(options, settings);
+                return options;
+            })
+            .UseLightweightSessions();
+    }
+
+    /// <summary>Everything the event store's own tables need; shared by the host, the operator commands and the tests.</summary>
+    public static void Configure(StoreOptions options, EventStoreOptions settings)
+    {
+        options.DatabaseSchemaName = settings.Schema;
+        options.AutoCreateSchemaObjects = settings.AutoCreate ?? AutoCreate.CreateOrUpdate;
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        options.DisableNpgsqlLogging = true;
+
+        var events = options.Events;
+        events.StreamIdentity = StreamIdentity.AsString;
+        events.AppendMode = settings.AppendMode;
+        events.MetadataConfig.CorrelationIdEnabled = true;
+        events.MetadataConfig.CausationIdEnabled = true;
+        events.MetadataConfig.HeadersEnabled = true;
+        events.AddEventTypes(typeof(ServiceInstance).Assembly.GetTypes()
+            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IDomainEvent).IsAssignableFrom(type)));
+
+        // A transaction that drew a sequence number and commits late is waited for, never skipped (STACK.md, DESIGN.md).
+        options.Projections.UseTransactionEvidenceForGapSkipping = true;
+        options.Projections.SkipStaleGapsDespiteLiveTransactionsAfter = null;
+        options.Projections.StaleSequenceThreshold = settings.StaleSequenceThreshold;
+
+        options.Schema.For<InboxEntry>().DocumentAlias("inbox");
+    }
+
+    // Tuned for a broker whose every request and flow step runs the same few statements: prepared once per connection,
+    // the server skips their parse and plan; and no reset when a connection goes back to the pool (a reset costs the
+    // server six statements per use). Nothing of ours leaves session state behind: locks and settings are
+    // transaction-scoped. Settings given in the connection string win.
+    private static string Tuned(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.Contains(nameof(tuned.MaxAutoPrepare))) tuned.MaxAutoPrepare = 64;
+        if (!given.Contains(nameof(tuned.NoResetOnClose))) tuned.NoResetOnClose = true;
+        return tuned.ConnectionString;
+    }
+}

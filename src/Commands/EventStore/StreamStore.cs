@@ -1,0 +1,62 @@
+using EventSourced.Commands.ServiceInstances;
+using JasperFx.Events;
+using Marten;
+
+namespace EventSourced.Commands.EventStore;
+
+/// <summary>
+/// Runs one command against one Marten event stream: read the stream, decide, append at the version the decision was
+/// taken on, commit (with the inline projections and the consumer's inbox entry, in one transaction). When another
+/// writer got there first, the decision is taken again on the new state, never applied on a stale one.
+/// </summary>
+public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
+{
+    public const int MaxAttempts = 5;
+
+    public IDocumentStore Store { get; } = store;
+
+    /// <summary>A stream's events (payloads only) and its version; no events and version 0 when it does not exist.</summary>
+    public async Task<(IReadOnlyList<IDomainEvent> Events, long Version)> Read(string streamKey, CancellationToken ct = default)
+    {
+        await using var session = Store.QuerySession();
+        return Payloads(await session.Events.FetchStreamAsync(streamKey, token: ct));
+    }
+
+    /// <summary>
+    /// <paramref name="decide"/> gets the stream's events and may read other streams (a binding reads its instance); it
+    /// runs again on every attempt. After <see cref="MaxAttempts"/> lost races the caller gets a ConcurrencyError.
+    /// </summary>
+    public async Task<Decision> Handle(
+        string streamKey, Func<IReadOnlyList<IDomainEvent>, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
+        Deduplication? deduplication = null, CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = Store.LightweightSession();
+            var (events, version) = Payloads(await session.Events.FetchStreamAsync(streamKey, token: ct));
+            var decision = await decide(events, ct);
+            if (decision is not Decision.Accepted accepted) return decision;
+
+            var appended = accepted.Events.Cast<object>().ToArray();
+            if (version == StreamVersion.NoStream) session.Events.StartStream(streamKey, appended);
+            else session.Events.Append(streamKey, version + appended.Length, appended);
+            metadata.ApplyTo(session);
+            if (deduplication is not null) session.Insert(InboxEntry.For(deduplication.Consumer, deduplication.MessageId, clock.GetUtcNow()));
+            try
+            {
+                return await StreamConflicts.Commit(session, streamKey, version, ct) ? accepted : new Decision.AlreadyDone();
+            }
+            catch (WrongExpectedVersionException) when (attempt < MaxAttempts)
+            {
+            }
+            catch (WrongExpectedVersionException e)
+            {
+                return Decision.Reject(DomainErrorCode.ConcurrencyError,
+                    $"{e.StreamId} kept changing while this request was decided ({MaxAttempts} attempts); try again.");
+            }
+        }
+    }
+
+    private static (IReadOnlyList<IDomainEvent> Events, long Version) Payloads(IReadOnlyList<IEvent> events) =>
+        (events.Select(e => (IDomainEvent)e.Data).ToList(), events.Count == 0 ? StreamVersion.NoStream : events[^1].Version);
+}

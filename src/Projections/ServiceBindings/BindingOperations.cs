@@ -1,0 +1,68 @@
+using System.Text.Json;
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Streams;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace EventSourced.Projections.ServiceBindings;
+
+/// <summary>
+/// Answers binding fetches and binding last_operation polling: the folded binding per binding stream. An <b>inline</b>
+/// projection, so a poll right after a 202 sees the operation.
+/// </summary>
+public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options) : StreamView
+{
+    public const string ProjectionName = "binding-operations";
+
+    private readonly string table = $"{options.Value.Schema}.binding_operations";
+
+    public override string Name => ProjectionName;
+
+    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+
+    public override string StreamPrefix => "service-binding-";
+
+    public override Table Table()
+    {
+        var t = new Table(new PostgresqlObjectName(options.Value.Schema, "binding_operations", SchemaUtils.IdentifierUsage.General));
+        t.AddColumn<Guid>("binding_id").AsPrimaryKey();
+        t.AddColumn<Guid>("instance_id").NotNull();
+        t.AddColumn<long>("version").NotNull();
+        t.AddColumn<string>("status").NotNull();
+        t.AddColumn("binding", "json").NotNull();
+        t.Indexes.Add(new IndexDefinition("binding_operations_instance_id") { Columns = ["instance_id"] });
+        return t;
+    }
+
+    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams)
+    {
+        var rows = streams.Values.Select(events => (Binding: ServiceBinding.Fold(events.Payloads()), Version: events[^1].Version))
+            .Where(row => row.Binding is not null).Select(row => (Binding: row.Binding!, row.Version)).ToList();
+        if (rows.Count == 0) return;
+        operations.QueueSqlCommand($"""
+            INSERT INTO {table} AS b (binding_id, instance_id, version, status, binding)
+            SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[]::json[])
+            ON CONFLICT (binding_id) DO UPDATE SET
+                instance_id = excluded.instance_id, version = excluded.version, status = excluded.status, binding = excluded.binding
+            WHERE b.version <= excluded.version
+            """,
+            rows.Select(r => r.Binding.Id).ToArray(), rows.Select(r => r.Binding.InstanceId).ToArray(),
+            rows.Select(r => r.Version).ToArray(), rows.Select(r => r.Binding.Status.ToString()).ToArray(),
+            rows.Select(r => JsonSerializer.Serialize(r.Binding, EventJson.Options)).ToArray());
+    }
+
+    /// <summary>The binding as of its latest recorded event, when it belongs to <paramref name="instanceId"/>.</summary>
+    public async Task<ServiceBinding?> Find(Guid instanceId, Guid bindingId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT binding FROM {table} WHERE binding_id = $1 AND instance_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = bindingId });
+        command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
+        return await command.ExecuteScalarAsync(ct) is string json ? JsonSerializer.Deserialize<ServiceBinding>(json, EventJson.Options) : null;
+    }
+}

@@ -1,0 +1,41 @@
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Projections;
+using Weasel.Postgresql.Tables;
+
+namespace EventSourced.Projections.Streams;
+
+/// <summary>
+/// A read model with one row per stream of a kind (by stream key prefix), each row the fold of its whole stream and
+/// stamped with the stream version it reflects. A row is written only over one of the same or an older version, so the
+/// inline writer, the daemon and a rebuild can run at the same time in any order, and a row never moves backwards.
+/// Registered with Marten as a raw projection (inline or async); <see cref="Rebuild.StreamViewRebuilder"/> recomputes
+/// rows in place without ever removing one, so readers never miss a row during a rebuild.
+/// </summary>
+public abstract class StreamView : IProjection
+{
+    /// <summary>The name shown by `projections list` and taken by `projections rebuild`.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Inline (written in the append's transaction) or Async (Marten's daemon).</summary>
+    public abstract ProjectionLifecycle Lifecycle { get; }
+
+    /// <summary>The stream key prefix of the streams this view folds, e.g. <c>service-instance-</c>.</summary>
+    public abstract string StreamPrefix { get; }
+
+    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        var touched = events.Where(e => e.StreamKey?.StartsWith(StreamPrefix, StringComparison.Ordinal) == true)
+            .Select(e => e.StreamKey!).Distinct().ToList();
+        if (touched.Count == 0) return;
+        var streams = await StreamHistory.Load(operations, touched, events, cancellation);
+        Write(operations, streams);
+    }
+
+    /// <summary>The view's table, part of Marten's schema.</summary>
+    public abstract Table Table();
+
+    /// <summary>Queues the rows of the given whole streams (each in version order) into the session's unit of work.</summary>
+    public abstract void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams);
+}
