@@ -29,21 +29,8 @@ public static class ProjectionsCommand
         var rebuilder = services.GetRequiredService<StreamViewRebuilder>();
         try
         {
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            await console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var tasks = new Dictionary<string, ProgressTask>();
-                    await rebuilder.Rebuild(name, new Reporter(p =>
-                    {
-                        if (!tasks.TryGetValue(p.Projection, out var task))
-                            tasks[p.Projection] = task = context.AddTask(p.Projection, maxValue: Math.Max(p.Total, 1));
-                        task.Value = p.Processed;
-                        task.Description = $"{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)";
-                    }), ct);
-                    foreach (var task in tasks.Values) task.Value = task.MaxValue;
-                });
+            if (Console.IsOutputRedirected) await rebuilder.Rebuild(name, new Reporter(p => Console.WriteLine(Line(p))), ct);
+            else await WithProgressBar(rebuilder, name, ct);
         }
         catch (UnknownProjectionException e)
         {
@@ -53,6 +40,23 @@ public static class ProjectionsCommand
         Console.WriteLine($"{name}: rebuilt.");
         return 0;
     }
+
+    private static Task WithProgressBar(StreamViewRebuilder rebuilder, string name, CancellationToken ct) =>
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                ProgressTask? task = null;
+                await rebuilder.Rebuild(name, new Reporter(p =>
+                {
+                    task ??= context.AddTask(p.Projection, maxValue: Math.Max(p.Total, 1));
+                    task.Value = p.Processed;
+                    task.Description = Line(p);
+                }), ct);
+                if (task is not null) task.Value = task.MaxValue;
+            });
+
+    private static string Line(RebuildProgress p) => $"{p.Projection}: {p.Processed:N0}/{p.Total:N0} events ({p.EventsPerSecond:N0}/s)";
 
     /// <summary>Applies each report as it is made (<see cref="Progress{T}"/> would post them out of order to the pool).</summary>
     private sealed class Reporter(Action<RebuildProgress> report) : IProgress<RebuildProgress>
@@ -70,8 +74,7 @@ public static class ProjectionsCommand
         var table = new Table().AddColumns("Projection", "Kind", "Position", "Behind by (events)");
         foreach (var lag in await services.GetRequiredService<ProjectionStatus>().Read(ct))
             table.AddRow(lag.Name, lag.Kind, lag.Position.ToString("N0"), lag.Behind.ToString("N0"));
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        console.Write(table);
+        AnsiConsole.Write(table);
         return 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using EventSourced.Commands.ServiceInstances;
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,13 +55,18 @@ public static class EventStoreServiceCollectionExtensions
         events.MetadataConfig.CorrelationIdEnabled = true;
         events.MetadataConfig.CausationIdEnabled = true;
         events.MetadataConfig.HeadersEnabled = true;
-        events.AddEventTypes(typeof(ServiceInstance).Assembly.GetTypes()
-            .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IDomainEvent).IsAssignableFrom(type)));
+        // Stored under their class names (Marten's default would be snake_case), as the previous store named them.
+        foreach (var type in typeof(ServiceInstance).Assembly.GetTypes()
+                     .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IDomainEvent).IsAssignableFrom(type)))
+            events.MapEventType(type, type.Name);
 
         // A transaction that drew a sequence number and commits late is waited for, never skipped (STACK.md, DESIGN.md).
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
         options.Projections.SkipStaleGapsDespiteLiveTransactionsAfter = null;
         options.Projections.StaleSequenceThreshold = settings.StaleSequenceThreshold;
+        // Async projections and subscriptions run on the nodes that add the daemon (AddAsyncDaemon sets the mode there);
+        // API nodes and the operator's commands leave them to those nodes.
+        options.Projections.AsyncMode = DaemonMode.ExternallyManaged;
 
         options.Schema.For<InboxEntry>().DocumentAlias("inbox");
     }

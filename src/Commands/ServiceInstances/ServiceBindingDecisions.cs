@@ -23,13 +23,15 @@ public static class ServiceBindingDecisions
     public static Decision Decide(ServiceInstance instance, ServiceBinding? binding, ServiceBinding? predecessor, BindServiceInstance command)
     {
         if (Usable(instance, command.InstanceId) is { } refused) return refused;
+        if (binding is not null && binding.InstanceId != command.InstanceId)
+            return Decision.Reject(DomainErrorCode.Conflict, $"Service binding {command.BindingId} belongs to another service instance.");
         if (command.PredecessorBindingId is { } predecessorId
             && predecessor is not { Status: BindingStatus.Created } || predecessor is not null && predecessor.InstanceId != command.InstanceId)
             return Decision.Reject(DomainErrorCode.Invalid, $"predecessor_binding_id {command.PredecessorBindingId} is not a binding of this instance.");
 
         if (binding is { Exists: true, Status: not BindingStatus.Failed } existing)
         {
-            var same = existing.InstanceId == command.InstanceId && existing.AppGuid == command.AppGuid
+            var same = existing.AppGuid == command.AppGuid
                 && JsonText.Equivalent(existing.Parameters, command.Parameters) && existing.PredecessorBindingId == command.PredecessorBindingId;
             return (same, existing.Status) switch
             {

@@ -11,7 +11,7 @@ namespace EventSourced.Projections.Rebuild;
 /// Recomputes read models from the log while the broker serves: stream by stream (pages of streams in key order), each
 /// row replaced by the fold of its whole stream in one transaction per page. No row is ever removed or moved to an older
 /// version, so last_operation and the dashboards answer throughout (Marten's own rebuild tears the table down first).
-/// Views over the same streams share each page's read: `all` is one pass over the log.
+/// The views being rebuilt share each page's read: `all` is one pass over the log.
 /// </summary>
 public sealed class StreamViewRebuilder(IDocumentStore store, NpgsqlDataSource dataSource, IEnumerable<StreamView> views, IOptions<EventStoreOptions> options)
 {
@@ -22,30 +22,28 @@ public sealed class StreamViewRebuilder(IDocumentStore store, NpgsqlDataSource d
 
     public IReadOnlyCollection<string> Names => views.Keys.ToList();
 
+    /// <summary>Rebuilds the projection named <paramref name="name"/>, or every projection for <see cref="All"/>; progress is reported under that name.</summary>
     /// <exception cref="UnknownProjectionException">No projection of that name is registered.</exception>
     public async Task Rebuild(string name, IProgress<RebuildProgress>? progress, CancellationToken ct)
     {
         IReadOnlyList<StreamView> targets = name == All
             ? [.. views.Values]
             : [views.GetValueOrDefault(name) ?? throw new UnknownProjectionException(name, views.Keys)];
-        foreach (var group in targets.GroupBy(v => v.StreamPrefix)) await Rebuild(group.Key, [.. group], progress, ct);
-    }
-
-    private async Task Rebuild(string prefix, IReadOnlyList<StreamView> targets, IProgress<RebuildProgress>? progress, CancellationToken ct)
-    {
-        var total = await CountEvents(prefix, ct);
+        var prefixes = targets.Select(v => v.StreamPrefix).Distinct().ToArray();
+        var total = await CountEvents(prefixes, ct);
         var clock = Stopwatch.StartNew();
         var processed = 0L;
-        void Report() { foreach (var view in targets) progress?.Report(new RebuildProgress(view.Name, processed, total, processed / Math.Max(clock.Elapsed.TotalSeconds, 1e-3))); }
+        void Report() => progress?.Report(new RebuildProgress(name, processed, total, processed / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
         Report();
         var after = "";
         while (true)
         {
-            var keys = await StreamKeys(prefix, after, ct);
+            var keys = await StreamKeys(prefixes, after, ct);
             if (keys.Count == 0) break;
             await using var session = store.LightweightSession();
             var streams = await StreamHistory.Load(session, keys, [], ct);
-            foreach (var view in targets) view.Write(session, streams);
+            foreach (var view in targets)
+                view.Write(session, streams.Where(s => s.Key.StartsWith(view.StreamPrefix, StringComparison.Ordinal)).ToDictionary());
             await session.SaveChangesAsync(ct);
             processed += streams.Values.Sum(events => events.Count);
             after = keys[^1];
@@ -53,19 +51,21 @@ public sealed class StreamViewRebuilder(IDocumentStore store, NpgsqlDataSource d
         }
     }
 
-    private async Task<long> CountEvents(string prefix, CancellationToken ct)
+    private const string OfPrefixes = "id LIKE ANY (SELECT p || '%' FROM unnest($1::text[]) AS p)";
+
+    private async Task<long> CountEvents(string[] prefixes, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT coalesce(sum(version), 0)::bigint FROM {options.Value.Schema}.mt_streams WHERE id LIKE $1 || '%'");
-        command.Parameters.Add(new NpgsqlParameter { Value = prefix });
+            $"SELECT coalesce(sum(version), 0)::bigint FROM {options.Value.Schema}.mt_streams WHERE {OfPrefixes}");
+        command.Parameters.Add(new NpgsqlParameter { Value = prefixes });
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task<IReadOnlyList<string>> StreamKeys(string prefix, string after, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> StreamKeys(string[] prefixes, string after, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT id FROM {options.Value.Schema}.mt_streams WHERE id LIKE $1 || '%' AND id > $2 ORDER BY id LIMIT $3");
-        command.Parameters.Add(new NpgsqlParameter { Value = prefix });
+            $"SELECT id FROM {options.Value.Schema}.mt_streams WHERE {OfPrefixes} AND id > $2 ORDER BY id LIMIT $3");
+        command.Parameters.Add(new NpgsqlParameter { Value = prefixes });
         command.Parameters.Add(new NpgsqlParameter { Value = after });
         command.Parameters.Add(new NpgsqlParameter { Value = StreamsPerPage });
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -1,6 +1,7 @@
 using EventSourced.Projections.Streams;
 using JasperFx.Events.Projections;
 using Marten;
+using Npgsql;
 
 namespace EventSourced.Projections.Status;
 
@@ -9,11 +10,18 @@ namespace EventSourced.Projections.Status;
 public sealed record ProjectionLag(string Name, string Kind, long Position, long Behind);
 
 /// <summary>How far each projection and subscription is behind the log, from Marten's progression table.</summary>
-public sealed class ProjectionStatus(IDocumentStore store, IEnumerable<StreamView> views)
+public sealed class ProjectionStatus(IDocumentStore store, NpgsqlDataSource dataSource, IEnumerable<StreamView> views)
 {
+    /// <summary>The sequence number of the last event appended (0 for an empty log).</summary>
+    private async Task<long> Head(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {store.Options.DatabaseSchemaName}.mt_events");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     public async Task<IReadOnlyList<ProjectionLag>> Read(CancellationToken ct = default)
     {
-        var head = (await store.Advanced.FetchEventStoreStatistics(token: ct)).EventSequenceNumber;
+        var head = await Head(ct);
         var progress = (await store.Advanced.AllProjectionProgress(token: ct))
             .Where(s => s.ShardName != "HighWaterMark")
             .GroupBy(s => s.ShardName.Split(':')[0])

@@ -30,15 +30,13 @@ public sealed class BrokerRestartTests : IAsyncLifetime
         var done = await second.Client.PollUntilDone(instanceId);
         Assert.True(done.State == "succeeded", $"{done}\n{second.Output}");
 
-        var events = (await Store().ReadStream(ServiceInstance.StreamId(instanceId))).Select(e => e.Data.GetType().Name).ToList();
+        var events = (await _environment.InstanceEvents(instanceId)).Select(e => e.GetType().Name).ToList();
         foreach (var once in new[] { nameof(StorageProvisioned), nameof(ServerProvisioned), nameof(DatabaseProvisioned), nameof(ServiceInstanceProvisioned) })
             Assert.Equal(1, events.Count(e => e == once));
     }
 
-    private EventStore Store() => new(_environment.Database.DataSource, EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly));
-
     private async Task<T?> Find<T>(Guid instanceId) where T : class, IDomainEvent =>
-        (await Store().ReadStream(ServiceInstance.StreamId(instanceId))).Select(e => e.Data).OfType<T>().FirstOrDefault();
+        (await _environment.InstanceEvents(instanceId)).OfType<T>().FirstOrDefault();
 
     private async Task WaitForEvent<T>(Guid instanceId) where T : class, IDomainEvent
     {

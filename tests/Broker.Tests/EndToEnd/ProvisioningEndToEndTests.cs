@@ -31,7 +31,7 @@ public sealed class ProvisioningEndToEndTests(BrokerFixture fixture) : IClassFix
             await using var query = new NpgsqlCommand("CREATE TABLE notes (id int); INSERT INTO notes VALUES (41); SELECT id + 1 FROM notes", connection);
             Assert.Equal(42, await query.ExecuteScalarAsync());
         }
-        Assert.Equal(0, await CountOccurrences(password));
+        Assert.Equal(0, await fixture.Environment.CountOccurrences(password));
         var postmaster = PostmasterPid(instanceId);
         Assert.True(ProcessAlive(postmaster));
 
@@ -49,24 +49,9 @@ public sealed class ProvisioningEndToEndTests(BrokerFixture fixture) : IClassFix
 
     private async Task<(ServerInfo Server, DatabaseInfo Database, string Password)> AdminAccess(Guid instanceId)
     {
-        var store = new EventStore(fixture.Environment.Database.DataSource, EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly));
-        var state = ServiceInstance.Fold((await store.ReadStream(ServiceInstance.StreamId(instanceId))).Select(e => e.Data));
+        var state = ServiceInstance.Fold(await fixture.Environment.InstanceEvents(instanceId));
         var password = new SecretProtector(fixture.Environment.SecretKey).Unprotect(state.Database!.EncryptedAdminPassword);
         return (state.Server!, state.Database, password);
-    }
-
-    /// <summary>Looks for a secret in every table the broker writes: events, read models, saga state, inbox.</summary>
-    private async Task<long> CountOccurrences(string secret)
-    {
-        const string sql = """
-            SELECT (SELECT count(*) FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1)
-                 + (SELECT count(*) FROM last_operations WHERE instance::text LIKE $1)
-                 + (SELECT count(*) FROM instance_directory t WHERE t::text LIKE $1)
-                 + (SELECT count(*) FROM saga_instance_operations WHERE data::text LIKE $1)
-            """;
-        await using var command = fixture.Environment.Database.DataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = $"%{secret}%" });
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private int PostmasterPid(Guid instanceId) =>

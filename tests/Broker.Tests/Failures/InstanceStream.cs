@@ -7,10 +7,8 @@ namespace EventSourced.Broker.Tests.Failures;
 /// <summary>Reads an instance's stream straight from the environment's event store.</summary>
 internal static class InstanceStream
 {
-    private static readonly EventTypeRegistry Types = EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly);
-
-    public static async Task<IReadOnlyList<IDomainEvent>> Events(BrokerEnvironment environment, Guid instanceId) =>
-        (await new EventStore(environment.Database.DataSource, Types).ReadStream(ServiceInstance.StreamId(instanceId))).Select(e => e.Data).ToList();
+    public static Task<IReadOnlyList<IDomainEvent>> Events(BrokerEnvironment environment, Guid instanceId) =>
+        environment.InstanceEvents(instanceId);
 
     public static async Task WaitFor<T>(BrokerEnvironment environment, Guid instanceId, BrokerProcess broker, int seconds = 60) where T : IDomainEvent
     {

@@ -1,4 +1,8 @@
 using System.Security.Cryptography;
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.ServiceInstances;
+using JasperFx.Events;
+using Marten;
 using EventSourced.Provisioners.Backends.Local;
 using EventSourced.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,6 +62,8 @@ public sealed class BrokerEnvironment : IAsyncDisposable
     private Dictionary<string, string> Defaults(int httpPort) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        // Tests create their schema as development does; SchemaCheckTests runs a broker with None, as production does.
+        ["EventStore__AutoCreate"] = "CreateOrUpdate",
         ["Urls"] = $"http://127.0.0.1:{httpPort}",
         ["Broker__PublicUrl"] = $"http://127.0.0.1:{httpPort}",
         ["ConnectionStrings__Postgres"] = Database.ConnectionString,
@@ -76,11 +82,48 @@ public sealed class BrokerEnvironment : IAsyncDisposable
         ["Logging__LogLevel__Default"] = "Information",
     };
 
+    private DocumentStore? _store;
+
+    /// <summary>The deployment's event store, read as the broker reads it.</summary>
+    public DocumentStore Store => _store ??= DocumentStore.For(options =>
+    {
+        options.Connection(Database.ConnectionString);
+        EventStoreServiceCollectionExtensions.Configure(options, new EventStoreOptions());
+    });
+
     public async Task<long> EventCount()
     {
-        await using var command = Database.DataSource.CreateCommand("SELECT count(*) FROM events");
+        await using var command = Database.DataSource.CreateCommand("SELECT count(*) FROM broker.mt_events WHERE type <> 'tombstone'");
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>Looks for a secret in every table the broker writes: events, read models, saga state, inbox.</summary>
+    public async Task<long> CountOccurrences(string secret)
+    {
+        await using var tables = Database.DataSource.CreateCommand(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'broker' AND table_type = 'BASE TABLE'");
+        var names = new List<string>();
+        await using (var reader = await tables.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        var total = 0L;
+        foreach (var name in names)
+        {
+            await using var count = Database.DataSource.CreateCommand($"SELECT count(*) FROM broker.\"{name}\" t WHERE t::text LIKE $1");
+            count.Parameters.Add(new NpgsqlParameter { Value = $"%{secret}%" });
+            total += (long)(await count.ExecuteScalarAsync())!;
+        }
+        return total;
+    }
+
+    /// <summary>A stream's recorded events, metadata included.</summary>
+    public async Task<IReadOnlyList<IEvent>> Stream(string streamKey)
+    {
+        await using var session = Store.QuerySession();
+        return await session.Events.FetchStreamAsync(streamKey);
+    }
+
+    public async Task<IReadOnlyList<IDomainEvent>> InstanceEvents(Guid instanceId) =>
+        (await Stream(ServiceInstance.StreamId(instanceId))).Select(e => (IDomainEvent)e.Data).ToList();
 
     public async ValueTask DisposeAsync()
     {
@@ -88,6 +131,7 @@ public sealed class BrokerEnvironment : IAsyncDisposable
         foreach (var directory in Directory.EnumerateDirectories(DataRoot))
             if (Guid.TryParse(Path.GetFileName(directory), out var instanceId)) await servers.Deprovision(instanceId, CancellationToken.None);
         Directory.Delete(DataRoot, recursive: true);
+        if (_store is not null) await _store.DisposeAsync();
         await VirtualHost.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await Database.DisposeAsync();

@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using System.Net;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Tests.Hosting;
@@ -35,8 +36,8 @@ public sealed class DfeIntegrationEventTests(BrokerFixture fixture) : IClassFixt
 
         var messages = await ReceivedFor(subscriber, instanceId, Lifecycle.Length);
         Assert.Equal(Lifecycle, messages.Select(m => m.Message.RoutingKey));
-        var log = (await History(instanceId)).ToDictionary(e => e.EventId);
-        var server = ServiceInstance.Fold(history.Select(e => e.Data)).Server!;
+        var log = (await History(instanceId)).ToDictionary(e => e.Id);
+        var server = ServiceInstance.Fold(history.Select(e => (IDomainEvent)e.Data)).Server!;
         foreach (var (message, body) in messages)
         {
             Assert.Equal("application/json", message.ContentType);
@@ -49,7 +50,7 @@ public sealed class DfeIntegrationEventTests(BrokerFixture fixture) : IClassFixt
             Assert.Equal(operation, Guid.Parse((string)body["operationId"]!));
             Assert.Equal(Hosting.Osb.ServiceId, (string?)body["serviceId"]);
             Assert.Equal(Hosting.Osb.SmallPlanId, (string?)body["planId"]);
-            Assert.Equal(recorded.CreatedAt, DateTimeOffset.Parse((string)body["occurredAt"]!));
+            Assert.Equal(recorded.Timestamp, DateTimeOffset.Parse((string)body["occurredAt"]!));
         }
         Assert.Equal($"postgresql://127.0.0.1:{server.Port}/service", (string?)messages[2].Body["resourceUri"]);
 
@@ -76,12 +77,10 @@ public sealed class DfeIntegrationEventTests(BrokerFixture fixture) : IClassFixt
         }
     }
 
-    private async Task<IReadOnlyList<RecordedEvent>> History(Guid instanceId) =>
-        await new EventStore(fixture.Environment.Database.DataSource, EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly))
-            .ReadStream(ServiceInstance.StreamId(instanceId));
+    private Task<IReadOnlyList<IEvent>> History(Guid instanceId) => fixture.Environment.Stream(ServiceInstance.StreamId(instanceId));
 
     /// <summary>The admin password in clear and as stored: neither may leave the broker on the exchange.</summary>
-    private IReadOnlyList<string> AdminPasswordSecrets(IReadOnlyList<RecordedEvent> history)
+    private IReadOnlyList<string> AdminPasswordSecrets(IReadOnlyList<IEvent> history)
     {
         var database = history.Select(e => e.Data).OfType<DatabaseProvisioned>().Single();
         return [new SecretProtector(fixture.Environment.SecretKey).Unprotect(database.EncryptedAdminPassword), database.EncryptedAdminPassword];

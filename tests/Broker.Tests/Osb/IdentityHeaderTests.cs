@@ -83,7 +83,7 @@ public sealed class IdentityHeaderTests(BrokerFixture fixture) : IClassFixture<B
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(requestIdentity, response.Headers.GetValues("X-Broker-API-Request-Identity").Single());
         await using var query = fixture.Environment.Database.DataSource.CreateCommand(
-            "SELECT metadata->>'originatingIdentity', metadata->>'requestIdentity' FROM events WHERE stream_id = $1 ORDER BY version LIMIT 1");
+            "SELECT headers->>'originating-identity', headers->>'request-identity' FROM broker.mt_events WHERE stream_id = $1 ORDER BY version LIMIT 1");
         query.Parameters.Add(new() { Value = ServiceInstance.StreamId(instanceId) });
         await using var reader = await query.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());

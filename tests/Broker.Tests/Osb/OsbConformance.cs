@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -39,7 +40,7 @@ internal static class OsbConformance
 
     private static async Task<long> RequestedEventCount(BrokerFixture fixture)
     {
-        const string sql = "SELECT count(*) FROM events WHERE metadata->>'causationId' IS NULL";
+        const string sql = "SELECT count(*) FROM broker.mt_events WHERE causation_id IS NULL AND type <> 'tombstone'";
         await using var command = fixture.Environment.Database.DataSource.CreateCommand(sql);
         return (long)(await command.ExecuteScalarAsync())!;
     }
@@ -76,11 +77,8 @@ internal static class OsbConformance
         Assert.True(done.Status == status && done.State == state, $"{done}\n{fixture.Broker.Output}");
     }
 
-    public static async Task<IReadOnlyList<RecordedEvent>> Stream(this BrokerFixture fixture, Guid instanceId)
-    {
-        var store = new EventStore(fixture.Environment.Database.DataSource, EventTypeRegistry.FromAssemblies(typeof(ServiceInstance).Assembly));
-        return await store.ReadStream(ServiceInstance.StreamId(instanceId));
-    }
+    public static Task<IReadOnlyList<IEvent>> Stream(this BrokerFixture fixture, Guid instanceId) =>
+        fixture.Environment.Stream(ServiceInstance.StreamId(instanceId));
 }
 
 /// <summary>One broker and one instance provisioned on it up front, shared (in turn) by the tests of a class.</summary>
@@ -99,7 +97,7 @@ public sealed class ProvisionedInstanceFixture : IAsyncLifetime
     public Task DisposeAsync() => Broker.DisposeAsync();
 
     public async Task<ServiceInstance> State() =>
-        ServiceInstance.Fold((await Broker.Stream(InstanceId)).Select(e => e.Data));
+        ServiceInstance.Fold(await Broker.Environment.InstanceEvents(InstanceId));
 
     /// <summary>The instance's database owner, as ProvisioningEndToEndTests reaches it.</summary>
     public async Task<string> AdminConnectionString()
@@ -110,16 +108,5 @@ public sealed class ProvisionedInstanceFixture : IAsyncLifetime
     }
 
     /// <summary>Looks for a secret in every table the broker writes: events, read models, saga state, inbox.</summary>
-    public async Task<long> CountOccurrences(string secret)
-    {
-        const string sql = """
-            SELECT (SELECT count(*) FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1)
-                 + (SELECT count(*) FROM last_operations WHERE instance::text LIKE $1)
-                 + (SELECT count(*) FROM instance_directory t WHERE t::text LIKE $1)
-                 + (SELECT count(*) FROM saga_instance_operations WHERE data::text LIKE $1)
-            """;
-        await using var command = Broker.Environment.Database.DataSource.CreateCommand(sql);
-        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = $"%{secret}%" });
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    public Task<long> CountOccurrences(string secret) => Broker.Environment.CountOccurrences(secret);
 }

@@ -1,3 +1,4 @@
+using EventSourced.Commands.EventStore;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -82,8 +83,8 @@ public sealed class OsbHeadersTests(BrokerFixture fixture) : IClassFixture<Broke
 
         var requested = (await fixture.Stream(instanceId))[0];
         Assert.IsType<ServiceInstanceProvisioningRequested>(requested.Data);
-        Assert.Equal(originatingIdentity, requested.Metadata.OriginatingIdentity);
-        Assert.Equal(requestIdentity, requested.Metadata.RequestIdentity);
+        Assert.Equal(originatingIdentity, EventMetadata.Of(requested).OriginatingIdentity);
+        Assert.Equal(requestIdentity, EventMetadata.Of(requested).RequestIdentity);
         await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
     }
 

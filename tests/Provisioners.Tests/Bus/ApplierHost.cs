@@ -1,4 +1,5 @@
 using EventSourced.TestSupport;
+using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,9 +22,9 @@ internal sealed class ApplierHost : IAsyncDisposable
     public static async Task<ApplierHost> Start(PostgresDatabase database, RabbitMqVirtualHost virtualHost)
     {
         var builder = Host.CreateApplicationBuilder();
-        // See OrderHost: hosts started from one test process share a logger factory that is never disposed.
+        // Hosts started from one test process share a logger factory that is never disposed: each gets its own, or none.
         builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(NullLoggerFactory.Instance));
-        builder.Services.AddSingleton(database.DataSource);
+        builder.Services.AddMarten(options => ParcelLog.Configure(options, database)).UseLightweightSessions();
         builder.Services.AddSingleton<ParcelScanDeliveries>();
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         builder.Services.AddMassTransit(x =>

@@ -1,106 +1,116 @@
 using EventSourced.Commands.EventStore;
-using EventSourced.Projections.Checkpoints;
-using EventSourced.Projections.Subscriptions;
 using EventSourced.Provisioners.Bus;
-using EventSourced.Provisioners.Tests.Sagas;
 using EventSourced.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
+using JasperFx.Events;
+using Marten;
+using Xunit.Abstractions;
 
 namespace EventSourced.Provisioners.Tests.Bus;
 
-/// <summary>The event log is the outbox: the real forwarder on a real runner, RabbitMQ and an inbox-deduplicating consumer.</summary>
-public sealed class BusForwarderTests : IAsyncLifetime
+/// <summary>
+/// The event log is the outbox: the real forwarder as a Marten subscription under Marten's async daemon, RabbitMQ and an
+/// inbox-deduplicating consumer.
+/// </summary>
+public sealed class BusForwarderTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Streams = 10;
     private const int EventsPerStream = 20;
-    private const int BatchSize = 50;
+    private const int BatchSize = ParcelLog.BatchSize;
+    private static readonly string Shard = $"{BusForwarder.SubscriptionName}:All";
 
     private PostgresDatabase _database = null!;
     private RabbitMqVirtualHost _virtualHost = null!;
+    private DocumentStore _store = null!;
 
     public async Task InitializeAsync()
     {
         _database = await PostgresDatabase.Create();
         _virtualHost = await RabbitMqVirtualHost.Create();
+        _store = DocumentStore.For(options => ParcelLog.Configure(options, _database));
+        // The schema once, before any of the test's processes opens its own store on it.
+        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     }
 
     public async Task DisposeAsync()
     {
+        _store.Dispose();
         await _virtualHost.DisposeAsync();
         await _database.DisposeAsync();
     }
 
     [Fact]
-    public async Task Forward_CrashedBetweenPublishAndCheckpoint_RepublishesAndEveryEventIsAppliedExactlyOnce()
+    public async Task Forward_KilledBetweenPublishAndProgress_RepublishesAndEveryEventIsAppliedExactlyOnce()
     {
-        var store = new EventStore(_database.DataSource, EventTypeRegistry.FromAssemblies(typeof(ParcelScanned).Assembly));
-        var checkpoints = new CheckpointStore(_database.DataSource);
-        await store.EnsureSchema();
-        await checkpoints.EnsureSchema();
-        await Execute(ParcelScanApplier.Schema);
-        await using var host = await ApplierHost.Start(_database, _virtualHost);
-        var events = await AppendScans(store);
+        await using var applier = await ApplierHost.Start(_database, _virtualHost);
+        var events = await AppendScans();
 
-        var forwarder = new CrashBeforeCheckpoint(new BusForwarder(host.Bus), 1, 3);
-        var options = new SubscriptionOptions
+        // Process 1 publishes page 1 and records its progress, publishes page 2 and dies before its progress.
+        var crashing = new CrashBeforeProgress(new BusForwarder(() => applier.Bus), crashingCall: 2, BatchSize);
+        await using var first = await ForwarderHost.Start(_database, crashing);
+        var crashedPage = await crashing.Crashed.WaitAsync(TimeSpan.FromSeconds(30));
+        // Left running, Marten would pause the subscription and, at its next health check (about 5 s on), restart it
+        // from the recorded progress, running the crashed page again; the process dies first.
+        await first.Stop();
+        var progressAtDeath = await Progress();
+        output.WriteLine($"crashed page: {crashedPage}; progress recorded by process 1: {progressAtDeath}");
+        output.WriteLine($"calls after the crash: {crashing.CallsAfterCrash.Count}");
+        foreach (var call in crashing.CallsAfterCrash) output.WriteLine("  " + call);
+        output.WriteLine("process 1 log (warnings and errors):");
+        foreach (var line in first.Log.Lines) output.WriteLine("  " + line);
+
+        Assert.Equal(BatchSize, crashedPage.Events.Count);
+        Assert.Equal(crashedPage.SequenceFloor, progressAtDeath);
+
+        // Process 2: the plain forwarder under the same name picks up from the recorded progress.
+        await using (var second = await ForwarderHost.Start(_database, new BusForwarder(() => applier.Bus), o => o.Options.BatchSize = BatchSize))
         {
-            BatchSize = BatchSize, PollInterval = TimeSpan.FromMilliseconds(50), InitialBackoff = TimeSpan.FromMilliseconds(50),
-        };
-        var runner = new SubscriptionRunner(store, checkpoints, forwarder, options, NullLogger.Instance);
-        using var stop = new CancellationTokenSource();
-        var running = runner.Run(stop.Token);
+            await Waiting.Until(Progress, progress => progress == events[^1].Sequence,
+                "the forwarder's progress to reach the head of the log", seconds: 30);
+            foreach (var line in second.Log.Lines) output.WriteLine("process 2: " + line);
+        }
 
-        await Eventually.Until(() => checkpoints.Load(forwarder.Name), cursor => cursor == events[^1].Cursor,
-            "the forwarder's checkpoint to reach the head of the log", seconds: 30);
-        await stop.CancelAsync();
-        await running;
-        await Eventually.Until(() => Task.FromResult(host.Deliveries.Total), delivered => delivered >= forwarder.Published,
-            $"every one of the {forwarder.Published} published messages to be delivered");
+        var published = crashing.Published + (events.Count - progressAtDeath);
+        await Waiting.Until(() => Task.FromResult(applier.Deliveries.Total), delivered => delivered >= published,
+            $"every one of the {published} published messages to be delivered");
 
-        Assert.Equal(2, forwarder.Crashes);
-        Assert.Equal(events.Count + 2 * BatchSize, forwarder.Published);
-        Assert.True(host.Deliveries.Redelivered >= 2 * BatchSize,
-            $"the crashed batches' messages reach the consumer twice ({host.Deliveries.Redelivered} messages seen more than once)");
-        Assert.Equal(events.Count, await Scalar("SELECT count(*) FROM applied_scans"));
-        Assert.Equal(events.Count, await Scalar("SELECT count(DISTINCT event_id) FROM applied_scans"));
-        Assert.Equal(events.Select(e => e.EventId).Order(), (await AppliedEventIds()).Order());
+        Assert.True(applier.Deliveries.Redelivered >= BatchSize,
+            $"the crashed page's messages reach the consumer twice ({applier.Deliveries.Redelivered} messages seen more than once)");
+        var applied = await AppliedScans();
+        Assert.Equal(events.Count, applied.Count);
+        Assert.Equal(events.Count, applied.Select(a => a.EventId).Distinct().Count());
+        Assert.Equal(events.Select(e => e.Id).Order(), applied.Select(a => a.EventId).Order());
     }
 
-    /// <summary>Appends the scans and waits until all are visible, so the runner reads the same batches on every run.</summary>
-    private static async Task<IReadOnlyList<RecordedEvent>> AppendScans(EventStore store)
+    /// <summary>Appends the scans before any forwarder runs, so the daemon reads the same pages on every run.</summary>
+    private async Task<IReadOnlyList<IEvent>> AppendScans()
     {
         for (var stream = 0; stream < Streams; stream++)
         {
             var streamId = $"parcel-{Guid.NewGuid():N}";
             for (var version = 0; version < EventsPerStream; version += 5)
             {
-                var scans = Enumerable.Range(version + 1, 5).Select(sequence => (IDomainEvent)new ParcelScanned(streamId, sequence, DateTimeOffset.UnixEpoch)).ToList();
-                await store.Append(streamId, version, scans, new EventMetadata(Guid.NewGuid()));
+                await using var session = _store.LightweightSession();
+                new EventMetadata(Guid.NewGuid()).ApplyTo(session);
+                var scans = Enumerable.Range(version + 1, 5).Select(sequence => (object)new ParcelScanned(streamId, sequence, DateTimeOffset.UnixEpoch));
+                session.Events.Append(streamId, version + 5, scans.ToArray());
+                await session.SaveChangesAsync();
             }
         }
-        const int total = Streams * EventsPerStream;
-        await Eventually.Until(() => store.CountVisible(GlobalCursor.Start), visible => visible == total, $"{total} events to be visible in the log");
-        return await store.ReadAll(GlobalCursor.Start, int.MaxValue);
+        await using var query = _store.QuerySession();
+        var events = await query.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync();
+        Assert.Equal(Streams * EventsPerStream, events.Count);
+        return events;
     }
 
-    private async Task<List<Guid>> AppliedEventIds()
+    private async Task<long> Progress()
     {
-        await using var command = _database.DataSource.CreateCommand("SELECT event_id FROM applied_scans");
-        await using var reader = await command.ExecuteReaderAsync();
-        var ids = new List<Guid>();
-        while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
-        return ids;
+        var shards = await _store.Advanced.AllProjectionProgress();
+        return shards.SingleOrDefault(s => s.ShardName == Shard)?.Sequence ?? 0;
     }
 
-    private async Task<long> Scalar(string sql)
+    private async Task<IReadOnlyList<AppliedScan>> AppliedScans()
     {
-        await using var command = _database.DataSource.CreateCommand(sql);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    private async Task Execute(string sql)
-    {
-        await using var command = _database.DataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
+        await using var query = _store.QuerySession();
+        return await query.Query<AppliedScan>().ToListAsync();
     }
 }

@@ -1,19 +1,18 @@
 using System.Collections.Concurrent;
 using EventSourced.Commands.EventStore;
+using JasperFx;
+using Marten;
 using MassTransit;
-using Npgsql;
 
 namespace EventSourced.Provisioners.Tests.Bus;
 
 /// <summary>
-/// A consumer as the house writes them: the inbox row and its own effect in one transaction. It has no unique key on
-/// its rows, so only the inbox stands between a redelivery and a second row; every handled delivery is counted.
+/// A consumer as the house writes them: its inbox entry and its own effect in one Marten session (one transaction). Its
+/// rows have no unique key of their own, so only the inbox stands between a redelivery and a second row; every handled
+/// delivery is counted.
 /// </summary>
-public sealed class ParcelScanApplier(NpgsqlDataSource dataSource, ParcelScanDeliveries deliveries) : IConsumer<ParcelScanned>
+public sealed class ParcelScanApplier(IDocumentStore store, ParcelScanDeliveries deliveries) : IConsumer<ParcelScanned>
 {
-    public const string Schema = "CREATE TABLE IF NOT EXISTS applied_scans (event_id uuid NOT NULL, stream_id text NOT NULL, sequence int NOT NULL)";
-    private const string Insert = "INSERT INTO applied_scans (event_id, stream_id, sequence) VALUES ($1, $2, $3)";
-
     public async Task Consume(ConsumeContext<ParcelScanned> context)
     {
         var messageId = context.MessageId!.Value;
@@ -23,17 +22,22 @@ public sealed class ParcelScanApplier(NpgsqlDataSource dataSource, ParcelScanDel
 
     private async Task Apply(Guid messageId, ParcelScanned scan, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (!await Inbox.TryRecord(connection, transaction, nameof(ParcelScanApplier), messageId, ct)) return;
-        await using var command = new NpgsqlCommand(Insert, connection, transaction)
+        await using var session = store.LightweightSession();
+        session.Insert(InboxEntry.For(nameof(ParcelScanApplier), messageId, DateTimeOffset.UtcNow));
+        session.Insert(new AppliedScan(Guid.NewGuid(), messageId, scan.StreamId, scan.Sequence));
+        try
         {
-            Parameters = { new() { Value = messageId }, new() { Value = scan.StreamId }, new() { Value = scan.Sequence } },
-        };
-        await command.ExecuteNonQueryAsync(ct);
-        await transaction.CommitAsync(ct);
+            await session.SaveChangesAsync(ct);
+        }
+        catch (DocumentAlreadyExistsException e) when (e.DocumentType == typeof(InboxEntry))
+        {
+            // Handled before: the whole session rolled back, the row included.
+        }
     }
 }
+
+/// <summary>One application of a scan; its id is new on every delivery, the event id is what a duplicate would repeat.</summary>
+public sealed record AppliedScan(Guid Id, Guid EventId, string StreamId, int Sequence);
 
 public sealed class ParcelScanDeliveries
 {
