@@ -15,8 +15,6 @@ namespace EventSourced.Provisioners;
 
 public static class ProvisionersServiceCollectionExtensions
 {
-    public const string SagaTable = "saga_instance_operations";
-
     /// <summary>The bus side: the operation saga, the sub-provisioners and their backend, the forwarders and the watchdog.</summary>
     public static IServiceCollection AddProvisioners(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,7 +40,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<DatabaseSubProvisioner>();
             bus.AddConsumer<OperationRecorder>();
             bus.AddConsumer<BindingSubProvisioner>();
-            bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().NpgsqlRepository(SagaTable);
+            bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 endpoint.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));

@@ -62,7 +62,7 @@ public sealed class ProvisioningEndToEndTests(BrokerFixture fixture) : IClassFix
             SELECT (SELECT count(*) FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1)
                  + (SELECT count(*) FROM last_operations WHERE instance::text LIKE $1)
                  + (SELECT count(*) FROM instance_directory t WHERE t::text LIKE $1)
-                 + (SELECT count(*) FROM saga_instance_operations WHERE data::text LIKE $1)
+                 + (SELECT count(*) FROM mt_doc_instanceoperationstate WHERE data::text LIKE $1)
             """;
         await using var command = fixture.Environment.Database.DataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = $"%{secret}%" });

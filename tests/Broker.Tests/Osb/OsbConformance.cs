@@ -116,7 +116,7 @@ public sealed class ProvisionedInstanceFixture : IAsyncLifetime
             SELECT (SELECT count(*) FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1)
                  + (SELECT count(*) FROM last_operations WHERE instance::text LIKE $1)
                  + (SELECT count(*) FROM instance_directory t WHERE t::text LIKE $1)
-                 + (SELECT count(*) FROM saga_instance_operations WHERE data::text LIKE $1)
+                 + (SELECT count(*) FROM mt_doc_instanceoperationstate WHERE data::text LIKE $1)
             """;
         await using var command = Broker.Environment.Database.DataSource.CreateCommand(sql);
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = $"%{secret}%" });
