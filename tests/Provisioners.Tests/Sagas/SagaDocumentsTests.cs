@@ -36,6 +36,19 @@ public sealed class SagaDocumentsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Load_TakesVersionFromTheRevisionColumn_NotFromTheJson()
+    {
+        var id = await Inserted("V-1");
+        await using (var command = _database.DataSource.CreateCommand($"UPDATE {SagaRows.OrderTable} SET mt_version = 5 WHERE id = $1"))
+        {
+            command.Parameters.Add(new() { Value = id });
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(5, (await Load(id))!.Version);
+    }
+
+    [Fact]
     public async Task SecondInsertOfOneId_Fails_AndTheFirstSagaStays()
     {
         var id = await Inserted("first");
