@@ -1,3 +1,4 @@
+using JasperFx;
 using Marten;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Bus;
@@ -15,7 +16,6 @@ namespace EventSourced.Provisioners;
 
 public static class ProvisionersServiceCollectionExtensions
 {
-    public const string SagaTable = "saga_instance_operations";
 
     /// <summary>
     /// The bus side: the operation saga, the sub-provisioners and their backend, the watchdog, and the two Marten
@@ -50,10 +50,23 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<DatabaseSubProvisioner>();
             bus.AddConsumer<OperationRecorder>();
             bus.AddConsumer<BindingSubProvisioner>();
-            bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().NpgsqlRepository(SagaTable);
+            bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
-                endpoint.UseMessageRetry(r => r.Intervals(100, 500, 1000, 2000, 5000));
+                // Saga state is optimistic (no row lock): a message that lost a race on its saga's revision is retried at
+                // once against the fresh state, several times; anything else backs off.
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Handle<JasperFx.ConcurrencyException>();
+                    r.Handle<DocumentAlreadyExistsException>();
+                    r.Immediate(20);
+                });
+                endpoint.UseMessageRetry(r =>
+                {
+                    r.Ignore<JasperFx.ConcurrencyException>();
+                    r.Ignore<DocumentAlreadyExistsException>();
+                    r.Intervals(100, 500, 1000, 2000, 5000);
+                });
                 endpoint.UseInMemoryOutbox(context);
             });
             bus.UsingRabbitMq((context, rabbit) =>

@@ -2,6 +2,7 @@ using EventSourced.Provisioners.Sagas.Persistence;
 using EventSourced.Provisioners.Tests.Sagas.Orders;
 using EventSourced.Provisioners.Tests.Sagas.Tickets;
 using EventSourced.TestSupport;
+using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventSourced.Provisioners.Tests.Sagas;
 
-/// <summary>A whole process as the broker would run it: its own container and bus, the saga stored in PostgreSQL.</summary>
+/// <summary>A whole process as the broker would run it: its own container and bus, the sagas stored as Marten documents.</summary>
 internal sealed class OrderHost : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -29,15 +30,17 @@ internal sealed class OrderHost : IAsyncDisposable
         // from the same test; a host's own factory is disposed with it, so hosts here share one that never is.
         builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(NullLoggerFactory.Instance));
         builder.Services.AddSingleton(database.DataSource);
+        // What the host's own Marten registration would provide; each host has its own store, as each process would.
+        builder.Services.AddSingleton<IDocumentStore>(_ => SagaInfrastructure.CreateStore(database.ConnectionString));
         builder.Services.AddSingleton<StatesSeenByAnnouncements>();
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o => o.WaitUntilStarted = true);
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
             x.AddSagaStateMachine<OrderStateMachine, OrderState>(typeof(OrderStateDefinition))
-                .NpgsqlRepository(SagaRows.OrderTable);
+                .MartenRepository();
             x.AddSagaStateMachine<TicketStateMachine, TicketState>(typeof(TicketStateDefinition))
-                .NpgsqlRepository(SagaRows.TicketTable);
+                .MartenRepository();
             x.AddConsumer<AcceptanceAnnouncementConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {

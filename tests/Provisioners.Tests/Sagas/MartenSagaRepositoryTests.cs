@@ -4,14 +4,15 @@ using Npgsql;
 
 namespace EventSourced.Provisioners.Tests.Sagas;
 
-public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure) : IClassFixture<SagaInfrastructure>
+/// <summary>The Marten saga repository under a real bus: what it stores, and that concurrent messages lose nothing.</summary>
+public sealed class MartenSagaRepositoryTests(SagaInfrastructure infrastructure) : IClassFixture<SagaInfrastructure>
 {
     private static readonly DateTimeOffset AcceptBy = new(2030, 1, 2, 3, 4, 5, TimeSpan.FromHours(2));
 
     private NpgsqlDataSource DataSource => infrastructure.Database.DataSource;
 
     [Fact]
-    public async Task Submitted_PersistsRow_AndAccepted_UpdatesStateAndBumpsVersion()
+    public async Task Submitted_PersistsDocument_AndAccepted_UpdatesStateAndBumpsRevision()
     {
         await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
         var orderId = Guid.NewGuid();
@@ -19,12 +20,14 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
         await host.Bus.Publish(new OrderSubmitted(orderId, "A-1", AcceptBy));
         var submitted = await RowWhere(orderId, row => row?.State == "Submitted");
         Assert.Equal(1, submitted!.Version);
+        Assert.Equal(1, submitted.Data.GetProperty("Version").GetInt32());
         Assert.Equal("A-1", submitted.Data.GetProperty("OrderNumber").GetString());
         Assert.Equal(AcceptBy, submitted.Data.GetProperty("AcceptBy").GetDateTimeOffset());
 
         await host.Bus.Publish(new OrderAccepted(orderId));
         var accepted = await RowWhere(orderId, row => row?.State == "Accepted");
         Assert.Equal(2, accepted!.Version);
+        // The revision column and the saga's own Version in the JSON agree.
         Assert.Equal(2, accepted.Data.GetProperty("Version").GetInt32());
 
         // The saga published the announcement while accepting; the outbox held it until the repository committed.
@@ -47,7 +50,7 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
         await second.Bus.Publish(new OrderAccepted(orderId));
 
         // OrderAccepted is only accepted in Submitted, and the order number only came with OrderSubmitted:
-        // both come from the row the first process wrote.
+        // both come from the document the first process wrote.
         var accepted = await RowWhere(orderId, row => row?.State == "Accepted");
         Assert.Equal("R-1", accepted!.Data.GetProperty("OrderNumber").GetString());
         Assert.Equal(2, accepted.Version);
@@ -68,7 +71,7 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
     }
 
     [Fact]
-    public async Task FinalizedSaga_RowIsDeleted()
+    public async Task FinalizedSaga_DocumentIsDeleted()
     {
         await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
         var orderId = Guid.NewGuid();
@@ -83,7 +86,7 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
     }
 
     [Fact]
-    public async Task ConcurrentMessagesToOneSaga_AreAppliedOneAtATime()
+    public async Task ConcurrentMessagesToOneSaga_AreAllApplied_LosersRetriedAgainstTheFreshState()
     {
         await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
         var orderId = Guid.NewGuid();
@@ -102,7 +105,7 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
         await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
         var orderId = Guid.NewGuid();
 
-        // All race to insert: the losers hit the primary key, are retried, find the row and are ignored by the machine.
+        // All race to insert: the losers' commits hit the existing document, are retried, load it and are ignored by the machine.
         await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.Bus.Publish(new OrderSubmitted(orderId, "D-1", AcceptBy))));
 
         // One insert (version 1) and nineteen updates: no message was lost to the race.
@@ -115,12 +118,13 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
         await using var host = await OrderHost.Start(infrastructure.Database, infrastructure.VirtualHost);
         var ticketId = Guid.NewGuid();
 
-        // Pre-insert: the first message inserts, the others find the conflict, wait for its commit and load the row.
+        // Pre-insert: each message stages the insert unless the saga exists; the commits that lose the race are retried
+        // and then find the saga.
         await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => host.Bus.Publish(new TicketOpened(ticketId))));
 
-        // Inserted at version 1, then every one of the 20 messages updated it once.
+        // One message inserted it (version 1) in the same commit as its transition; each of the 19 others updated it once.
         var row = await Eventually.Until(
-            () => SagaRows.Find(DataSource, ticketId, SagaRows.TicketTable), row => row?.Version == 21, $"ticket {ticketId}");
+            () => SagaRows.Find(DataSource, ticketId, SagaRows.TicketTable), row => row?.Version == 20, $"ticket {ticketId}");
         Assert.Equal("Open", row!.State);
     }
 
@@ -132,7 +136,7 @@ public sealed class NpgsqlSagaRepositoryTests(SagaInfrastructure infrastructure)
 
         await Task.WhenAll(orderIds.Select((id, i) => host.Bus.Publish(new OrderSubmitted(id, $"M-{i}", AcceptBy))));
 
-        await Eventually.Until(() => SagaRows.Count(DataSource, orderIds), count => count == 50, "50 saga rows");
+        await Eventually.Until(() => SagaRows.Count(DataSource, orderIds), count => count == 50, "50 saga documents");
     }
 
     private Task<SagaRow?> RowWhere(Guid orderId, Func<SagaRow?, bool> done) =>
