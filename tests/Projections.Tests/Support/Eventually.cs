@@ -1,4 +1,4 @@
-namespace EventSourced.Projections.Tests;
+namespace EventSourced.Projections.Tests.Support;
 
 public static class Eventually
 {
