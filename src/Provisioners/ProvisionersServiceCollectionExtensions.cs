@@ -23,6 +23,7 @@ public static class ProvisionersServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddProvisioners(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSagaDocuments();
         services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
         services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
         services.AddBackend(configuration);
@@ -82,4 +83,8 @@ public static class ProvisionersServiceCollectionExtensions
         });
         return services;
     }
+
+    /// <summary>The saga state's place in Marten's schema, also for hosts without the bus (`db apply` creates it).</summary>
+    public static IServiceCollection AddSagaDocuments(this IServiceCollection services) =>
+        services.ConfigureMarten(SagaDocuments.Register<InstanceOperationState>);
 }

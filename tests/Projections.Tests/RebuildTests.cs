@@ -32,7 +32,7 @@ public sealed class RebuildTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RebuildAll_RowsCorruptedAndDeleted_AreTheFoldOfTheirStreamsAgainAndProgressReachesTheTotal()
+    public async Task RebuildAll_RowsCorruptedDeletedOrAheadOfTheirStream_AreTheFoldOfTheirStreamsAgainAndProgressReachesTheTotal()
     {
         var instances = await ProvisionMany(count: 100, completed: 100);
         var (instance, bindings) = (instances[0], new[] { Guid.NewGuid(), Guid.NewGuid() });
@@ -41,11 +41,14 @@ public sealed class RebuildTests(ITestOutputHelper output) : IAsyncLifetime
         await ReadModelRows.Execute(db.DataSource, instances[..10],
             "UPDATE broker.last_operations SET version = 0, status = 'Corrupt', instance = '{}' WHERE instance_id = ANY($1)",
             "UPDATE broker.instance_directory SET version = 0, status = 'Corrupt' WHERE instance_id = ANY($1)");
+        await ReadModelRows.Execute(db.DataSource, instances[20..25],
+            "UPDATE broker.last_operations SET version = 999, status = 'FromTheFuture', instance = '{}' WHERE instance_id = ANY($1)",
+            "UPDATE broker.instance_directory SET version = 999, status = 'FromTheFuture' WHERE instance_id = ANY($1)");
         await ReadModelRows.Execute(db.DataSource, instances[10..20],
             "DELETE FROM broker.last_operations WHERE instance_id = ANY($1)",
             "DELETE FROM broker.instance_directory WHERE instance_id = ANY($1)",
             "DELETE FROM broker.binding_operations WHERE instance_id <> ALL($1)");
-        Assert.Equal(20, (await ReadModelRows.NotAsFolded(node, db.DataSource, instances)).Count);
+        Assert.Equal(25, (await ReadModelRows.NotAsFolded(node, db.DataSource, instances)).Count);
         var progress = new RecordedProgress();
 
         await Rebuilder.Rebuild(StreamViewRebuilder.All, progress, CancellationToken.None);

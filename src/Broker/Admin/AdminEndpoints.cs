@@ -1,11 +1,12 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Projections.Status;
 
 namespace EventSourced.Broker.Admin;
 
 /// <summary>Operator views: the instance directory, each instance's details and history, and how far each projection is.</summary>
-public static class AdminEndpoints
+public static partial class AdminEndpoints
 {
     public static RouteGroupBuilder MapAdmin(this RouteGroupBuilder admin)
     {
@@ -28,9 +29,9 @@ public static class AdminEndpoints
         long? number = null;
         if (at is not null)
         {
-            if (!DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) || !at.Contains('T'))
-                return BadRequest($"'at' must be an RFC 3339 time such as 2026-12-01T12:00:00Z, not '{at}'.");
-            time = parsed;
+            if (!Rfc3339().IsMatch(at) || !DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                return BadRequest($"'at' must be an RFC 3339 time with its offset, such as 2026-12-01T12:00:00Z, not '{at}'.");
+            time = parsed.ToUniversalTime();
         }
         else
         {
@@ -42,6 +43,9 @@ public static class AdminEndpoints
             ? Results.Ok(state)
             : NotFound(instanceId, at is null ? $" at version {version}" : $" at {at}");
     }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")]
+    private static partial Regex Rfc3339();
 
     private static IResult BadRequest(string description) => Results.Json(new { error = "BadRequest", description }, statusCode: 400);
 

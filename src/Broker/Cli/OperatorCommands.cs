@@ -2,6 +2,7 @@ using System.CommandLine;
 using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Projections;
+using EventSourced.Provisioners;
 
 namespace EventSourced.Broker.Cli;
 
@@ -26,7 +27,7 @@ public static class OperatorCommands
         // A filter, not SetMinimumLevel: the Logging:LogLevel:Default of appsettings.json would override a minimum level.
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
         builder.Services.AddEventStore(builder.Configuration);
-        builder.Services.AddCommands(builder.Configuration).AddReadModels();
+        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddSagaDocuments();
         using var host = builder.Build();
         return await action(host.Services);
     }

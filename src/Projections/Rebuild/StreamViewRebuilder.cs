@@ -9,8 +9,9 @@ namespace EventSourced.Projections.Rebuild;
 
 /// <summary>
 /// Recomputes read models from the log while the broker serves: stream by stream (pages of streams in key order), each
-/// row replaced by the fold of its whole stream in one transaction per page. No row is ever removed or moved to an older
-/// version, so last_operation and the dashboards answer throughout (Marten's own rebuild tears the table down first).
+/// row replaced by the fold of its whole stream in one transaction per page, with appends to the page's streams held
+/// meanwhile. No row is ever removed, so last_operation and the dashboards answer throughout (Marten's own rebuild tears
+/// the table down first).
 /// The views being rebuilt share each page's read: `all` is one pass over the log.
 /// </summary>
 public sealed class StreamViewRebuilder(IDocumentStore store, NpgsqlDataSource dataSource, IEnumerable<StreamView> views, IOptions<EventStoreOptions> options)
@@ -41,14 +42,28 @@ public sealed class StreamViewRebuilder(IDocumentStore store, NpgsqlDataSource d
             var keys = await StreamKeys(prefixes, after, ct);
             if (keys.Count == 0) break;
             await using var session = store.LightweightSession();
+            await session.BeginTransactionAsync(ct);
+            await HoldStreams(session, keys, ct);
             var streams = await StreamHistory.Load(session, keys, [], ct);
             foreach (var view in targets)
-                view.Write(session, streams.Where(s => s.Key.StartsWith(view.StreamPrefix, StringComparison.Ordinal)).ToDictionary());
+                view.Write(session, streams.Where(s => s.Key.StartsWith(view.StreamPrefix, StringComparison.Ordinal)).ToDictionary(), replace: true);
             await session.SaveChangesAsync(ct);
             processed += streams.Values.Sum(events => events.Count);
             after = keys[^1];
             Report();
         }
+    }
+
+    /// <summary>
+    /// Appends to the page's streams wait until its rows are written (an append moves its stream's row), so each row can
+    /// simply be replaced by its fold: even a row that claims a version its stream never reached is repaired.
+    /// </summary>
+    private async Task HoldStreams(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT 1 FROM {options.Value.Schema}.mt_streams WHERE id = ANY($1) FOR SHARE", session.Connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private const string OfPrefixes = "id LIKE ANY (SELECT p || '%' FROM unnest($1::text[]) AS p)";

@@ -40,7 +40,7 @@ public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<Even
         return t;
     }
 
-    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams)
+    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
     {
         var rows = streams.Values.Select(events => (Binding: ServiceBinding.Fold(events.Payloads()), Version: events[^1].Version))
             .Where(row => row.Binding is not null).Select(row => (Binding: row.Binding!, row.Version)).ToList();
@@ -50,7 +50,7 @@ public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<Even
             SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[]::json[])
             ON CONFLICT (binding_id) DO UPDATE SET
                 instance_id = excluded.instance_id, version = excluded.version, status = excluded.status, binding = excluded.binding
-            WHERE b.version <= excluded.version
+            {Guard("b", replace)}
             """,
             rows.Select(r => r.Binding.Id).ToArray(), rows.Select(r => r.Binding.InstanceId).ToArray(),
             rows.Select(r => r.Version).ToArray(), rows.Select(r => r.Binding.Status.ToString()).ToArray(),

@@ -49,7 +49,7 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
         return t;
     }
 
-    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams)
+    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
     {
         var folded = streams.Values.Select(events => (State: ServiceInstance.Fold(events.Payloads()), Version: events[^1].Version))
             .Where(row => row.State.Id != Guid.Empty).ToList();
@@ -66,7 +66,7 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
                     organization_guid = excluded.organization_guid, space_guid = excluded.space_guid, status = excluded.status,
                     disk_mb = excluded.disk_mb, data_directory = excluded.data_directory, host = excluded.host, port = excluded.port,
                     database = excluded.database, created_at = excluded.created_at, updated_at = excluded.updated_at
-                WHERE d.version <= excluded.version
+                {Guard("d", replace)}
                 """,
                 rows.Select(r => r.Summary.InstanceId).ToArray(), rows.Select(r => r.Version).ToArray(),
                 rows.Select(r => r.Summary.ServiceId).ToArray(), rows.Select(r => r.Summary.PlanId).ToArray(),
@@ -77,7 +77,7 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
                 rows.Select(r => r.Summary.CreatedAt).ToArray(), rows.Select(r => r.Summary.UpdatedAt).ToArray());
         if (gone.Count > 0)
             operations.QueueSqlCommand(
-                $"DELETE FROM {table} d USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE d.instance_id = g.id AND d.version <= g.version",
+                $"DELETE FROM {table} d USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE d.instance_id = g.id" + (replace ? "" : " AND d.version <= g.version"),
                 gone.Select(r => r.State.Id).ToArray(), gone.Select(r => r.Version).ToArray());
     }
 

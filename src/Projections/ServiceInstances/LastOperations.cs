@@ -50,7 +50,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         return t;
     }
 
-    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams)
+    public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
     {
         var rows = streams.Values.Select(events => (State: ServiceInstance.Fold(events.Payloads()), Version: events[^1].Version))
             .Where(row => row.State.Id != Guid.Empty).ToList();
@@ -65,7 +65,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
                 operation_kind = excluded.operation_kind, operation_state = excluded.operation_state,
                 description = excluded.description, started_at = excluded.started_at, finished_at = excluded.finished_at,
                 awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at
-            WHERE l.version <= excluded.version
+            {Guard("l", replace)}
             """,
             rows.Select(r => r.State.Id).ToArray(),
             rows.Select(r => r.Version).ToArray(),

@@ -36,6 +36,12 @@ public abstract class StreamView : IProjection
     /// <summary>The view's table, part of Marten's schema.</summary>
     public abstract Table Table();
 
-    /// <summary>Queues the rows of the given whole streams (each in version order) into the session's unit of work.</summary>
-    public abstract void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams);
+    /// <summary>
+    /// Queues the rows of the given whole streams (each in version order) into the session's unit of work. A row only
+    /// replaces one of the same or an older version, unless <paramref name="replace"/> (a rebuild that holds the streams).
+    /// </summary>
+    public abstract void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false);
+
+    /// <summary>The upsert's condition on the stored row (aliased <paramref name="alias"/>).</summary>
+    protected static string Guard(string alias, bool replace) => replace ? "" : $"WHERE {alias}.version <= excluded.version";
 }

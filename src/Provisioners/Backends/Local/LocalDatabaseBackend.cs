@@ -67,10 +67,11 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
             await using (var connection = await Superuser.Connect(instance, server.Port, "postgres", ct))
             {
                 await CreateOrAlter(connection, $"CREATE ROLE {login} {attributes}", $"ALTER ROLE {login} WITH {attributes}", ct);
-                await Superuser.Execute(connection, $"GRANT CONNECT ON DATABASE {db} TO {login}", ct);
+                await Superuser.Execute(connection, $"{SerializeGrants}; GRANT CONNECT ON DATABASE {db} TO {login}", ct);
             }
             await using (var connection = await Superuser.Connect(instance, server.Port, database, ct))
                 await Superuser.Execute(connection, $"""
+                    {SerializeGrants};
                     GRANT USAGE, CREATE ON SCHEMA public TO {login};
                     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {login};
                     GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {login};
@@ -102,15 +103,20 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
             if ((bool)(await Query(connection, DatabaseExists, database, ct))!)
             {
                 await using var inDatabase = await Superuser.Connect(instance, server.Port, database, ct);
-                await Superuser.Execute(inDatabase, $"REASSIGN OWNED BY {login} TO {admin}; DROP OWNED BY {login}", ct);
+                await Superuser.Execute(inDatabase, $"{SerializeGrants}; REASSIGN OWNED BY {login} TO {admin}; DROP OWNED BY {login}", ct);
             }
-            await Superuser.Execute(connection, $"DROP ROLE {login}", ct);
+            await Superuser.Execute(connection, $"{SerializeGrants}; DROP ROLE {login}", ct);
         }
         catch (PostgresException e)
         {
             throw new BackendException($"could not drop login {username} of database {database} on instance {instanceId}: {e.MessageText}", e);
         }
     }
+
+    // Grants of many bindings at once rewrite the same catalog rows (the database's and the schema's ACL, the admin's
+    // default privileges) and fail with "tuple concurrently updated": each batch of them takes this lock first, held
+    // until the batch's implicit transaction ends.
+    private const string SerializeGrants = "SELECT pg_advisory_xact_lock(7321)";
 
     // Tries the CREATE first so that concurrent provisions of the same names both succeed: the loser alters instead.
     private static async Task CreateOrAlter(NpgsqlConnection connection, string create, string alter, CancellationToken ct)
