@@ -5,14 +5,15 @@ using EventSourced.Bench.Scenarios;
 
 namespace EventSourced.Bench;
 
-public sealed record BenchArguments(BenchOptions Options, IReadOnlySet<string> Only, string? Analysis)
+public sealed record BenchArguments(BenchOptions Options, IReadOnlySet<string> Only, string? Analysis, string? Name = null, string? Baseline = null)
 {
     public static BenchArguments Parse(string[] args)
     {
         var only = Value(args, "--only")?.Split(',').ToHashSet() ?? ["1", "2", "3", "4", "5", "6"];
         var quick = args.Contains("--quick");
         var results = Path.Combine(Settings.RepositoryRoot(), "bench", "results", quick ? "tmp" : "");
-        return new BenchArguments(new BenchOptions(quick, args.Contains("--profile"), results), only, Value(args, "--analysis"));
+        return new BenchArguments(new BenchOptions(quick, args.Contains("--profile"), results), only, Value(args, "--analysis"), Value(args, "--name"),
+            Value(args, "--baseline"));
     }
 
     private static string? Value(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -52,8 +53,14 @@ public static class BenchRun
             loadBefore, Machine.LoadAverage(), startedAt.ToString("yyyy-MM-dd HH:mm zzz"), clock.Elapsed.TotalMinutes, options.Quick);
         var directory = options.ResultsDirectory;
         var analysis = arguments.Analysis is { } file ? await File.ReadAllTextAsync(file) : null;
-        var name = startedAt.ToString("yyyy-MM-dd") + (arguments.Only.Count < 6 ? $"-only-{string.Join("", arguments.Only.Order())}" : "");
-        var path = Report.Write(results, directory, name, analysis);
+        var name = startedAt.ToString("yyyy-MM-dd") + (arguments.Name is { } suffix ? $"-{suffix}" : "") +
+                   (arguments.Only.Count < 6 ? $"-only-{string.Join("", arguments.Only.Order())}" : "");
+        if (File.Exists(Path.Combine(directory, $"{name}.md")))
+            name += $"-{startedAt:HHmm}";
+        var baseline = arguments.Baseline is { } b
+            ? Baseline.Load(File.Exists(b) ? b : Path.Combine(Settings.RepositoryRoot(), "bench", "results", $"{b}.json"))
+            : null;
+        var path = Report.Write(results, directory, name, analysis, baseline);
         Log($"wrote {path}");
         Console.WriteLine(await File.ReadAllTextAsync(path).ContinueWith(t => t.Result.Split("\n## ")[0]));
         return results.Scenarios.Any(s => s.Error is not null) ? 1 : 0;

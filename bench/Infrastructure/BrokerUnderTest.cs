@@ -65,6 +65,9 @@ public sealed class BrokerUnderTest : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) environment[key] = value;
+        // In Production the broker only checks the schema (EventStore:AutoCreate None): create it as an operator would.
+        var (applied, output) = await ServerProcess.Run(dll, ["db", "apply"], environment);
+        if (applied != 0) throw new InvalidOperationException($"db apply failed ({applied}):\n{output}");
         var process = await ServerProcess.Start(dll, ["--contentRoot", binaries], environment, port);
         return new BrokerUnderTest(database, virtualHost, process, username, password);
     }
@@ -73,9 +76,9 @@ public sealed class BrokerUnderTest : IAsyncDisposable
     public async Task<(long Succeeded, long Failed)> Outcomes()
     {
         await using var command = Database.DataSource.CreateCommand("""
-            SELECT count(*) FILTER (WHERE event_type = 'ServiceInstanceProvisioned'),
-                   count(*) FILTER (WHERE event_type = 'ServiceInstanceProvisioningFailed')
-            FROM events WHERE event_type IN ('ServiceInstanceProvisioned', 'ServiceInstanceProvisioningFailed')
+            SELECT count(*) FILTER (WHERE type = 'ServiceInstanceProvisioned'),
+                   count(*) FILTER (WHERE type = 'ServiceInstanceProvisioningFailed')
+            FROM broker.mt_events WHERE type IN ('ServiceInstanceProvisioned', 'ServiceInstanceProvisioningFailed')
             """);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
@@ -83,7 +86,7 @@ public sealed class BrokerUnderTest : IAsyncDisposable
     }
 
     public async Task<long> Requested() =>
-        await Database.Scalar<long>("SELECT count(*) FROM events WHERE event_type = 'ServiceInstanceProvisioningRequested'");
+        await Database.Scalar<long>("SELECT count(*) FROM broker.mt_events WHERE type = 'ServiceInstanceProvisioningRequested'");
 
     /// <summary>Waits until every requested provisioning has an outcome; returns the seconds it took, or null on timeout.</summary>
     public async Task<double?> Drain(TimeSpan timeout)

@@ -13,7 +13,7 @@ public static class Report
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static string Write(BenchResults results, string directory, string name, string? analysis)
+    public static string Write(BenchResults results, string directory, string name, string? analysis, Baseline? baseline = null)
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, $"{name}.json"), JsonSerializer.Serialize(results, Json));
@@ -51,6 +51,7 @@ public static class Report
             md.AppendLine(JsonSerializer.Serialize(s.Details, Json));
             md.AppendLine("```\n</details>\n");
         }
+        if (baseline is not null) md.AppendLine(baseline.Section(results));
         if (analysis is not null) md.AppendLine(analysis);
         var path = Path.Combine(directory, $"{name}.md");
         File.WriteAllText(path, md.ToString());

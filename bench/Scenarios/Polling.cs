@@ -47,7 +47,7 @@ public static class Polling
 
     public static async Task<Guid[]> InstanceIds(BenchDatabase database, int max)
     {
-        await using var command = database.DataSource.CreateCommand($"SELECT instance_id FROM last_operations LIMIT {max}");
+        await using var command = database.DataSource.CreateCommand($"SELECT instance_id FROM broker.last_operations LIMIT {max}");
         await using var reader = await command.ExecuteReaderAsync();
         var ids = new List<Guid>();
         while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));

@@ -5,7 +5,7 @@ namespace EventSourced.Bench.Scenarios;
 
 /// <summary>
 /// 1. PUT provision (202 once the events are durably appended) at 1, 4 and 16 clients, each level beside pgbench inserting one
-/// event-sized row per transaction into a copy of the events table with the same clients. Between levels the saga's backlog
+/// event-sized row per transaction into a copy of Marten's mt_events table with the same clients. Between levels the saga's backlog
 /// is drained, so no level (and no pgbench run) competes with the previous level's provisioning.
 /// </summary>
 public static class WritePath
@@ -16,15 +16,22 @@ public static class WritePath
         using var load = new HttpLoad(broker.Process.BaseAddress, broker.Headers, broker.Process.Pid);
         var (status, _) = await load.Send(load.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody));
         if (status != 202) throw new InvalidOperationException($"The first PUT answered {status}");
-        await broker.Database.Execute("CREATE TABLE limit_events (LIKE events INCLUDING ALL)");
+        await broker.Database.Execute("CREATE TABLE limit_events (LIKE broker.mt_events INCLUDING ALL)");
         var script = await OneEventInsert(broker.Database, "limit_events");
         await broker.Drain(options.DrainTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var idle = CpuSnapshot.Take(broker.Process.Pid);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var idleCores = CpuSnapshot.Take(broker.Process.Pid).Since(idle).BrokerCores;
+        result.Details["idle_broker_cores"] = idleCores;
         await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Provisioners__Enabled"] = "false" });
         using var apiLoad = new HttpLoad(apiNode.Process.BaseAddress, apiNode.Headers, apiNode.Process.Pid);
 
         foreach (var clients in new[] { 1, 4, 16 })
         {
             var limit = await PgBench.Run(broker.Database.ConnectionString, script, clients, options.Duration, options.Warmup);
+            var requestedBefore = await broker.Requested();
+            var statistics = await TableStatistics.Take(broker.Database);
             var put = await load.Run(clients, options.Warmup, options.Duration,
                 _ => load.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody), 202);
             var drained = await broker.Drain(options.DrainTimeout);
@@ -40,6 +47,9 @@ public static class WritePath
                 GoalMet: apiPut.RequestsPerSecond >= limit.TransactionsPerSecond));
             result.Comparisons.Add(new($"PUT provision p99 on an API node, {clients} clients", apiPut.P99Ms, "ms",
                 $"pgbench p99, {clients} clients", limit.P99Ms, HigherIsBetter: false, Goal: "p99 < 20 ms", GoalMet: apiPut.P99Ms < 20));
+            // Taken after the drain and the API node's pass (its own database): the broker's backends have flushed their counters.
+            var provisionings = await broker.Requested() - requestedBefore;
+            result.Details[$"database_per_provisioning_{clients}"] = (await TableStatistics.Take(broker.Database)).PerUnit(statistics, provisionings);
             result.Details[$"put_{clients}"] = put;
             result.Details[$"api_node_put_{clients}"] = apiPut;
             result.Details[$"pgbench_{clients}"] = limit;
@@ -53,7 +63,9 @@ public static class WritePath
             await broker.Drain(options.DrainTimeout);
             result.Notes.Add($"Profile of an extra, unmeasured 16-client pass: {Path.GetFileName(file)}.txt");
         }
-        result.Notes.Add("Each PUT appends ServiceInstanceProvisioningRequested to a new stream (stream row + event row + inline " +
+        result.Notes.Add($"Broker CPU while idle (3 s after the first PUT's flow finished): {idleCores:N2} cores. database_per_provisioning_N " +
+                         "(raw figures): PostgreSQL's counters over level N (warm-up included) until its flow drained, per provisioning.");
+        result.Notes.Add("Each PUT appends ServiceInstanceProvisioningRequested to a new Marten stream (Rich mode: sequence round trip, then stream row + event row + inline " +
                          "last_operations row in one transaction, after reading the stream). The saga then runs on the simulated " +
                          "backend in the same broker process while the level runs: that work shares the 2 cores. " +
                          "The API node is a second broker with Provisioners__Enabled=false on its own database: it records the " +
@@ -61,20 +73,26 @@ public static class WritePath
         return result;
     }
 
-    /// <summary>A pgbench script inserting one row shaped like a real provisioning event (same JSON, same indexes).</summary>
+    /// <summary>A pgbench script inserting one row shaped like a real provisioning event (same JSON, same indexes, seq_id from Marten's sequence).</summary>
     public static async Task<string> OneEventInsert(BenchDatabase database, string table)
     {
-        var (data, metadata) = await SampleEvent(database);
-        return $"INSERT INTO {table} (event_id, stream_id, version, event_type, data, metadata) VALUES " +
-               $"(gen_random_uuid(), 'limit-' || gen_random_uuid(), 1, 'ServiceInstanceProvisioningRequested', '{data}'::jsonb, '{metadata}'::jsonb);\n";
+        var sample = await SampleEvent(database);
+        return $"INSERT INTO {table} (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type, correlation_id, causation_id, headers) VALUES " +
+               $"(nextval('broker.mt_events_sequence'), gen_random_uuid(), 'limit-' || gen_random_uuid(), 1, {sample.Data}, 'ServiceInstanceProvisioningRequested', " +
+               $"now(), {sample.DotnetType}, gen_random_uuid()::text, gen_random_uuid()::text, {sample.Headers});\n";
     }
 
-    public static async Task<(string Data, string Metadata)> SampleEvent(BenchDatabase database)
+    /// <summary>SQL literals of a stored ServiceInstanceProvisioningRequested event's data, headers and .NET type columns.</summary>
+    public sealed record EventSample(string Data, string Headers, string DotnetType);
+
+    public static async Task<EventSample> SampleEvent(BenchDatabase database)
     {
-        await using var command = database.DataSource.CreateCommand(
-            "SELECT data::text, metadata::text FROM events WHERE event_type = 'ServiceInstanceProvisioningRequested' LIMIT 1");
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT quote_literal(data::text) || '::jsonb', coalesce(quote_literal(headers::text) || '::jsonb', 'NULL'), quote_nullable(mt_dotnet_type)
+            FROM broker.mt_events WHERE type = 'ServiceInstanceProvisioningRequested' LIMIT 1
+            """);
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync()) throw new InvalidOperationException("No provisioning event to copy the shape of.");
-        return (reader.GetString(0).Replace("'", "''"), reader.GetString(1).Replace("'", "''"));
+        return new EventSample(reader.GetString(0), reader.GetString(1), reader.GetString(2));
     }
 }

@@ -18,13 +18,14 @@ public sealed class LateTransactionTests(ITestOutputHelper output) : IAsyncLifet
 {
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(10);
 
+    private readonly RecordingSubscription forwarded = new();
     private PostgresDatabase db = null!;
     private BrokerNode node = null!;
 
     public async Task InitializeAsync()
     {
         db = await PostgresDatabase.Create();
-        node = await BrokerNode.Start(db, daemon: true);
+        node = await BrokerNode.Start(db, daemon: true, configure: options => options.Events.Subscribe(forwarded));
     }
 
     public async Task DisposeAsync()
@@ -34,7 +35,7 @@ public sealed class LateTransactionTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
-    public async Task Daemon_EventCommittedTenSecondsAfterLaterOnes_IsProjectedNotSkipped()
+    public async Task Daemon_EventCommittedTenSecondsAfterLaterOnes_IsProjectedAndForwardedNotSkipped()
     {
         await node.Instances.Provision(Guid.NewGuid());
         await node.CaughtUp();
@@ -66,7 +67,10 @@ public sealed class LateTransactionTests(ITestOutputHelper output) : IAsyncLifet
         await Eventually.True(async () => await node.Directory.Find(late) is not null, "the late event is projected", seconds: 30);
         output.WriteLine($"late event projected {(clock.Elapsed - committedAt).TotalMilliseconds:F0} ms after its commit, " +
             $"{clock.Elapsed.TotalSeconds:F1} s after it was appended");
+        await Eventually.True(() => Task.FromResult(forwarded.Streams.ContainsKey(ServiceInstance.StreamId(late))),
+            "the late event is handed to the subscriptions (as to the bus forwarder)", seconds: 30);
         await Eventually.True(async () => await Projected(others) == others.Count, "the other writers' events are projected");
+        Assert.All(others, id => Assert.True(forwarded.Streams.ContainsKey(ServiceInstance.StreamId(id))));
         output.WriteLine($"all {others.Count} others projected {(clock.Elapsed - committedAt).TotalMilliseconds:F0} ms after the commit");
     }
 
