@@ -47,7 +47,12 @@ public static class BrokerApplication
         app.Use((context, next) =>
         {
             if (context.Request.Headers.TryGetValue(OsbRequest.RequestIdentityHeader, out var requestIdentity))
+            {
+                if (requestIdentity.Count != 1 || !OsbRequest.IsValidRequestIdentity(requestIdentity[0]))
+                    return OsbErrors.BadRequest($"{OsbRequest.RequestIdentityHeader} must be one value of printable ASCII characters.")
+                        .ExecuteAsync(context);
                 context.Response.Headers[OsbRequest.RequestIdentityHeader] = requestIdentity;
+            }
             return next(context);
         });
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));

@@ -28,8 +28,14 @@ public static class OsbRequest
         }
     }
 
+    // Duplicate keys are refused: which of two values a platform meant is not ours to guess, and merging parameters
+    // through JsonObject throws on them later.
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        AllowDuplicateProperties = false,
     };
+
+    /// <summary>The request identity is echoed in the response, whose headers can only carry printable ASCII.</summary>
+    public static bool IsValidRequestIdentity(string? value) => value is not null && value.All(c => c is >= ' ' and <= '~');
 }
