@@ -38,10 +38,26 @@ rabbitmqctl_local() { rabbit_env /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBIT_N
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The settings the broker and the tests read (ASP.NET Core configuration through environment variables).
+# The settings the broker and the tests read (ASP.NET Core configuration through environment variables). A variable
+# the user already set wins, as with dotenv tools and docker compose.
 export_settings() {
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=broker;Password=broker;Database=broker"
-  export RabbitMq__Host=127.0.0.1 RabbitMq__Port="$RABBIT_PORT" RabbitMq__ManagementPort="$RABBIT_MGMT_PORT"
-  export RabbitMq__Username=broker RabbitMq__Password=broker
-  export Provisioners__Local__DataRoot="$INSTANCES_DIR"
+  export_default ConnectionStrings__Postgres "Host=127.0.0.1;Port=$PG_PORT;Username=broker;Password=broker;Database=broker"
+  export_default RabbitMq__Host 127.0.0.1
+  export_default RabbitMq__Port "$RABBIT_PORT"
+  export_default RabbitMq__ManagementPort "$RABBIT_MGMT_PORT"
+  export_default RabbitMq__Username broker
+  export_default RabbitMq__Password broker
+  export_default Provisioners__Local__DataRoot "$INSTANCES_DIR"
+}
+
+export_default() { if [ -z "${!1+set}" ]; then export "$1=$2"; fi; }
+
+# KEY=VALUE lines of a .env file, each exported unless the environment already has it.
+load_dotenv() {
+  local key value
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*) continue ;; esac
+    key=${line%%=*}; value=${line#*=}
+    export_default "$key" "$value"
+  done < "$1"
 }

@@ -45,6 +45,8 @@ public static class ProvisionersServiceCollectionExtensions
         });
         services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor over HTTP at every start unless told not to: the broker never phones home.
+            bus.DisableUsageTelemetry();
             bus.SetKebabCaseEndpointNameFormatter();
             bus.AddConsumer<StorageSubProvisioner>();
             bus.AddConsumer<ServerSubProvisioner>();
