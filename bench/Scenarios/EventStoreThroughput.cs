@@ -106,7 +106,7 @@ public static class EventStoreThroughput
         var id = Guid.NewGuid();
         var e = Event(id);
         var decision = await streams.Handle(ServiceInstance.StreamId(id),
-            (_, _) => Task.FromResult<Decision>(new Decision.Accepted(e.OperationId, [e])), Metadata());
+            (_, _, _) => Task.FromResult<Decision>(new Decision.Accepted(e.OperationId, [e])), Metadata());
         if (decision is not Decision.Accepted) throw new InvalidOperationException($"StreamStore.Handle answered {decision}");
     }
 

@@ -16,7 +16,6 @@ namespace EventSourced.Provisioners;
 
 public static class ProvisionersServiceCollectionExtensions
 {
-
     /// <summary>
     /// The bus side: the operation saga, the sub-provisioners and their backend, the watchdog, and the two Marten
     /// subscriptions that carry the log out (the bus forwarder and the dfe integration events).

@@ -4,12 +4,10 @@ using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
-using EventSourced.Projections;
 using EventSourced.Commands.EventStore;
-using EventSourced.Commands.EventStore.Legacy;
-using JasperFx.Events.Daemon;
-using Marten;
+using EventSourced.Projections;
 using EventSourced.Provisioners;
+using JasperFx.Events.Daemon;
 
 namespace EventSourced.Broker.Hosting;
 

@@ -75,7 +75,8 @@ public static class ServiceBindingEndpoints
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var instance = await lastOperations.Find(ids.Instance, ct);
-        return instance is { Exists: true } && await bindingOperations.Find(ids.Instance, ids.Binding, ct) is { Status: BindingStatus.Created } binding
+        return instance is { Exists: true, Server: not null, Database: not null }
+               && await bindingOperations.Find(ids.Instance, ids.Binding, ct) is { Status: BindingStatus.Created } binding && binding.IsOf(instance)
             ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)))
             : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
     }
@@ -104,11 +105,12 @@ public static class ServiceBindingEndpoints
 
     private static async Task<IResult> LastOperation(
         string instanceId, string bindingId, [FromQuery(Name = "operation")] string? operation, HttpResponse response,
-        BindingOperations bindingOperations, CancellationToken ct)
+        LastOperations lastOperations, BindingOperations bindingOperations, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var binding = await bindingOperations.Find(ids.Instance, ids.Binding, ct);
-        if (binding is null) return OsbErrors.NotFound($"Service binding {bindingId} does not exist.");
+        if (binding is null || await lastOperations.Find(ids.Instance, ct) is not { Exists: true } instance || !binding.IsOf(instance))
+            return OsbErrors.NotFound($"Service binding {bindingId} does not exist.");
         var op = operation is null ? binding.LastOperation
             : Guid.TryParse(operation, out var operationId) ? binding.Operations.LastOrDefault(o => o.Id == operationId) : null;
         if (op is null) return OsbErrors.BadRequest($"Service binding {bindingId} has no operation '{operation}'.");

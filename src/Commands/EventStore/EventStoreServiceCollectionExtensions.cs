@@ -7,6 +7,7 @@ using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Weasel.Core;
 
@@ -25,17 +26,17 @@ public static class EventStoreServiceCollectionExtensions
         var connectionString = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (env ConnectionStrings__Postgres).");
         services.AddSingleton(_ => NpgsqlDataSource.Create(Tuned(connectionString)));
-        services.AddOptions<EventStoreOptions>().Bind(configuration.GetSection(EventStoreOptions.Section));
+        services.AddOptions<EventStoreOptions>().Bind(configuration.GetSection(EventStoreOptions.Section)).PostConfigure<IServiceProvider>(
+            (settings, sp) => settings.AutoCreate ??= sp.GetService<IHostEnvironment>() is { } environment && environment.IsProduction()
+                ? AutoCreate.None
+                : AutoCreate.CreateOrUpdate);
         services.AddSingleton<StreamStore>();
         services.AddSingleton<Legacy.LegacyEventStore>();
         return services.AddMarten(sp =>
             {
-                var settings = configuration.GetSection(EventStoreOptions.Section).Get<EventStoreOptions>() ?? new EventStoreOptions();
-                var environment = sp.GetService<IHostEnvironment>();
-                settings.AutoCreate ??= environment is null || !environment.IsProduction() ? AutoCreate.CreateOrUpdate : AutoCreate.None;
                 var options = new StoreOptions();
                 options.Connection(sp.GetRequiredService<NpgsqlDataSource>());
-                Configure(options, settings);
+                Configure(options, sp.GetRequiredService<IOptions<EventStoreOptions>>().Value);
                 return options;
             })
             .UseLightweightSessions();
@@ -60,21 +61,29 @@ public static class EventStoreServiceCollectionExtensions
                      .Where(type => type is { IsClass: true, IsAbstract: false } && typeof(IDomainEvent).IsAssignableFrom(type)))
             events.MapEventType(type, type.Name);
 
-        // A transaction that drew a sequence number and commits late is waited for, never skipped (STACK.md, DESIGN.md).
+        // A transaction that drew a sequence number and commits late is waited for, never skipped (README, "The daemon
+        // never skips a late commit").
         options.Projections.UseTransactionEvidenceForGapSkipping = true;
         options.Projections.SkipStaleGapsDespiteLiveTransactionsAfter = null;
         options.Projections.StaleSequenceThreshold = settings.StaleSequenceThreshold;
         // Async projections and subscriptions run on the nodes that add the daemon (AddAsyncDaemon sets the mode there);
         // API nodes and the operator's commands leave them to those nodes.
         options.Projections.AsyncMode = DaemonMode.ExternallyManaged;
+        // Marten's daemon skips an event it cannot apply, deserialize or recognise by default (into its dead letters) and
+        // moves on: a read model would stay wrong and a step would never be forwarded. Here a failing page stops its
+        // shard, which the daemon restarts from its last progress, until the cause is gone.
+        options.Projections.Errors.SkipApplyErrors = false;
+        options.Projections.Errors.SkipSerializationErrors = false;
+        options.Projections.Errors.SkipUnknownEvents = false;
 
         options.Schema.For<InboxEntry>().DocumentAlias("inbox");
     }
 
     // Tuned for a broker whose every request and flow step runs the same few statements: prepared once per connection,
     // the server skips their parse and plan; and no reset when a connection goes back to the pool (a reset costs the
-    // server six statements per use). Nothing of ours leaves session state behind: locks and settings are
-    // transaction-scoped. Settings given in the connection string win.
+    // server six statements per use). Our locks and settings are transaction-scoped; Marten's session-level advisory
+    // locks (the daemon's HotCold lead, schema migrations) are unlocked before their connection is released, as the
+    // fail-over tests show (a node that stops hands the lead over). Settings given in the connection string win.
     private static string Tuned(string connectionString)
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()

@@ -23,18 +23,19 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
     }
 
     /// <summary>
-    /// <paramref name="decide"/> gets the stream's events and may read other streams (a binding reads its instance); it
-    /// runs again on every attempt. After <see cref="MaxAttempts"/> lost races the caller gets a ConcurrencyError.
+    /// <paramref name="decide"/> gets the stream's events and the session that will append, in which it may read other
+    /// streams (a binding reads its instance); it runs again on every attempt. After <see cref="MaxAttempts"/> lost races
+    /// the caller gets a ConcurrencyError.
     /// </summary>
     public async Task<Decision> Handle(
-        string streamKey, Func<IReadOnlyList<IDomainEvent>, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
+        string streamKey, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
         Deduplication? deduplication = null, CancellationToken ct = default)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var session = Store.LightweightSession();
             var (events, version) = Payloads(await session.Events.FetchStreamAsync(streamKey, token: ct));
-            var decision = await decide(events, ct);
+            var decision = await decide(events, session, ct);
             if (decision is not Decision.Accepted accepted) return decision;
 
             var appended = accepted.Events.Cast<object>().ToArray();

@@ -32,6 +32,12 @@ public sealed record ServiceBinding(
     [JsonIgnore]
     public bool Exists => Status is not BindingStatus.Deleted;
 
+    /// <summary>
+    /// Whether this binding was made on <paramref name="instance"/> as it is now: a binding of an earlier life of the same
+    /// instance id (deprovisioned, then provisioned again) went with that life's server.
+    /// </summary>
+    public bool IsOf(ServiceInstance instance) => InstanceId == instance.Id && CreatedAt >= instance.CreatedAt;
+
     /// <summary>Null for a stream without events.</summary>
     public static ServiceBinding? Fold(IEnumerable<IDomainEvent> events) => events.Aggregate((ServiceBinding?)null, Evolve);
 

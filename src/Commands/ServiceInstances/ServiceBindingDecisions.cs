@@ -25,8 +25,8 @@ public static class ServiceBindingDecisions
         if (Usable(instance, command.InstanceId) is { } refused) return refused;
         if (binding is not null && binding.InstanceId != command.InstanceId)
             return Decision.Reject(DomainErrorCode.Conflict, $"Service binding {command.BindingId} belongs to another service instance.");
-        if (command.PredecessorBindingId is { } predecessorId
-            && predecessor is not { Status: BindingStatus.Created } || predecessor is not null && predecessor.InstanceId != command.InstanceId)
+        if (binding is not null && !binding.IsOf(instance)) binding = null;
+        if (command.PredecessorBindingId is not null && (predecessor is not { Status: BindingStatus.Created } || !predecessor.IsOf(instance)))
             return Decision.Reject(DomainErrorCode.Invalid, $"predecessor_binding_id {command.PredecessorBindingId} is not a binding of this instance.");
 
         if (binding is { Exists: true, Status: not BindingStatus.Failed } existing)
@@ -51,7 +51,7 @@ public static class ServiceBindingDecisions
     public static Decision Decide(ServiceInstance instance, ServiceBinding? binding, UnbindServiceInstance command) => binding switch
     {
         null or { Exists: false } => Gone(command.BindingId),
-        _ when binding.InstanceId != command.InstanceId || !instance.Exists => Gone(command.BindingId),
+        _ when binding.InstanceId != command.InstanceId || !instance.Exists || !binding.IsOf(instance) => Gone(command.BindingId),
         { Status: BindingStatus.Deleting } deleting => new Decision.AlreadyInProgress(deleting.LastOperation.Id),
         { Status: BindingStatus.Creating } => Decision.Reject(DomainErrorCode.ConcurrencyError,
             $"Service binding {command.BindingId} is still being created."),

@@ -14,6 +14,6 @@ public sealed class ServiceInstanceStore(StreamStore streams)
     public Task<Decision> Handle(
         Guid instanceId, Func<ServiceInstance, Decision> decide, EventMetadata metadata,
         Deduplication? deduplication = null, CancellationToken ct = default) =>
-        streams.Handle(ServiceInstance.StreamId(instanceId), (events, _) => Task.FromResult(decide(ServiceInstance.Fold(events))),
+        streams.Handle(ServiceInstance.StreamId(instanceId), (events, _, _) => Task.FromResult(decide(ServiceInstance.Fold(events))),
             metadata, deduplication, ct);
 }

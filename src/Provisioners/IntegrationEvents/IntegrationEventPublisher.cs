@@ -13,8 +13,9 @@ using RabbitMQ.Client;
 namespace EventSourced.Provisioners.IntegrationEvents;
 
 /// <summary>
-/// Tells outside subscribers what happened, as plain JSON on the durable topic exchange <c>dfe</c>: a checkpointed
-/// Marten subscription of the log with publisher confirms, so at least once, with the event id as message id for dedupe.
+/// Tells outside subscribers what happened, as plain JSON on the durable topic exchange <c>dfe</c>: a
+/// Marten subscription of the log (Marten records its progress after each page) with publisher confirms, so at least
+/// once, with the event id as message id for dedupe.
 /// </summary>
 public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposable
 {
@@ -56,7 +57,8 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
     private static async Task<DfeEvent?> Describe(IQuerySession session, IEvent recorded, CancellationToken ct)
     {
         var data = (IDomainEvent)recorded.Data;
-        var history = await session.Events.FetchStreamAsync(recorded.StreamKey!, recorded.Version - 1, token: ct);
+        // FetchStreamAsync's version 0 means "the latest", not "before the first event".
+        var history = recorded.Version > 1 ? await session.Events.FetchStreamAsync(recorded.StreamKey!, recorded.Version - 1, token: ct) : [];
         var before = ServiceInstance.Fold(history.Select(e => (IDomainEvent)e.Data));
         if (!Existed(data, before)) return null;
         var instance = ServiceInstance.Evolve(before, data);

@@ -34,7 +34,7 @@ public sealed class BindingSubProvisioner(
                     secrets.Protect(password), clock.GetUtcNow());
             },
             reason => new ServiceBindingFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
-        await Record(context, request.InstanceId, request.BindingId, request.OperationId, outcome);
+        await Record(context, request.BindingId, request.OperationId, outcome);
     }
 
     public async Task Consume(ConsumeContext<ServiceBindingDeletionRequested> context)
@@ -51,16 +51,16 @@ public sealed class BindingSubProvisioner(
                 return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, clock.GetUtcNow());
             },
             reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
-        await Record(context, request.InstanceId, request.BindingId, request.OperationId, outcome);
+        await Record(context, request.BindingId, request.OperationId, outcome);
     }
 
     private static bool InProgress(ServiceBinding? binding, Guid operationId) =>
         binding is { LastOperation: { InProgress: true } op } && op.Id == operationId;
 
-    private Task<Decision> Record<T>(ConsumeContext<T> context, Guid instanceId, Guid bindingId, Guid operationId, IDomainEvent outcome)
+    private Task<Decision> Record<T>(ConsumeContext<T> context, Guid bindingId, Guid operationId, IDomainEvent outcome)
         where T : class =>
-        bindings.Handle(instanceId, bindingId,
-            (_, binding, _) => Task.FromResult(ServiceBindingDecisions.Decide(binding, new RecordBindingOutcome(bindingId, operationId, outcome))),
+        bindings.Handle(bindingId,
+            binding => ServiceBindingDecisions.Decide(binding, new RecordBindingOutcome(bindingId, operationId, outcome)),
             new EventMetadata(operationId, context.MessageId),
             context.MessageId is { } messageId ? new Deduplication(nameof(BindingSubProvisioner), messageId) : null,
             context.CancellationToken);

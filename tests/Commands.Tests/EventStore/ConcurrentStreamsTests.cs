@@ -43,7 +43,7 @@ public sealed class ConcurrentStreamsTests(MartenFixture fixture) : IClassFixtur
         for (var append = 0; append < AppendsPerWriter; append++)
         {
             var count = random.Next(1, 4);
-            decisions.Add(await fixture.Streams.Handle(key, (events, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(),
+            decisions.Add(await fixture.Streams.Handle(key, (events, _, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(),
                 Enumerable.Range(events.Count, count).Select(s => (IDomainEvent)new WidgetNoted(key, writer, s)).ToList())),
                 MartenFixture.NewMetadata()));
         }

@@ -10,7 +10,7 @@ public sealed class DeduplicationTests(MartenFixture fixture) : IClassFixture<Ma
 {
     /// <summary>A message handler that appends one note whatever the stream holds: only the inbox stops a second append.</summary>
     private Task<Decision> Deliver(string key, Deduplication message, int delivery = 0) =>
-        fixture.Streams.Handle(key, (_, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(), [new WidgetNoted(key, delivery, 0)])),
+        fixture.Streams.Handle(key, (_, _, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(), [new WidgetNoted(key, delivery, 0)])),
             new EventMetadata(Guid.NewGuid(), message.MessageId), message);
 
     [Fact]

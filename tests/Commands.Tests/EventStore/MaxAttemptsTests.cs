@@ -13,7 +13,7 @@ public sealed class MaxAttemptsTests(MartenFixture fixture) : IClassFixture<Mart
         var key = MartenFixture.NewStreamKey();
         var attempts = 0;
 
-        var decision = await fixture.Streams.Handle(key, async (events, ct) =>
+        var decision = await fixture.Streams.Handle(key, async (events, _, ct) =>
         {
             attempts++;
             await AppendFromAnotherWriter(key, ct);
@@ -35,7 +35,7 @@ public sealed class MaxAttemptsTests(MartenFixture fixture) : IClassFixture<Mart
         var key = MartenFixture.NewStreamKey();
         var attempts = 0;
 
-        var decision = await fixture.Streams.Handle(key, async (events, ct) =>
+        var decision = await fixture.Streams.Handle(key, async (events, _, ct) =>
         {
             if (++attempts < StreamStore.MaxAttempts) await AppendFromAnotherWriter(key, ct);
             return new Decision.Accepted(Guid.NewGuid(), [new WidgetNoted(key, 0, events.Count)]);

@@ -8,7 +8,7 @@ namespace EventSourced.Commands.Tests.EventStore;
 public sealed class MetadataTests(MartenFixture fixture) : IClassFixture<MartenFixture>
 {
     private Task<Decision> Append(string key, EventMetadata metadata, params IDomainEvent[] events) =>
-        fixture.Streams.Handle(key, (_, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(), events)), metadata);
+        fixture.Streams.Handle(key, (_, _, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(), events)), metadata);
 
     private async Task<IReadOnlyList<JasperFx.Events.IEvent>> Fetch(string key)
     {

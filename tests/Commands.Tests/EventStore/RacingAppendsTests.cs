@@ -17,7 +17,7 @@ public sealed class RacingAppendsTests(MartenFixture fixture) : IClassFixture<Ma
 
         for (var round = 0; round < Rounds; round++)
         {
-            var results = await Race.Run(Racers, racer => fixture.Streams.Handle(key, (events, _) =>
+            var results = await Race.Run(Racers, racer => fixture.Streams.Handle(key, (events, _, _) =>
             {
                 Interlocked.Increment(ref decisions);
                 return Task.FromResult(ClaimRound(events, key, round, racer));

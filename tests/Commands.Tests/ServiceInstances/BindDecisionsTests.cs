@@ -108,4 +108,20 @@ public sealed class BindDecisionsTests
     public void Bind_WithAPredecessorStillBeingCreated_IsInvalid() =>
         Assert.Equal(DomainErrorCode.Invalid, Refusal(ServiceBindingDecisions.Decide(
             ProvisionedInstance(), null, Binding(Requested()), Bind(predecessor: BindingId, bindingId: Guid.NewGuid()))));
+
+    [Fact]
+    public void Bind_ABindingIdOfTheInstancesEarlierLife_IsANewBinding()
+    {
+        var (deprovisioning, provisioningAgain) = (Guid.NewGuid(), Guid.NewGuid());
+        var later = Now.AddDays(1);
+        var reprovisioned = ProvisionedInstance(
+            new ServiceInstanceDeprovisioningRequested(InstanceId, deprovisioning, Now),
+            new ServiceInstanceDeprovisioned(InstanceId, deprovisioning, Now),
+            new ServiceInstanceProvisioningRequested(InstanceId, provisioningAgain, "pg", "small", "org", "space", null, null, 1024, later),
+            new ServiceInstanceProvisioned(InstanceId, provisioningAgain, later));
+
+        var decision = ServiceBindingDecisions.Decide(reprovisioned, CreatedBinding(), null, Bind());
+
+        Assert.IsType<ServiceBindingRequested>(Assert.Single(Assert.IsType<Decision.Accepted>(decision).Events));
+    }
 }

@@ -11,7 +11,7 @@ public sealed class ServiceBindingStoreTests(MartenFixture fixture) : IClassFixt
 
     private ServiceInstanceStore Instances => new(fixture.Streams);
 
-    private ServiceBindingStore Bindings => new(fixture.Streams, Instances);
+    private ServiceBindingStore Bindings => new(fixture.Streams);
 
     [Fact]
     public async Task Handle_HundredConcurrentBindsOfOneInstance_AreAllAccepted()
@@ -59,13 +59,41 @@ public sealed class ServiceBindingStoreTests(MartenFixture fixture) : IClassFixt
         var bindingId = Guid.NewGuid();
         var operation = Assert.IsType<Decision.Accepted>(await Bind(instanceId, bindingId)).OperationId;
 
-        var outcome = await Bindings.Handle(instanceId, bindingId, (_, binding, _) => Task.FromResult(ServiceBindingDecisions.Decide(binding,
-                new RecordBindingOutcome(bindingId, operation, new ServiceBindingCreated(instanceId, bindingId, operation, "u", "v1:p", Now)))),
+        var outcome = await Bindings.Handle(bindingId, binding => ServiceBindingDecisions.Decide(binding,
+                new RecordBindingOutcome(bindingId, operation, new ServiceBindingCreated(instanceId, bindingId, operation, "u", "v1:p", Now))),
             new EventMetadata(operation));
 
         Assert.IsType<Decision.Accepted>(outcome);
         var binding = await Bindings.Load(bindingId);
         Assert.Equal((BindingStatus.Created, "u", "v1:p"), (binding!.Status, binding.Username, binding.EncryptedPassword));
+    }
+
+    [Fact]
+    public async Task Handle_DeprovisionWhileABindIsBeingDecided_WaitsForTheBindAndABindAfterItIsRefused()
+    {
+        var instanceId = await ProvisionedInstance();
+        var (deciding, release) = (new TaskCompletionSource(), new TaskCompletionSource());
+        var command = new BindServiceInstance(instanceId, Guid.NewGuid(), Guid.NewGuid(), "app", null, null, null, Now);
+        var bind = Bindings.Handle(instanceId, command.BindingId, async (instance, binding, _) =>
+        {
+            var decided = ServiceBindingDecisions.Decide(instance, binding, null, command);
+            deciding.TrySetResult();
+            await release.Task;
+            return decided;
+        }, new EventMetadata(command.OperationId));
+        await deciding.Task;
+
+        var deprovision = Instances.Handle(instanceId,
+            state => ServiceInstanceDecisions.Decide(state, new DeprovisionServiceInstance(instanceId, Guid.NewGuid(), Now)),
+            new EventMetadata(Guid.NewGuid()));
+        await Task.WhenAny(deprovision, Task.Delay(TimeSpan.FromSeconds(1)));
+        Assert.False(deprovision.IsCompleted, "the deprovision committed while a bind that saw the instance provisioned was deciding");
+        release.SetResult();
+
+        Assert.IsType<Decision.Accepted>(await bind);
+        Assert.IsType<Decision.Accepted>(await deprovision);
+        var late = Assert.IsType<Decision.Rejected>(await Bind(instanceId, Guid.NewGuid()));
+        Assert.Equal(DomainErrorCode.ConcurrencyError, late.Error.Code);
     }
 
     private async Task<Guid> ProvisionedInstance()
