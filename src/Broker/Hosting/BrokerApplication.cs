@@ -19,6 +19,7 @@ public static class BrokerApplication
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddHostedService<CatalogCheck>();
         services.AddHostedService<SchemaCheck>();
         var marten = services.AddEventStore(builder.Configuration);
         services.AddCommands(builder.Configuration);
