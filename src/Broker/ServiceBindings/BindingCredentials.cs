@@ -9,13 +9,16 @@ namespace EventSourced.Broker.ServiceBindings;
 /// <summary>What an app gets to connect: the binding's own login on the instance's dedicated server.</summary>
 public static class BindingCredentials
 {
-    /// <summary>The binding as the platform receives it, with only the fields its API version has.</summary>
-    public static JsonObject Body(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets, Version version) =>
+    /// <summary>
+    /// The binding as the platform receives it, with only the fields its API version has. <c>parameters</c> belong to the
+    /// fetch-binding response only (GET, 2.14+), never to the PUT's.
+    /// </summary>
+    public static JsonObject Body(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets, Version version, bool fetched = false) =>
         new OsbBody(version)
             .Add("credentials", JsonSerializer.SerializeToNode(Credentials(instance, binding, secrets)))
             .Add(ApiFeature.BindingEndpoints, "endpoints", JsonSerializer.SerializeToNode(Endpoints(instance)))
             .Add(ApiFeature.BindingExpiresAt, "metadata", Metadata(binding, version))
-            .Add("parameters", binding.Parameters is null ? null : JsonNode.Parse(binding.Parameters))
+            .Add(ApiFeature.BindingsRetrievable, "parameters", fetched && binding.Parameters is not null ? JsonNode.Parse(binding.Parameters) : null)
             .Build();
 
     private static object Credentials(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets)

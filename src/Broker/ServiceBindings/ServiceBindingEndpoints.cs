@@ -46,7 +46,7 @@ public static class ServiceBindingEndpoints
 
         var now = clock.GetUtcNow();
         var command = new BindServiceInstance(ids.Instance, ids.Binding, Guid.CreateVersion7(), body.AppGuid ?? body.BindResource?.AppGuid,
-            body.Parameters?.GetRawText(), body.Context?.GetRawText(), predecessor, now, now + plan.CredentialLifetime);
+            body.Parameters?.GetRawText(), body.Context?.GetRawText(), predecessor, now, now + plan.CredentialLifetime, plan.Id);
         var decision = await bindings.Handle(ids.Instance, ids.Binding, async (instance, binding, token) =>
                 ServiceBindingDecisions.Decide(instance, binding,
                     predecessor is { } p ? await bindings.Load(p, token) : null, command),
@@ -77,7 +77,7 @@ public static class ServiceBindingEndpoints
         var instance = await lastOperations.Find(ids.Instance, ct);
         return instance is { Exists: true, Server: not null, Database: not null }
                && await bindingOperations.Find(ids.Instance, ids.Binding, ct) is { Status: BindingStatus.Created } binding && binding.IsOf(instance)
-            ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)))
+            ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext), fetched: true))
             : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
     }
 

@@ -22,7 +22,8 @@ public sealed record ServiceBinding(
     DateTimeOffset? ExpiresAt = null,
     string? Username = null,
     string? EncryptedPassword = null,
-    DateTimeOffset? UpdatedAt = null)
+    DateTimeOffset? UpdatedAt = null,
+    string? PlanId = null)
 {
     public static string StreamId(Guid bindingId) => $"service-binding-{bindingId}";
 
@@ -45,7 +46,7 @@ public sealed record ServiceBinding(
     {
         (_, ServiceBindingRequested e) => new ServiceBinding(e.BindingId, e.InstanceId, BindingStatus.Creating, e.AppGuid, e.Parameters,
             e.PredecessorBindingId, [new Operation(e.OperationId, OperationKind.Bind, OperationState.InProgress, "Binding requested", e.RequestedAt)],
-            e.RequestedAt, e.ExpiresAt, UpdatedAt: e.RequestedAt),
+            e.RequestedAt, e.ExpiresAt, UpdatedAt: e.RequestedAt, PlanId: e.PlanId),
         (null, _) => null,
         ({ } b, ServiceBindingCreated e) => b with
         {

@@ -6,7 +6,7 @@ namespace EventSourced.Commands.ServiceInstances;
 
 public sealed record BindServiceInstance(
     Guid InstanceId, Guid BindingId, Guid OperationId, string? AppGuid, string? Parameters, string? Context,
-    Guid? PredecessorBindingId, DateTimeOffset Now, DateTimeOffset? ExpiresAt = null);
+    Guid? PredecessorBindingId, DateTimeOffset Now, DateTimeOffset? ExpiresAt = null, string? PlanId = null);
 
 public sealed record UnbindServiceInstance(Guid InstanceId, Guid BindingId, Guid OperationId, DateTimeOffset Now);
 
@@ -31,7 +31,8 @@ public static class ServiceBindingDecisions
 
         if (binding is { Exists: true, Status: not BindingStatus.Failed } existing)
         {
-            var same = existing.AppGuid == command.AppGuid
+            // A binding recorded before plans were kept in its request (PlanId null) is taken as the same plan.
+            var same = existing.AppGuid == command.AppGuid && (existing.PlanId is null || existing.PlanId == command.PlanId)
                 && JsonText.Equivalent(existing.Parameters, command.Parameters) && existing.PredecessorBindingId == command.PredecessorBindingId;
             return (same, existing.Status) switch
             {
@@ -43,7 +44,7 @@ public static class ServiceBindingDecisions
         }
         return new Decision.Accepted(command.OperationId, [
             new ServiceBindingRequested(command.InstanceId, command.BindingId, command.OperationId, command.AppGuid, command.Parameters,
-                command.Context, command.PredecessorBindingId, command.Now, command.ExpiresAt),
+                command.Context, command.PredecessorBindingId, command.Now, command.ExpiresAt, command.PlanId),
         ]);
     }
 

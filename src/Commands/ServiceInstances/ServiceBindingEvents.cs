@@ -6,7 +6,7 @@ namespace EventSourced.Commands.ServiceInstances;
 
 public sealed record ServiceBindingRequested(
     Guid InstanceId, Guid BindingId, Guid OperationId, string? AppGuid, string? Parameters, string? Context,
-    Guid? PredecessorBindingId, DateTimeOffset RequestedAt, DateTimeOffset? ExpiresAt = null) : IDomainEvent;
+    Guid? PredecessorBindingId, DateTimeOffset RequestedAt, DateTimeOffset? ExpiresAt = null, string? PlanId = null) : IDomainEvent;
 
 /// <summary>The binding's login role exists; its password is stored only encrypted.</summary>
 public sealed record ServiceBindingCreated(

@@ -46,6 +46,30 @@ public sealed class BindingTests(ProvisionedInstanceFixture instance) : IClassFi
     }
 
     [Fact]
+    public async Task Bind_SameIdAnotherPlan_Returns409()
+    {
+        var bindingId = Guid.NewGuid();
+        await (await Bind(bindingId, acceptsIncomplete: false)).AssertStatus(HttpStatusCode.Created);
+
+        var response = await Fixture.Refused(_ => Client.PutAsJsonAsync(BindingPath(bindingId),
+            new { service_id = ServiceId, plan_id = LargePlanId, app_guid = "app-guid", bind_resource = new { app_guid = "app-guid" } }));
+
+        await response.AssertOsbError(HttpStatusCode.Conflict, null);
+    }
+
+    [Fact]
+    public async Task Bind_ResponseCarriesNoParameters_TheFetchedBindingDoes()
+    {
+        var bindingId = Guid.NewGuid();
+
+        var created = await (await Bind(bindingId, acceptsIncomplete: false)).AssertStatus(HttpStatusCode.Created);
+        var fetched = await (await Client.GetAsync(BindingPath(bindingId))).AssertStatus(HttpStatusCode.OK);
+
+        Assert.False(created.ContainsKey("parameters"), created.ToJsonString());
+        Assert.True(fetched.ContainsKey("credentials"), fetched.ToJsonString());
+    }
+
+    [Fact]
     public async Task Bind_SameIdDifferentAttributes_Returns409()
     {
         // The binding schema accepts no parameters at all, so the attribute that differs is the app.
