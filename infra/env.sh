@@ -14,11 +14,10 @@ export ERL_EPMD_ADDRESS=127.0.0.1
 # postgres user, which must be able to reach their data directories. When the checkout's parents are closed to it
 # (e.g. under /root), the servers' data lives under /var/lib/esb/<hash> instead.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-# A unix socket path holds at most 107 bytes, and each dedicated server's socket lives in its instance directory: the
-# broker accepts a data root of at most 54 characters, and the tests add 8 to it ("/b" and 6 hex digits). A checkout
-# whose .data path is longer than 28 characters (users' /home/<name>/src/<org>/<repo>) keeps its servers under
-# /var/lib/esb/<hash> (31 characters with "/instances").
-if [ ${#DATA} -gt 28 ] || { [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; }; then
+# The local PostgreSQL's unix socket lives in its data directory ($PG_DATA/.s.PGSQL.<port>) and a socket path holds at
+# most 107 bytes: a checkout whose .data path is longer than 70 characters keeps its servers under /var/lib/esb/<hash>.
+# (The dedicated servers' sockets live apart, under /tmp/esb-sockets, whatever the data root.)
+if [ ${#DATA} -gt 70 ] || { [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; }; then
   SERVERS_DIR="/var/lib/esb/$(printf '%s' "$ROOT" | md5sum | cut -c1-8)"
 else
   SERVERS_DIR="$DATA/servers"

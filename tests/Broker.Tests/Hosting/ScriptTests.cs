@@ -40,9 +40,33 @@ public sealed class ScriptTests : IDisposable
         Assert.Equal("Host=db.example;Database=x|broker", output);
     }
 
-    private static async Task<string> Bash(string script, params (string Name, string Value)[] environment)
+    [Fact]
+    public async Task EnvScript_CheckoutAtAHundredCharacterPath_KeepsTheLocalPostgresSocketWithinItsLimit()
     {
-        var start = new ProcessStartInfo("bash", ["-c", $"source '{EnvScript()}' && {script}"])
+        var checkout = Path.Combine(Path.GetTempPath(), $"c{Guid.NewGuid():N}", new string('p', 100 - Path.GetTempPath().Length - 34));
+        Directory.CreateDirectory(Path.Combine(checkout, "infra"));
+        try
+        {
+            Assert.Equal(100, checkout.Length);
+            File.Copy(EnvScript(), Path.Combine(checkout, "infra", "env.sh"));
+
+            var socket = await Bash("echo \"$PG_DATA/.s.PGSQL.$PG_PORT\"", script: Path.Combine(checkout, "infra", "env.sh"));
+
+            Assert.True(socket.Length <= 107, $"{socket} is {socket.Length} bytes: PostgreSQL cannot create its socket");
+            Assert.DoesNotContain(checkout, socket);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(checkout)!, recursive: true);
+        }
+    }
+
+    private static Task<string> Bash(string command, params (string Name, string Value)[] environment) =>
+        Bash(command, EnvScript(), environment);
+
+    private static async Task<string> Bash(string command, string script, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo("bash", ["-c", $"source '{script}' && {command}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

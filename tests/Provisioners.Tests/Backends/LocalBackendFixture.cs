@@ -24,10 +24,12 @@ public class LocalBackendFixture : IAsyncLifetime
     {
     }
 
-    protected LocalBackendFixture(int portRangeStart, int portRangeEnd)
+    /// <param name="below">Folders below the fixture's own data root (e.g. a long path, as users' checkouts have).</param>
+    protected LocalBackendFixture(int portRangeStart, int portRangeEnd, string below = "")
     {
         var sharedRoot = Directory.Exists(TestSettings.LocalBackendDataRoot) ? TestSettings.LocalBackendDataRoot : SharedDataRoot;
-        DataRoot = Path.Combine(sharedRoot, $"t-{Guid.NewGuid().ToString("N")[..8]}");
+        OwnRoot = Path.Combine(sharedRoot, $"t-{Guid.NewGuid().ToString("N")[..8]}");
+        DataRoot = Path.Combine(OwnRoot, below);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Provisioners:Local:DataRoot"] = DataRoot,
@@ -38,6 +40,8 @@ public class LocalBackendFixture : IAsyncLifetime
     }
 
     public string DataRoot { get; }
+
+    private string OwnRoot { get; }
     public IStorageBackend Storage => _services.GetRequiredService<IStorageBackend>();
     public IServerBackend Server => _services.GetRequiredService<IServerBackend>();
     public IDatabaseBackend Database => _services.GetRequiredService<IDatabaseBackend>();
@@ -64,7 +68,7 @@ public class LocalBackendFixture : IAsyncLifetime
             await Server.Deprovision(id, CancellationToken.None);
             await Storage.Deprovision(id, CancellationToken.None);
         }
-        if (Directory.Exists(DataRoot)) Directory.Delete(DataRoot, recursive: true);
+        if (Directory.Exists(OwnRoot)) Directory.Delete(OwnRoot, recursive: true);
         await _services.DisposeAsync();
     }
 }

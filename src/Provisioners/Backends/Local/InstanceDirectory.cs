@@ -2,10 +2,17 @@ using System.Text.Json;
 
 namespace EventSourced.Provisioners.Backends.Local;
 
-/// <summary>DataRoot/&lt;instanceId&gt;/: storage.json, server.json, pgdata/ (the cluster), server.log and the unix socket.</summary>
+/// <summary>
+/// DataRoot/&lt;instanceId&gt;/: storage.json, server.json, pgdata/ (the cluster) and server.log. The server's unix socket
+/// (the superuser's way in) lives apart, in a short directory named after the instance's path: a socket path holds at
+/// most 107 bytes, and data roots below users' checkouts are longer than a socket can be.
+/// </summary>
 internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Where the servers' socket directories live: "/tmp/esb-sockets/" + 16 hex digits + "/.s.PGSQL.65535" is 48 bytes.</summary>
+    public const string SocketRoot = "/tmp/esb-sockets";
 
     public Guid InstanceId { get; } = instanceId;
     public string Path { get; } = System.IO.Path.Combine(dataRoot, instanceId.ToString("D"));
@@ -13,7 +20,17 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
     public string ServerFile => System.IO.Path.Combine(Path, "server.json");
     public string DataDirectory => System.IO.Path.Combine(Path, "pgdata");
     public string LogFile => System.IO.Path.Combine(Path, "server.log");
-    public string SocketDirectory => Path;
+    public string SocketDirectory => System.IO.Path.Combine(SocketRoot, Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path)))[..16]);
+    /// <summary>
+    /// Where the running server's socket is: a server started by a broker before sockets moved out of the instance
+    /// directory keeps its socket there until its next start.
+    /// </summary>
+    public string SocketDirectoryOf(int port) =>
+        !File.Exists(System.IO.Path.Combine(SocketDirectory, $".s.PGSQL.{port}")) && File.Exists(System.IO.Path.Combine(Path, $".s.PGSQL.{port}"))
+            ? Path
+            : SocketDirectory;
+
     public string PidFile => System.IO.Path.Combine(DataDirectory, "postmaster.pid");
     public string SocketLockFile(int port) => System.IO.Path.Combine(SocketDirectory, $".s.PGSQL.{port}.lock");
     public bool IsInitialised => File.Exists(System.IO.Path.Combine(DataDirectory, "PG_VERSION"));

@@ -7,9 +7,6 @@ namespace EventSourced.Provisioners.Backends.Local;
 
 public static class LocalBackendServiceCollectionExtensions
 {
-    // A unix socket path holds at most 107 bytes: DataRoot + "/<instance guid>" + "/.s.PGSQL.<port>".
-    private const int MaxDataRootLength = 107 - 37 - 16;
-
     public static IServiceCollection AddLocalBackend(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LocalBackendOptions>()
@@ -18,8 +15,6 @@ public static class LocalBackendServiceCollectionExtensions
                 $"{LocalBackendOptions.SectionName}:DataRoot is required: the directory that holds the dedicated servers' data")
             .Validate(options => Path.IsPathRooted(options.DataRoot) || string.IsNullOrWhiteSpace(options.DataRoot),
                 $"{LocalBackendOptions.SectionName}:DataRoot must be an absolute path")
-            .Validate(options => options.DataRoot.Length <= MaxDataRootLength,
-                $"{LocalBackendOptions.SectionName}:DataRoot must be at most {MaxDataRootLength} characters: the servers' unix sockets live below it")
             .Validate(options => options.PortRangeStart is > 0 and <= 65535 && options.PortRangeEnd is > 0 and <= 65535
                                  && options.PortRangeStart <= options.PortRangeEnd,
                 $"{LocalBackendOptions.SectionName}:PortRangeStart..PortRangeEnd must be a non-empty range of ports")

@@ -156,6 +156,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
                 throw new BackendException($"postmaster {pid} of instance {instance.InstanceId} is alive but does not answer on port {server.Port}");
         }
         await Postmaster.WaitUntilUnused(instance.DataDirectory, _options.StartTimeout, ct);
+        await PrepareSocketDirectory(instance, ct);
         instance.RemoveStaleLockFiles(server.Port);
         try
         {
@@ -165,6 +166,19 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         {
             throw new BackendException($"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message}\n{LogTail(instance)}", e);
         }
+    }
+
+    /// <summary>
+    /// The socket's directory is made (again: /tmp may be emptied at boot) before every start, closed to everyone but the
+    /// server's user: the socket trusts every local connection.
+    /// </summary>
+    private async Task PrepareSocketDirectory(InstanceDirectory instance, CancellationToken ct)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the local backend runs PostgreSQL servers on Linux only");
+        Directory.CreateDirectory(InstanceDirectory.SocketRoot);
+        if (Directory.Exists(instance.SocketDirectory)) return;
+        Directory.CreateDirectory(instance.SocketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await _tools.GiveToRunAsUser(instance.SocketDirectory, ct);
     }
 
     /// <returns>Whether the postmaster came to accept connections on its port in time (false when it died or did not).</returns>

@@ -18,7 +18,7 @@ public sealed class LocalStorageBackend(IOptions<LocalBackendOptions> options, T
             if (!Directory.Exists(instance.Path))
             {
                 Directory.CreateDirectory(_options.DataRoot);
-                // Owner only: the server's unix socket lives here and trusts every local connection.
+                // Owner only: the cluster and its settings are the server's user's alone.
                 Directory.CreateDirectory(instance.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 await _tools.GiveToRunAsUser(instance.Path, ct);
             }
@@ -47,6 +47,7 @@ public sealed class LocalStorageBackend(IOptions<LocalBackendOptions> options, T
         try
         {
             Directory.Delete(instance.Path, recursive: true);
+            if (Directory.Exists(instance.SocketDirectory)) Directory.Delete(instance.SocketDirectory, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -7,9 +7,10 @@ internal static class Superuser
 {
     public static async Task<NpgsqlConnection> Connect(InstanceDirectory instance, int port, string database, CancellationToken ct)
     {
+        var socketDirectory = instance.SocketDirectoryOf(port);
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
         {
-            Host = instance.SocketDirectory,
+            Host = socketDirectory,
             Port = port,
             Username = "postgres",
             Database = database,
@@ -25,7 +26,7 @@ internal static class Superuser
         catch (Exception e) when (e is NpgsqlException or IOException)
         {
             await connection.DisposeAsync();
-            throw new BackendException($"could not connect to database {database} of instance {instance.InstanceId} on {instance.SocketDirectory}: {e.Message}", e);
+            throw new BackendException($"could not connect to database {database} of instance {instance.InstanceId} on {socketDirectory}: {e.Message}", e);
         }
     }
 
