@@ -87,8 +87,15 @@ public static class ServiceInstanceDecisions
             : new Decision.Accepted(command.OperationId, [command.Outcome]);
     }
 
+    /// <summary>
+    /// A step already recorded: its success again, or a failure after its success (a re-sent step that ran twice, whose
+    /// second run lost to the first) — neither may undo what the first run recorded.
+    /// </summary>
     private static bool AlreadyRecorded(ServiceInstance state, Operation current, IDomainEvent outcome) => outcome switch
     {
+        ResourceProvisioningFailed { Resource: ResourceKind.Storage } => state.Storage is not null,
+        ResourceProvisioningFailed { Resource: ResourceKind.Server } => state.Server is not null,
+        ResourceProvisioningFailed { Resource: ResourceKind.Database } => state.Database is not null,
         ServiceInstanceOperationTimedOut => current.TimedOut,
         StorageProvisioned => state.Storage is not null,
         ServerProvisioned => state.Server is not null,

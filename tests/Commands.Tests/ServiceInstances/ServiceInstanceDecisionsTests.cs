@@ -138,6 +138,30 @@ public sealed class ServiceInstanceDecisionsTests
         Assert.Same(outcome, Assert.Single(accepted.Events));
     }
 
+    [Theory]
+    [InlineData(ResourceKind.Storage)]
+    [InlineData(ResourceKind.Server)]
+    [InlineData(ResourceKind.Database)]
+    public void Outcome_FailureOfAStepAfterItsSuccess_IsAlreadyDoneAndStartsNoRollback(ResourceKind resource)
+    {
+        // A re-sent step ran twice; the second run lost to the first (e.g. CREATE DATABASE of an existing database).
+        var state = Given(Requested(),
+            new StorageProvisioned(InstanceId, FirstOperation, "/data", 1024, Now),
+            new ServerProvisioned(InstanceId, FirstOperation, "127.0.0.1", 56000, Now),
+            new DatabaseProvisioned(InstanceId, FirstOperation, "service", "service_admin", "v1:secret", Now));
+        var failure = new ResourceProvisioningFailed(InstanceId, FirstOperation, resource, "duplicate key value", Now);
+
+        Assert.IsType<Decision.AlreadyDone>(ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(FirstOperation, failure)));
+    }
+
+    [Fact]
+    public void Outcome_FailureOfAStepNotYetRecorded_IsAccepted()
+    {
+        var failure = new ResourceProvisioningFailed(InstanceId, FirstOperation, ResourceKind.Database, "disk full", Now);
+
+        Assert.IsType<Decision.Accepted>(ServiceInstanceDecisions.Decide(Given(Requested()), new RecordOperationOutcome(FirstOperation, failure)));
+    }
+
     [Fact]
     public void Outcome_Repeated_IsAlreadyDone()
     {

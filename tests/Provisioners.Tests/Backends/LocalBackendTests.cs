@@ -12,6 +12,19 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
+    public async Task ProvisionDatabase_EightTimesAtOnce_EveryRunSucceeds()
+    {
+        // A re-sent step can run beside the first: the losing CREATE must not fail the step (it failed with 23505).
+        var id = fixture.NewInstance();
+        await fixture.Storage.Provision(id, 1024, None);
+        await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None);
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => fixture.Database.Provision(id, Database, Admin, Password, None))));
+
+        Assert.All(runs, access => Assert.Equal(new DatabaseAccess(Database, Admin), access));
+    }
+
+    [Fact]
     public async Task Provision_StorageServerDatabase_AdminConnectsOverTcp_AndProvisioningAgainReturnsTheSame()
     {
         var id = fixture.NewInstance();

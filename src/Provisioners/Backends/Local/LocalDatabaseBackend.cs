@@ -24,6 +24,9 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
+            // Two runs of this step at once (a re-sent step) would ALTER the same catalog rows: "tuple concurrently
+            // updated". The lock is the session's (CREATE DATABASE cannot run in a transaction), released with it.
+            await Superuser.Execute(connection, SerializeCatalogChanges, ct);
             await CreateOrAlter(connection, $"CREATE ROLE {role} LOGIN PASSWORD {password}", $"ALTER ROLE {role} WITH LOGIN PASSWORD {password}", ct);
             await CreateOrAlter(connection, $"CREATE DATABASE {db} OWNER {role}", $"ALTER DATABASE {db} OWNER TO {role}", ct);
         }
@@ -117,15 +120,17 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
     // default privileges) and fail with "tuple concurrently updated": each batch of them takes this lock first, held
     // until the batch's implicit transaction ends.
     private const string SerializeGrants = "SELECT pg_advisory_xact_lock(7321)";
+    private const string SerializeCatalogChanges = "SELECT pg_advisory_lock(7321)";
 
     // Tries the CREATE first so that concurrent provisions of the same names both succeed: the loser alters instead.
+    // A CREATE racing another of the same name loses on the catalog's unique index (23505) rather than as a duplicate.
     private static async Task CreateOrAlter(NpgsqlConnection connection, string create, string alter, CancellationToken ct)
     {
         try
         {
             await Superuser.Execute(connection, create, ct);
         }
-        catch (PostgresException e) when (e.SqlState is DuplicateObject or DuplicateDatabase)
+        catch (PostgresException e) when (e.SqlState is DuplicateObject or DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
             await Superuser.Execute(connection, alter, ct);
         }
