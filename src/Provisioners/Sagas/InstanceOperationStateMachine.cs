@@ -37,7 +37,13 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         Reply(() => ProvisioningFailed, m => m.OperationId);
         Reply(() => Deprovisioned, m => m.OperationId);
         Reply(() => DeprovisioningFailed, m => m.OperationId);
-        Reply(() => Cancelled, m => m.OperationId);
+        // Recorded by the deprovision request, not in answer to the saga: like a timeout it can arrive before the
+        // provisioning request created the saga, and dropped it would leave that saga waiting on a step nobody runs.
+        Event(() => Cancelled, x =>
+        {
+            x.CorrelateById(m => m.Message.OperationId);
+            x.OnMissingInstance(m => m.Fault());
+        });
         Reply(() => ServerReconfigured, m => m.OperationId);
         Reply(() => UpdateStepFailed, m => m.OperationId);
         Reply(() => Updated, m => m.OperationId);

@@ -153,6 +153,34 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task CancelledBeforeTheRequestCreatedTheSaga_FaultsSoItIsRetriedNotDropped()
+    {
+        await Publish(new ServiceInstanceProvisioningCancelled(_instance, _operation, Now));
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!_harness.Published.Select<Fault<ServiceInstanceProvisioningCancelled>>().Any(x => x.Context.Message.Message.OperationId == _operation))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the cancellation for a missing saga faults within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelled_WhileProvisioning_FinalizesTheSaga()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "s", "p", "o", "sp", null, null, 1024, Now));
+        await WaitUntilPublished<ProvisionStorage>(1);
+
+        await Publish(new ServiceInstanceProvisioningCancelled(_instance, _operation, Now));
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await _saga.Exists(_operation, m => m.Final) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the cancelled provisioning's saga is finalized within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
     private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
 
     // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
