@@ -1,5 +1,6 @@
 using System.Net;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Commands.ServiceInstances;
 
 namespace EventSourced.Broker.Tests.EndToEnd;
 
@@ -23,6 +24,9 @@ public sealed class ApiNodeTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(3));
         var waiting = await (await api.Client.LastOperation(instanceId)).Json();
         Assert.True((string?)waiting["state"] == "in progress", $"{waiting}\n{api.Output}");
+        // The API node ran nothing of the flow: the stream holds only the request, and no server directory exists.
+        Assert.IsType<ServiceInstanceProvisioningRequested>(Assert.Single(await _environment.InstanceEvents(instanceId)));
+        Assert.False(Directory.Exists(Path.Combine(_environment.DataRoot, instanceId.ToString())), api.Output);
 
         await using var worker = await BrokerProcess.Start(_environment);
         var done = await api.Client.PollUntilDone(instanceId);

@@ -40,11 +40,15 @@ public sealed class ProvisioningEndToEndTests(BrokerFixture fixture) : IClassFix
         Assert.True(gone.Status == HttpStatusCode.Gone, $"{gone}\n{fixture.Broker.Output}");
         Assert.False(ProcessAlive(postmaster));
         Assert.False(Directory.Exists(Path.Combine(fixture.Environment.DataRoot, instanceId.ToString())));
-        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        // Nothing listens on the port any more: the connection is refused (a failed login would mean a server is still there).
+        var refused = await Assert.ThrowsAnyAsync<NpgsqlException>(async () =>
         {
             await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={server.Port};Username=x;Password=y;Timeout=2;Pooling=false");
             await connection.OpenAsync();
         });
+        Assert.IsNotType<PostgresException>(refused);
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused,
+            Assert.IsType<System.Net.Sockets.SocketException>(refused.InnerException).SocketErrorCode);
     }
 
     private async Task<(ServerInfo Server, DatabaseInfo Database, string Password)> AdminAccess(Guid instanceId)
