@@ -25,7 +25,9 @@ public sealed record ServiceBinding(
     DateTimeOffset? UpdatedAt = null,
     string? PlanId = null)
 {
-    public static string StreamId(Guid bindingId) => $"service-binding-{bindingId}";
+    public const string StreamPrefix = "service-binding-";
+
+    public static string StreamId(Guid bindingId) => $"{StreamPrefix}{bindingId}";
 
     [JsonIgnore]
     public Operation LastOperation => Operations[^1];

@@ -39,7 +39,9 @@ public sealed record ServiceInstance
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
 
-    public static string StreamId(Guid instanceId) => $"service-instance-{instanceId}";
+    public const string StreamPrefix = "service-instance-";
+
+    public static string StreamId(Guid instanceId) => $"{StreamPrefix}{instanceId}";
 
     [JsonIgnore]
     public Operation? LastOperation => Operations.IsEmpty ? null : Operations[^1];

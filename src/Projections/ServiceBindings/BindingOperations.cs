@@ -7,7 +7,6 @@ using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
 namespace EventSourced.Projections.ServiceBindings;
@@ -16,28 +15,19 @@ namespace EventSourced.Projections.ServiceBindings;
 /// Answers binding fetches and binding last_operation polling: the folded binding per binding stream. An <b>inline</b>
 /// projection, so a poll right after a 202 sees the operation.
 /// </summary>
-public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options) : StreamView
+public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
+    : StreamView(ProjectionName, ProjectionLifecycle.Inline, ServiceBinding.StreamPrefix, options.Value.Schema, "binding_operations")
 {
     public const string ProjectionName = "binding-operations";
 
-    private readonly string table = $"{options.Value.Schema}.binding_operations";
-
-    public override string Name => ProjectionName;
-
-    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
-
-    public override string StreamPrefix => "service-binding-";
-
-    public override Table Table()
+    protected override void DefineColumns(Table t)
     {
-        var t = new Table(new PostgresqlObjectName(options.Value.Schema, "binding_operations", SchemaUtils.IdentifierUsage.General));
         t.AddColumn<Guid>("binding_id").AsPrimaryKey();
         t.AddColumn<Guid>("instance_id").NotNull();
         t.AddColumn<long>("version").NotNull();
         t.AddColumn<string>("status").NotNull();
         t.AddColumn("binding", "json").NotNull();
         t.Indexes.Add(new IndexDefinition("binding_operations_instance_id") { Columns = ["instance_id"] });
-        return t;
     }
 
     public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
@@ -46,7 +36,7 @@ public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<Even
             .Where(row => row.Binding is not null).Select(row => (Binding: row.Binding!, row.Version)).ToList();
         if (rows.Count == 0) return;
         operations.QueueSqlCommand($"""
-            INSERT INTO {table} AS b (binding_id, instance_id, version, status, binding)
+            INSERT INTO {QualifiedTable} AS b (binding_id, instance_id, version, status, binding)
             SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[]::json[])
             ON CONFLICT (binding_id) DO UPDATE SET
                 instance_id = excluded.instance_id, version = excluded.version, status = excluded.status, binding = excluded.binding
@@ -60,7 +50,7 @@ public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<Even
     /// <summary>The binding as of its latest recorded event, when it belongs to <paramref name="instanceId"/>.</summary>
     public async Task<ServiceBinding?> Find(Guid instanceId, Guid bindingId, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand($"SELECT binding FROM {table} WHERE binding_id = $1 AND instance_id = $2");
+        await using var command = dataSource.CreateCommand($"SELECT binding FROM {QualifiedTable} WHERE binding_id = $1 AND instance_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = bindingId });
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         return await command.ExecuteScalarAsync(ct) is string json ? JsonSerializer.Deserialize<ServiceBinding>(json, EventJson.Options) : null;

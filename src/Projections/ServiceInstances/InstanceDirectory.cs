@@ -6,7 +6,6 @@ using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
 namespace EventSourced.Projections.ServiceInstances;
@@ -16,21 +15,13 @@ namespace EventSourced.Projections.ServiceInstances;
 /// <b>asynchronous</b> projection run by Marten's daemon (HotCold: one node runs it, another takes over when it dies).
 /// A deprovisioned instance has no row.
 /// </summary>
-public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options) : StreamView
+public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
+    : StreamView(ProjectionName, ProjectionLifecycle.Async, ServiceInstance.StreamPrefix, options.Value.Schema, "instance_directory")
 {
     public const string ProjectionName = "instance-directory";
 
-    private readonly string table = $"{options.Value.Schema}.instance_directory";
-
-    public override string Name => ProjectionName;
-
-    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Async;
-
-    public override string StreamPrefix => "service-instance-";
-
-    public override Table Table()
+    protected override void DefineColumns(Table t)
     {
-        var t = new Table(new PostgresqlObjectName(options.Value.Schema, "instance_directory", SchemaUtils.IdentifierUsage.General));
         t.AddColumn<Guid>("instance_id").AsPrimaryKey();
         t.AddColumn<long>("version").NotNull();
         t.AddColumn<string>("service_id").NotNull();
@@ -46,18 +37,16 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
         t.AddColumn("created_at", "timestamptz").NotNull();
         t.AddColumn("updated_at", "timestamptz").NotNull();
         t.Indexes.Add(new IndexDefinition("instance_directory_created_at") { Columns = ["created_at"] });
-        return t;
     }
 
     public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
     {
-        var folded = streams.Values.Select(events => (State: ServiceInstance.Fold(events.Payloads()), Version: events[^1].Version))
-            .Where(row => row.State.Id != Guid.Empty).ToList();
+        var folded = FoldedInstances.Of(streams);
         var rows = folded.Where(r => r.State.Exists).Select(r => (Summary: InstanceSummary.Of(r.State), r.Version)).ToList();
         var gone = folded.Where(r => !r.State.Exists).ToList();
         if (rows.Count > 0)
             operations.QueueSqlCommand($"""
-                INSERT INTO {table} AS d (instance_id, version, service_id, plan_id, organization_guid, space_guid, status, disk_mb,
+                INSERT INTO {QualifiedTable} AS d (instance_id, version, service_id, plan_id, organization_guid, space_guid, status, disk_mb,
                                           data_directory, host, port, database, created_at, updated_at)
                 SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[],
                                      ?::text[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::timestamptz[])
@@ -77,7 +66,7 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
                 rows.Select(r => r.Summary.CreatedAt).ToArray(), rows.Select(r => r.Summary.UpdatedAt).ToArray());
         if (gone.Count > 0)
             operations.QueueSqlCommand(
-                $"DELETE FROM {table} d USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE d.instance_id = g.id" + (replace ? "" : " AND d.version <= g.version"),
+                $"DELETE FROM {QualifiedTable} d USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE d.instance_id = g.id" + (replace ? "" : " AND d.version <= g.version"),
                 gone.Select(r => r.State.Id).ToArray(), gone.Select(r => r.Version).ToArray());
     }
 
@@ -98,7 +87,7 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
     private string Select => $"""
         SELECT instance_id, service_id, plan_id, organization_guid, space_guid, status, disk_mb, data_directory, host, port,
                database, created_at, updated_at
-        FROM {table}
+        FROM {QualifiedTable}
         """;
 
     private static async Task<IReadOnlyList<InstanceSummary>> Read(NpgsqlCommand command, CancellationToken ct)

@@ -8,7 +8,6 @@ using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
 namespace EventSourced.Projections.ServiceInstances;
@@ -19,21 +18,13 @@ namespace EventSourced.Projections.ServiceInstances;
 /// right after a 202 sees the operation, on any node. The folded instance is stored as json, not jsonb: it is only read
 /// back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL.
 /// </summary>
-public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options) : StreamView
+public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
+    : StreamView(ProjectionName, ProjectionLifecycle.Inline, ServiceInstance.StreamPrefix, options.Value.Schema, "last_operations")
 {
     public const string ProjectionName = "last-operations";
 
-    private readonly string table = $"{options.Value.Schema}.last_operations";
-
-    public override string Name => ProjectionName;
-
-    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
-
-    public override string StreamPrefix => "service-instance-";
-
-    public override Table Table()
+    protected override void DefineColumns(Table t)
     {
-        var t = new Table(new PostgresqlObjectName(options.Value.Schema, "last_operations", SchemaUtils.IdentifierUsage.General));
         t.AddColumn<Guid>("instance_id").AsPrimaryKey();
         t.AddColumn<long>("version").NotNull();
         t.AddColumn<string>("status").NotNull();
@@ -47,16 +38,14 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         t.AddColumn<bool>("awaiting_outcome").NotNull();
         t.AddColumn("instance", "json").NotNull();
         t.Indexes.Add(new IndexDefinition("last_operations_awaiting") { Columns = ["started_at"], Predicate = "awaiting_outcome" });
-        return t;
     }
 
     public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
     {
-        var rows = streams.Values.Select(events => (State: ServiceInstance.Fold(events.Payloads()), Version: events[^1].Version))
-            .Where(row => row.State.Id != Guid.Empty).ToList();
+        var rows = FoldedInstances.Of(streams);
         if (rows.Count == 0) return;
         operations.QueueSqlCommand($"""
-            INSERT INTO {table} AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
+            INSERT INTO {QualifiedTable} AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
                                       description, started_at, finished_at, awaiting_outcome, instance, deadline_at)
             SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[],
                                  ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::text[]::json[], ?::timestamptz[])
@@ -84,7 +73,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
     /// <summary>The instance as of its latest recorded event, with every operation it went through.</summary>
     public async Task<ServiceInstance?> Find(Guid instanceId, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand($"SELECT instance FROM {table} WHERE instance_id = $1");
+        await using var command = dataSource.CreateCommand($"SELECT instance FROM {QualifiedTable} WHERE instance_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         var json = (string?)await command.ExecuteScalarAsync(ct);
         return json is null ? null : Deserialize(json);
@@ -100,7 +89,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         await using var command = dataSource.CreateCommand($"""
             SELECT operation_id, operation_kind, operation_state, description, started_at,
                    CASE WHEN $2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid THEN instance END
-            FROM {table} WHERE instance_id = $1
+            FROM {QualifiedTable} WHERE instance_id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)operationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
@@ -119,7 +108,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
     public async Task<IReadOnlyList<(Guid InstanceId, Guid OperationId)>> FindOverdue(DateTimeOffset now, TimeSpan defaultTimeout, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT instance_id, operation_id FROM {table}
+            SELECT instance_id, operation_id FROM {QualifiedTable}
             WHERE awaiting_outcome AND coalesce(deadline_at, started_at + $2) < $1 ORDER BY started_at LIMIT 100
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now });

@@ -2,6 +2,7 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Projections;
+using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
 namespace EventSourced.Projections.Streams;
@@ -13,16 +14,21 @@ namespace EventSourced.Projections.Streams;
 /// Registered with Marten as a raw projection (inline or async); <see cref="Rebuild.StreamViewRebuilder"/> recomputes
 /// rows in place without ever removing one, so readers never miss a row during a rebuild.
 /// </summary>
-public abstract class StreamView : IProjection
+/// <param name="name">The name shown by `projections list` and taken by `projections rebuild`.</param>
+/// <param name="lifecycle">Inline (written in the append's transaction) or Async (Marten's daemon).</param>
+/// <param name="streamPrefix">The stream key prefix of the streams this view folds, e.g. <c>service-instance-</c>.</param>
+/// <param name="schema">The event store's schema, where the view's table lives too.</param>
+/// <param name="tableName">The view's table.</param>
+public abstract class StreamView(string name, ProjectionLifecycle lifecycle, string streamPrefix, string schema, string tableName) : IProjection
 {
-    /// <summary>The name shown by `projections list` and taken by `projections rebuild`.</summary>
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
-    /// <summary>Inline (written in the append's transaction) or Async (Marten's daemon).</summary>
-    public abstract ProjectionLifecycle Lifecycle { get; }
+    public ProjectionLifecycle Lifecycle { get; } = lifecycle;
 
-    /// <summary>The stream key prefix of the streams this view folds, e.g. <c>service-instance-</c>.</summary>
-    public abstract string StreamPrefix { get; }
+    public string StreamPrefix { get; } = streamPrefix;
+
+    /// <summary>The table's schema-qualified name, for the view's SQL.</summary>
+    protected string QualifiedTable { get; } = $"{schema}.{tableName}";
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
@@ -34,7 +40,15 @@ public abstract class StreamView : IProjection
     }
 
     /// <summary>The view's table, part of Marten's schema.</summary>
-    public abstract Table Table();
+    public Table Table()
+    {
+        var table = new Table(new PostgresqlObjectName(schema, tableName, SchemaUtils.IdentifierUsage.General));
+        DefineColumns(table);
+        return table;
+    }
+
+    /// <summary>The columns and indexes of the view's table.</summary>
+    protected abstract void DefineColumns(Table table);
 
     /// <summary>
     /// Queues the rows of the given whole streams (each in version order) into the session's unit of work. A row only

@@ -64,13 +64,13 @@ public sealed class BusForwarderTests(ITestOutputHelper output) : IAsyncLifetime
         // Process 2: the plain forwarder under the same name picks up from the recorded progress.
         await using (var second = await ForwarderHost.Start(_database, new BusForwarder(() => applier.Bus), o => o.Options.BatchSize = BatchSize))
         {
-            await Waiting.Until(Progress, progress => progress == events[^1].Sequence,
+            await Eventually.Until(Progress, progress => progress == events[^1].Sequence,
                 "the forwarder's progress to reach the head of the log", seconds: 30);
             foreach (var line in second.Log.Lines) output.WriteLine("process 2: " + line);
         }
 
         var published = crashing.Published + (events.Count - progressAtDeath);
-        await Waiting.Until(() => Task.FromResult(applier.Deliveries.Total), delivered => delivered >= published,
+        await Eventually.Until(() => Task.FromResult(applier.Deliveries.Total), delivered => delivered >= published,
             $"every one of the {published} published messages to be delivered");
 
         Assert.True(applier.Deliveries.Redelivered >= BatchSize,

@@ -113,8 +113,8 @@ public sealed partial class LegacyEventStore
                            "instance streams keep only instance events, renumbered 1..n in their old order.");
 
         var streams = await CreateStreams(write, transaction, ct);
-        var instanceStreams = streams.Count(s => s.StartsWith("service-instance-", StringComparison.Ordinal));
-        var bindingStreams = streams.Count(s => s.StartsWith("service-binding-", StringComparison.Ordinal));
+        var instanceStreams = streams.Count(s => s.StartsWith(ServiceInstance.StreamPrefix, StringComparison.Ordinal));
+        var bindingStreams = streams.Count(s => s.StartsWith(ServiceBinding.StreamPrefix, StringComparison.Ordinal));
         progress.WriteLine($"Created {streams.Count} streams in {Schema}.mt_streams ({instanceStreams} instance, {bindingStreams} binding" +
                            $"{(streams.Count > instanceStreams + bindingStreams ? $", {streams.Count - instanceStreams - bindingStreams} other" : "")}).");
 

@@ -1,6 +1,6 @@
-namespace EventSourced.Provisioners.Tests.Bus;
+namespace EventSourced.Provisioners.Tests;
 
-internal static class Waiting
+internal static class Eventually
 {
     /// <summary>Polls <paramref name="probe" /> until <paramref name="done" /> holds, failing with the last value seen after the deadline.</summary>
     public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 15)
