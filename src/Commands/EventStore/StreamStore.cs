@@ -34,7 +34,9 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
         for (var attempt = 1; ; attempt++)
         {
             await using var session = Store.LightweightSession();
-            var (events, version) = Payloads(await session.Events.FetchStreamAsync(streamKey, token: ct));
+            var stream = await session.Events.FetchStreamAsync(streamKey, token: ct);
+            SessionStreams.Remember(session, streamKey, stream);
+            var (events, version) = Payloads(stream);
             var decision = await decide(events, session, ct);
             if (decision is not Decision.Accepted accepted) return decision;
 

@@ -34,7 +34,8 @@ public static class StreamHistory
             return await session.Events.QueryAllRawEvents().Where(e => many.Contains(e.StreamKey)).OrderBy(e => e.Sequence).ToListAsync(ct);
         }
         var events = new List<IEvent>();
-        foreach (var key in keys) events.AddRange(await session.Events.FetchStreamAsync(key, token: ct));
+        foreach (var key in keys)
+            events.AddRange(SessionStreams.TryRecall(session, key, out var read) ? read : await session.Events.FetchStreamAsync(key, token: ct));
         return events;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Streams;
 using EventSourced.Provisioners.Bus;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -38,10 +39,12 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
     {
         var notable = page.Events.Where(e => e.Data is IDomainEvent data && DfeEvent.NameOf(data) is not null).ToList();
         if (notable.Count == 0) return NullChangeListener.Instance;
+        // Each instance's stream is read once for the page, however many of its events the page holds.
+        var streams = await StreamHistory.Load(operations, notable.Select(e => e.StreamKey!).Distinct().ToList(), page.Events, ct);
         var channel = await Channel(ct);
         foreach (var recorded in notable)
         {
-            if (await Describe(operations, recorded, ct) is not { } body) continue;
+            if (Describe(streams[recorded.StreamKey!], recorded) is not { } body) continue;
             var properties = new BasicProperties
             {
                 MessageId = recorded.Id.ToString(), ContentType = "application/json", Type = body.Event,
@@ -54,12 +57,10 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
     }
 
     /// <summary>The event's body, or null for the removal of a resource that never existed (a rollback's idempotent step).</summary>
-    private static async Task<DfeEvent?> Describe(IQuerySession session, IEvent recorded, CancellationToken ct)
+    private static DfeEvent? Describe(IReadOnlyList<IEvent> stream, IEvent recorded)
     {
         var data = (IDomainEvent)recorded.Data;
-        // FetchStreamAsync's version 0 means "the latest", not "before the first event".
-        var history = recorded.Version > 1 ? await session.Events.FetchStreamAsync(recorded.StreamKey!, recorded.Version - 1, token: ct) : [];
-        var before = ServiceInstance.Fold(history.Select(e => (IDomainEvent)e.Data));
+        var before = ServiceInstance.Fold(stream.TakeWhile(e => e.Version < recorded.Version).Payloads());
         if (!Existed(data, before)) return null;
         var instance = ServiceInstance.Evolve(before, data);
         return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, instance.LastOperation?.Id ?? Guid.Empty,
