@@ -45,7 +45,23 @@ public sealed class SecretProtector
 
     /// <summary>A password of URL- and connection-string-safe characters.</summary>
     public static string GeneratePassword(int length = 32) =>
-        RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", length);
+        RandomNumberGenerator.GetString(PasswordAlphabet, length);
+
+    private const string PasswordAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+    /// <summary>
+    /// The password of one purpose (e.g. one step of one operation), derived from the key: a step that runs twice (a re-sent
+    /// command, a step run on two nodes at once) sets the same password both times, so whichever run the log records, the
+    /// server agrees with it.
+    /// </summary>
+    public string DerivePassword(string purpose, int length = 32)
+    {
+        var bytes = HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, length, info: Encoding.UTF8.GetBytes("password:" + purpose));
+        return string.Create(length, bytes, (chars, b) =>
+        {
+            for (var i = 0; i < chars.Length; i++) chars[i] = PasswordAlphabet[b[i] % PasswordAlphabet.Length];
+        });
+    }
 
     private static byte[]? TryDecode(string value)
     {

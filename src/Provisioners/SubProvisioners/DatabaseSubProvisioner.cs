@@ -17,9 +17,9 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        // Skipping an already recorded database matters here: provisioning again would reset the password.
+        // A run that loses the race to a copy of this step sets the same password: it is derived from the operation.
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Database: null }) return;
-        var password = SecretProtector.GeneratePassword();
+        var password = secrets.DerivePassword($"{operationId}/{DatabaseName}/{AdminUsername}");
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
