@@ -13,4 +13,7 @@ public sealed class InstanceOperationState : SagaStateMachineInstance, ISagaVers
     public OperationKind Kind { get; set; }
     public int DiskMb { get; set; }
     public string? FailureReason { get; set; }
+
+    /// <summary>How many times a nudge re-sent a stalled step: part of each step command's message id.</summary>
+    public int Attempt { get; set; }
 }

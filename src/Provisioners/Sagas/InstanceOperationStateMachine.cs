@@ -1,4 +1,5 @@
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Provisioners.Messages;
 using System.Linq.Expressions;
 using MassTransit;
 
@@ -48,20 +49,21 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         Reply(() => UpdateStepFailed, m => m.OperationId);
         Reply(() => Updated, m => m.OperationId);
         Reply(() => UpdateFailed, m => m.OperationId);
+        Reply(() => Nudged, m => m.OperationId);
         // Events reach the saga at least once and in any state: a repeat or a late one changes nothing.
         OnUnhandledEvent(x => x.Ignore());
 
         Initially(
             When(ProvisioningRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb) = (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb))
-                .Publish(c => c.Saga.ProvisionStorage())
+                .Send(s => s.ProvisionStorage())
                 .TransitionTo(CreatingStorage),
             When(DeprovisioningRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Deprovision))
                 .RemoveDatabase(),
             When(UpdateRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Update))
-                .Publish(c => c.Saga.ReconfigureServer())
+                .Send(s => s.ReconfigureServer())
                 .TransitionTo(Reconfiguring));
 
         During(Reconfiguring,
@@ -70,9 +72,9 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(TimedOut).Then(c => c.Saga.FailureReason = "The update timed out.").Fail());
 
         During(CreatingStorage,
-            When(StorageReady).Publish(c => c.Saga.ProvisionServer()).TransitionTo(CreatingServer));
+            When(StorageReady).Send(s => s.ProvisionServer()).TransitionTo(CreatingServer));
         During(CreatingServer,
-            When(ServerReady).Publish(c => c.Saga.ProvisionDatabase()).TransitionTo(CreatingDatabase));
+            When(ServerReady).Send(s => s.ProvisionDatabase()).TransitionTo(CreatingDatabase));
         During(CreatingDatabase,
             When(DatabaseReady).Complete());
 
@@ -85,9 +87,9 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
                 .Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
 
         During(RemovingDatabase,
-            When(DatabaseRemoved).Publish(c => c.Saga.DeprovisionServer()).TransitionTo(RemovingServer));
+            When(DatabaseRemoved).Send(s => s.DeprovisionServer()).TransitionTo(RemovingServer));
         During(RemovingServer,
-            When(ServerRemoved).Publish(c => c.Saga.DeprovisionStorage()).TransitionTo(RemovingStorage));
+            When(ServerRemoved).Send(s => s.DeprovisionStorage()).TransitionTo(RemovingStorage));
         During(RemovingStorage,
             When(StorageRemoved).IfElse(c => c.Saga.Kind == OperationKind.Deprovision, done => done.Complete(), rolledBack => rolledBack.Fail()));
         During(RemovingDatabase, RemovingServer, RemovingStorage,
@@ -99,28 +101,30 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         // What the saga publishes leaves after its new state is committed and before the event is acknowledged: a broker
         // dying in between gets the event again with the saga already in the next state. So the event that led into a
         // state, seen again there, sends that state's command again; the sub-provisioners skip work already recorded.
-        During(CreatingStorage, When(ProvisioningRequested).Publish(c => c.Saga.ProvisionStorage()));
-        During(CreatingServer, When(StorageReady).Publish(c => c.Saga.ProvisionServer()));
-        During(CreatingDatabase, When(ServerReady).Publish(c => c.Saga.ProvisionDatabase()));
-        During(Reconfiguring, When(UpdateRequested).Publish(c => c.Saga.ReconfigureServer()));
+        During(CreatingStorage, When(ProvisioningRequested).Send(s => s.ProvisionStorage()));
+        During(CreatingServer, When(StorageReady).Send(s => s.ProvisionServer()));
+        During(CreatingDatabase, When(ServerReady).Send(s => s.ProvisionDatabase()));
+        During(Reconfiguring, When(UpdateRequested).Send(s => s.ReconfigureServer()));
         During(RemovingDatabase,
-            When(DeprovisioningRequested).Publish(c => c.Saga.DeprovisionDatabase()),
-            When(StepFailed).Publish(c => c.Saga.DeprovisionDatabase()));
-        During(RemovingServer, When(DatabaseRemoved).Publish(c => c.Saga.DeprovisionServer()));
-        During(RemovingStorage, When(ServerRemoved).Publish(c => c.Saga.DeprovisionStorage()));
+            When(DeprovisioningRequested).Send(s => s.DeprovisionDatabase()),
+            When(StepFailed).Send(s => s.DeprovisionDatabase()));
+        During(RemovingServer, When(DatabaseRemoved).Send(s => s.DeprovisionServer()));
+        During(RemovingStorage, When(ServerRemoved).Send(s => s.DeprovisionStorage()));
         During(Completing,
-            When(DatabaseReady).Publish(c => c.Saga.CompleteOperation()),
-            When(ServerReconfigured).Publish(c => c.Saga.CompleteOperation()),
-            When(StorageRemoved).Publish(c => c.Saga.CompleteOperation()));
+            When(DatabaseReady).Send(s => s.CompleteOperation()),
+            When(ServerReconfigured).Send(s => s.CompleteOperation()),
+            When(StorageRemoved).Send(s => s.CompleteOperation()));
         During(Failing,
-            When(StorageRemoved).Publish(c => c.Saga.FailOperation()),
-            When(RemovalFailed).Publish(c => c.Saga.FailOperation()),
-            When(UpdateStepFailed).Publish(c => c.Saga.FailOperation()));
+            When(StorageRemoved).Send(s => s.FailOperation()),
+            When(RemovalFailed).Send(s => s.FailOperation()),
+            When(UpdateStepFailed).Send(s => s.FailOperation()));
 
         // A deprovision request cancelled this provisioning: its removal chain cleans up, this operation just ends.
         DuringAny(When(Cancelled).Finalize());
 
-        During(Completing, Failing,
+        // The end of the operation, recorded by the saga's own command or by the watchdog when the operation ran past its
+        // deadline and grace period (its rollback stuck): either way nothing more is to be done.
+        DuringAny(
             When(Updated).Finalize(),
             When(UpdateFailed).Finalize(),
             When(Provisioned).Finalize(),
@@ -128,6 +132,8 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(Deprovisioned).Finalize(),
             When(DeprovisioningFailed).Finalize());
         During(Failing, Ignore(TimedOut), Ignore(StepFailed));
+
+        DuringAny(When(Nudged).ThenAsync(c => c.SendCurrentStepAgain()));
 
         // Finished operations stay as rows in their final state, so that a repeated request event cannot start them again.
     }
@@ -163,6 +169,7 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
     public Event<ResourceUpdateFailed> UpdateStepFailed { get; private set; } = null!;
     public Event<ServiceInstanceUpdated> Updated { get; private set; } = null!;
     public Event<ServiceInstanceUpdateFailed> UpdateFailed { get; private set; } = null!;
+    public Event<NudgeOperation> Nudged { get; private set; } = null!;
 
     /// <summary>An event in answer to a step: it never starts a saga, and one for a saga that is gone is dropped.</summary>
     private void Reply<T>(Expression<Func<Event<T>>> property, Func<T, Guid> operationId) where T : class =>

@@ -13,6 +13,7 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private readonly Guid _instance = Guid.NewGuid();
     private readonly Guid _operation = Guid.NewGuid();
+    private readonly StepCommandLog _log = new();
     private ServiceProvider _provider = null!;
     private ITestHarness _harness = null!;
     private ISagaStateMachineTestHarness<InstanceOperationStateMachine, InstanceOperationState> _saga = null!;
@@ -20,7 +21,12 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _provider = new ServiceCollection()
-            .AddMassTransitTestHarness(x => x.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>())
+            .AddSingleton(_log)
+            .AddMassTransitTestHarness(x =>
+            {
+                x.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>();
+                x.AddConsumer<StepCommandLogger>();
+            })
             .BuildServiceProvider(true);
         _harness = _provider.GetRequiredService<ITestHarness>();
         await _harness.Start();
@@ -187,7 +193,7 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     private async Task WaitUntilPublished<T>(int count) where T : class
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (_harness.Published.Select<T>().Count(x => OperationOf(x.Context.Message) == _operation) < count)
+        while (_log.MessageIds<T>(_operation).Length < count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"{count} {typeof(T).Name} within 15 s");
             await Task.Delay(20);
