@@ -36,8 +36,10 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         t.AddColumn("finished_at", "timestamptz");
         t.AddColumn("deadline_at", "timestamptz");
         t.AddColumn<bool>("awaiting_outcome").NotNull();
+        t.AddColumn("progressed_at", "timestamptz");
         t.AddColumn("instance", "json").NotNull();
-        t.Indexes.Add(new IndexDefinition("last_operations_awaiting") { Columns = ["started_at"], Predicate = "awaiting_outcome" });
+        t.Indexes.Add(new IndexDefinition("last_operations_in_progress")
+            { Columns = ["started_at"], Predicate = $"operation_state = '{OperationStates.InProgress}'" });
     }
 
     public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
@@ -46,14 +48,15 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         if (rows.Count == 0) return;
         operations.QueueSqlCommand($"""
             INSERT INTO {QualifiedTable} AS l (instance_id, version, status, operation_id, operation_kind, operation_state,
-                                      description, started_at, finished_at, awaiting_outcome, instance, deadline_at)
+                                      description, started_at, finished_at, awaiting_outcome, instance, deadline_at, progressed_at)
             SELECT * FROM unnest(?::uuid[], ?::bigint[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[],
-                                 ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::text[]::json[], ?::timestamptz[])
+                                 ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::text[]::json[], ?::timestamptz[], ?::timestamptz[])
             ON CONFLICT (instance_id) DO UPDATE SET
                 version = excluded.version, status = excluded.status, operation_id = excluded.operation_id,
                 operation_kind = excluded.operation_kind, operation_state = excluded.operation_state,
                 description = excluded.description, started_at = excluded.started_at, finished_at = excluded.finished_at,
-                awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at
+                awaiting_outcome = excluded.awaiting_outcome, instance = excluded.instance, deadline_at = excluded.deadline_at,
+                progressed_at = excluded.progressed_at
             {Guard("l", replace)}
             """,
             rows.Select(r => r.State.Id).ToArray(),
@@ -67,7 +70,8 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
             rows.Select(r => r.State.LastOperation?.FinishedAt).ToArray(),
             rows.Select(r => AwaitingOutcome(r.State)).ToArray(),
             rows.Select(r => JsonSerializer.Serialize(r.State, EventJson.Options)).ToArray(),
-            rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray());
+            rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray(),
+            rows.Select(r => r.State.UpdatedAt).ToArray());
     }
 
     /// <summary>The instance as of its latest recorded event, with every operation it went through.</summary>
@@ -102,23 +106,31 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
     }
 
     /// <summary>
-    /// Operations past their deadline (the plan's maximum polling duration, else the default timeout) and still running
-    /// their course: not timed out yet, not rolling back.
+    /// Operations in progress that the watchdog must look at: past their deadline (the plan's maximum polling duration,
+    /// else the default timeout), or without progress for <paramref name="quietFor"/>. Oldest first.
     /// </summary>
-    public async Task<IReadOnlyList<(Guid InstanceId, Guid OperationId)>> FindOverdue(DateTimeOffset now, TimeSpan defaultTimeout, CancellationToken ct = default)
+    public async Task<IReadOnlyList<RunningOperation>> FindNeedingAttention(
+        DateTimeOffset now, TimeSpan defaultTimeout, TimeSpan quietFor, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT instance_id, operation_id FROM {QualifiedTable}
-            WHERE awaiting_outcome AND coalesce(deadline_at, started_at + $2) < $1 ORDER BY started_at LIMIT 100
+            SELECT instance_id, operation_id, coalesce(deadline_at, started_at + $2), awaiting_outcome, coalesce(progressed_at, started_at)
+            FROM {QualifiedTable}
+            WHERE operation_state = $4 AND (coalesce(deadline_at, started_at + $2) < $1 OR coalesce(progressed_at, started_at) < $1 - $3)
+            ORDER BY started_at LIMIT 1000
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = defaultTimeout });
+        command.Parameters.Add(new NpgsqlParameter { Value = quietFor });
+        command.Parameters.Add(new NpgsqlParameter { Value = OperationStates.InProgress });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var overdue = new List<(Guid, Guid)>();
-        while (await reader.ReadAsync(ct)) overdue.Add((reader.GetGuid(0), reader.GetGuid(1)));
-        return overdue;
+        var found = new List<RunningOperation>();
+        while (await reader.ReadAsync(ct))
+            found.Add(new RunningOperation(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetBoolean(3),
+                reader.GetFieldValue<DateTimeOffset>(4)));
+        return found;
     }
 
+    /// <summary>Awaiting its outcome: neither timed out yet nor rolling back (a timeout would change nothing).</summary>
     private static bool AwaitingOutcome(ServiceInstance state) =>
         state.LastOperation is { InProgress: true, TimedOut: false } && !state.RollingBack;
 

@@ -1,4 +1,3 @@
-using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Messages;
 using MassTransit;
@@ -12,12 +11,7 @@ public sealed class OperationRecorder(OutcomeRecorder recorder) : IConsumer<Comp
     {
         var (operationId, instanceId) = context.Message;
         if (await recorder.CurrentOperationOf(instanceId, operationId, context.CancellationToken) is not { } state) return;
-        IDomainEvent outcome = state.LastOperation!.Kind switch
-        {
-            OperationKind.Provision => new ServiceInstanceProvisioned(instanceId, operationId, recorder.Now),
-            OperationKind.Update => new ServiceInstanceUpdated(instanceId, operationId, recorder.Now),
-            _ => new ServiceInstanceDeprovisioned(instanceId, operationId, recorder.Now),
-        };
+        var outcome = OperationOutcomes.Succeeded(state.LastOperation!.Kind, instanceId, operationId, recorder.Now);
         await recorder.Record(context, instanceId, operationId, outcome, nameof(OperationRecorder));
     }
 
@@ -25,12 +19,7 @@ public sealed class OperationRecorder(OutcomeRecorder recorder) : IConsumer<Comp
     {
         var (operationId, instanceId, reason) = context.Message;
         if (await recorder.CurrentOperationOf(instanceId, operationId, context.CancellationToken) is not { } state) return;
-        IDomainEvent outcome = state.LastOperation!.Kind switch
-        {
-            OperationKind.Provision => new ServiceInstanceProvisioningFailed(instanceId, operationId, reason, recorder.Now),
-            OperationKind.Update => new ServiceInstanceUpdateFailed(instanceId, operationId, reason, recorder.Now),
-            _ => new ServiceInstanceDeprovisioningFailed(instanceId, operationId, reason, recorder.Now),
-        };
+        var outcome = OperationOutcomes.Failed(state.LastOperation!.Kind, instanceId, operationId, reason, recorder.Now);
         await recorder.Record(context, instanceId, operationId, outcome, nameof(OperationRecorder));
     }
 }

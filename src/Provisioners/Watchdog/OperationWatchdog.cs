@@ -1,33 +1,26 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.ServiceInstances;
+using EventSourced.Provisioners.Messages;
+using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners.Watchdog;
 
-public sealed class OperationWatchdogOptions
-{
-    public const string Section = "Provisioners";
-
-    /// <summary>
-    /// How long an operation may stay in progress before it is failed (and a provisioning rolled back), unless its plan
-    /// sets a maximum polling duration.
-    /// </summary>
-    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMinutes(10);
-
-    public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
-}
-
 /// <summary>
-/// The saga's timeout, kept durable without a message scheduler: overdue operations are found in the last-operation read
-/// model and a timeout is recorded in the instance's stream, which the saga then reacts to like any other event.
+/// Sees that every instance operation ends, without a message scheduler: operations in progress are found in the
+/// last-operation read model. One without progress for a while has its saga nudged (its step is sent again); one past its
+/// deadline gets a timeout recorded in its stream, which the saga reacts to like any other event (a provisioning is
+/// rolled back); one still running past its deadline and the rollback's grace period is recorded as failed outright.
 /// </summary>
 public sealed class OperationWatchdog(
-    LastOperations lastOperations, ServiceInstanceStore instances, IOptions<OperationWatchdogOptions> options,
+    LastOperations lastOperations, ServiceInstanceStore instances, IBus bus, IOptions<OperationWatchdogOptions> options,
     TimeProvider clock, ILogger<OperationWatchdog> log) : BackgroundService
 {
+    private readonly Dictionary<Guid, DateTimeOffset> _nudgedAt = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.WatchdogInterval, clock);
@@ -35,7 +28,7 @@ public sealed class OperationWatchdog(
         {
             try
             {
-                await TimeOutOverdueOperations(stoppingToken);
+                await Pass(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -44,16 +37,51 @@ public sealed class OperationWatchdog(
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    public async Task TimeOutOverdueOperations(CancellationToken ct)
+    public async Task Pass(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        foreach (var (instanceId, operationId) in await lastOperations.FindOverdue(now, options.Value.OperationTimeout, ct))
+        var (now, settings) = (clock.GetUtcNow(), options.Value);
+        var running = await lastOperations.FindNeedingAttention(now, settings.OperationTimeout, settings.NudgeAfter, ct);
+        foreach (var gone in _nudgedAt.Keys.Except(running.Select(o => o.OperationId)).ToList()) _nudgedAt.Remove(gone);
+        foreach (var operation in running)
         {
-            var outcome = new ServiceInstanceOperationTimedOut(instanceId, operationId, now);
-            var decision = await instances.Handle(instanceId,
-                state => ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operationId, outcome)),
-                new EventMetadata(operationId), ct: ct);
-            if (decision is Decision.Accepted) log.LogWarning("Operation {OperationId} of instance {InstanceId} timed out", operationId, instanceId);
+            if (now >= operation.DeadlineAt + settings.RollbackTimeout) await Expire(operation, now, ct);
+            else if (now >= operation.DeadlineAt && operation.AwaitingOutcome) await TimeOut(operation, now, ct);
+            else if (now - Latest(operation.ProgressedAt, _nudgedAt.GetValueOrDefault(operation.OperationId)) >= settings.NudgeAfter)
+                await Nudge(operation, now, ct);
         }
     }
+
+    private async Task TimeOut(RunningOperation operation, DateTimeOffset now, CancellationToken ct)
+    {
+        var timedOut = new ServiceInstanceOperationTimedOut(operation.InstanceId, operation.OperationId, now);
+        if (await Record(operation, _ => timedOut, ct) is Decision.Accepted)
+            log.LogWarning("Operation {OperationId} of instance {InstanceId} timed out", operation.OperationId, operation.InstanceId);
+    }
+
+    private async Task Expire(RunningOperation operation, DateTimeOffset now, CancellationToken ct)
+    {
+        var reason = $"The operation did not finish by its deadline ({operation.DeadlineAt:u}) nor within the grace period after it; "
+            + "what it created may remain until the instance is deleted.";
+        if (await Record(operation, kind => OperationOutcomes.Failed(kind, operation.InstanceId, operation.OperationId, reason, now), ct)
+            is Decision.Accepted)
+            log.LogError("Operation {OperationId} of instance {InstanceId} did not finish by its deadline and grace period: recorded as failed",
+                operation.OperationId, operation.InstanceId);
+    }
+
+    private async Task Nudge(RunningOperation operation, DateTimeOffset now, CancellationToken ct)
+    {
+        _nudgedAt[operation.OperationId] = now;
+        await bus.Publish(new NudgeOperation(operation.OperationId), ct);
+        log.LogWarning("Operation {OperationId} of instance {InstanceId} made no progress since {ProgressedAt:u}: its step is sent again",
+            operation.OperationId, operation.InstanceId, operation.ProgressedAt);
+    }
+
+    private Task<Decision> Record(RunningOperation operation, Func<OperationKind, IDomainEvent> outcome, CancellationToken ct) =>
+        instances.Handle(operation.InstanceId,
+            state => state.LastOperation is { InProgress: true } current && current.Id == operation.OperationId
+                ? ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operation.OperationId, outcome(current.Kind)))
+                : new Decision.AlreadyDone(),
+            new EventMetadata(operation.OperationId), ct: ct);
+
+    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

@@ -85,7 +85,8 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
     public void RemoveStaleLockFiles(int port)
     {
         if (File.Exists(PidFile)) File.Delete(PidFile);
-        File.Delete(SocketLockFile(port));
+        // The socket directory itself may be gone (storage removed, /tmp cleaned): nothing stale is left there then.
+        if (File.Exists(SocketLockFile(port))) File.Delete(SocketLockFile(port));
     }
 
     private static T? Read<T>(string file) where T : class

@@ -1,0 +1,21 @@
+using EventSourced.Commands.EventStore;
+
+namespace EventSourced.Commands.ServiceInstances;
+
+/// <summary>The event that ends an instance operation of each kind.</summary>
+public static class OperationOutcomes
+{
+    public static IDomainEvent Succeeded(OperationKind kind, Guid instanceId, Guid operationId, DateTimeOffset at) => kind switch
+    {
+        OperationKind.Provision => new ServiceInstanceProvisioned(instanceId, operationId, at),
+        OperationKind.Update => new ServiceInstanceUpdated(instanceId, operationId, at),
+        _ => new ServiceInstanceDeprovisioned(instanceId, operationId, at),
+    };
+
+    public static IDomainEvent Failed(OperationKind kind, Guid instanceId, Guid operationId, string reason, DateTimeOffset at) => kind switch
+    {
+        OperationKind.Provision => new ServiceInstanceProvisioningFailed(instanceId, operationId, reason, at),
+        OperationKind.Update => new ServiceInstanceUpdateFailed(instanceId, operationId, reason, at),
+        _ => new ServiceInstanceDeprovisioningFailed(instanceId, operationId, reason, at),
+    };
+}

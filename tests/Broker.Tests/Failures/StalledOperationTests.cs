@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.TestSupport;
+
+namespace EventSourced.Broker.Tests.Failures;
+
+/// <summary>
+/// Operations whose steps stop moving still end: a step whose command was lost is sent again by the watchdog's nudge,
+/// and an operation whose rollback is stuck past its deadline and grace period is recorded as failed.
+/// </summary>
+public sealed class StalledOperationTests
+{
+    private const string ServerStepQueue = "server-sub-provisioner";
+
+    [Fact]
+    public async Task Provision_ServerStepCommandLost_WatchdogNudgesTheSagaAndProvisioningSucceeds()
+    {
+        await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
+        {
+            ["Provisioners__NudgeAfter"] = "00:00:02",
+            ["Provisioners__Local__StartTimeout"] = "00:05:00",
+        });
+        var instanceId = Guid.NewGuid();
+        await using (HoldPortAllocationLock(environment))
+        {
+            await using var first = await BrokerProcess.Start(environment);
+            Assert.Equal(HttpStatusCode.Accepted, (await first.Client.Provision(instanceId)).StatusCode);
+            // The server step now waits for the port lock, its command unacknowledged; the broker dies, the command goes
+            // back to its queue, and is lost there (as one that ran out of retries while PostgreSQL restarted would be).
+            // (Nudged every 2 s meanwhile: each attempt waits for the lock too.)
+            await Until(() => MessagesIn(environment, ServerStepQueue, "messages_unacknowledged"), n => n >= 1, "the server step under way");
+            await first.Kill();
+        }
+        await Until(() => MessagesIn(environment, ServerStepQueue, "messages_unacknowledged"), n => n == 0, "the killed broker's deliveries returned");
+        await Purge(environment, ServerStepQueue);
+
+        await using var second = await BrokerProcess.Start(environment);
+        var done = await second.Client.PollUntilDone(instanceId, TimeSpan.FromSeconds(60));
+
+        var events = await InstanceStream.Events(environment, instanceId);
+        Assert.True(done.State == "succeeded", $"{done}\n{InstanceStream.Describe(events)}\n{second.Output}");
+        Assert.Single(events.OfType<ServerProvisioned>());
+        Assert.Contains("its step is sent again", second.Output);
+    }
+
+    [Fact]
+    public async Task Provision_RollbackStuckPastDeadlineAndGrace_WatchdogRecordsItFailed_AndTheLateServerIsRemoved()
+    {
+        await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
+        {
+            ["Provisioners__OperationTimeout"] = "00:00:10",
+            ["Catalog__Services__0__Plans__0__MaximumPollingDuration"] = "10",
+            ["Provisioners__RollbackTimeout"] = "00:00:03",
+            ["Provisioners__Local__StartTimeout"] = "00:05:00",
+        });
+        await using var broker = await BrokerProcess.Start(environment);
+        var instanceId = Guid.NewGuid();
+        (HttpStatusCode Status, string? State, string? Description) done;
+        await using (HoldPortAllocationLock(environment))
+        {
+            // The server step waits for the port lock, and the rollback's server removal waits for the server step.
+            Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Provision(instanceId)).StatusCode);
+            await InstanceStream.WaitFor<StorageProvisioned>(environment, instanceId, broker, seconds: 8);
+            done = await broker.Client.PollUntilDone(instanceId, TimeSpan.FromSeconds(40));
+        }
+        var events = await InstanceStream.Events(environment, instanceId);
+        Assert.True(done.State == "failed", $"{done}\n{InstanceStream.Describe(events)}\n{broker.Output}");
+        Assert.Contains("grace period", done.Description);
+        Assert.IsType<ServiceInstanceProvisioningFailed>(events[^1]);
+        Assert.DoesNotContain(events, e => e is ServerProvisioned or StorageDeprovisioned);
+
+        // Released, the late server step starts its server: its success is refused and the server removed again.
+        await Until(() => AnyServerAnswers(environment), answers => !answers, "no server of the failed provisioning answers", 30);
+    }
+
+    // One Eventually helper for all test projects is on its way in tests/TestSupport; until then, this one.
+    private static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value)) return value;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {seconds}s waiting for {what}; last seen: {value}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static FileStream HoldPortAllocationLock(BrokerEnvironment environment) =>
+        new(Path.Combine(environment.DataRoot, ".ports.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+    private static async Task<bool> AnyServerAnswers(BrokerEnvironment environment)
+    {
+        foreach (var port in Enumerable.Range(environment.PortRangeStart, 40))
+        {
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return true;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        return false;
+    }
+
+    private static readonly HttpClient Management = new()
+    {
+        BaseAddress = new Uri($"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}/"),
+        DefaultRequestHeaders =
+        {
+            Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestSettings.RabbitUsername}:{TestSettings.RabbitPassword}"))),
+        },
+    };
+
+    private static async Task<long> MessagesIn(BrokerEnvironment environment, string queue, string counter)
+    {
+        var response = await Management.GetAsync($"api/queues/{environment.VirtualHost.Name}/{queue}");
+        response.EnsureSuccessStatusCode();
+        return (long?)JsonNode.Parse(await response.Content.ReadAsStringAsync())?[counter] ?? 0;
+    }
+
+    private static async Task Purge(BrokerEnvironment environment, string queue) =>
+        (await Management.DeleteAsync($"api/queues/{environment.VirtualHost.Name}/{queue}/contents")).EnsureSuccessStatusCode();
+}
