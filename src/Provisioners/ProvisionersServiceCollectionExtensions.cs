@@ -52,6 +52,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<DatabaseSubProvisioner>();
             bus.AddConsumer<OperationRecorder>();
             bus.AddConsumer<BindingSubProvisioner>();
+            bus.AddConsumer<OrphanRemover>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {

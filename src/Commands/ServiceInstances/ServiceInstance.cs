@@ -12,6 +12,9 @@ public sealed record ServerInfo(string Host, int Port);
 
 public sealed record DatabaseInfo(string Database, string AdminUsername, string EncryptedAdminPassword);
 
+/// <summary>A resource a step created for an operation that no longer wanted it, waiting to be removed.</summary>
+public sealed record Orphan(Guid OperationId, ResourceKind Resource);
+
 /// <summary>A plan or parameter change requested but not yet applied; it becomes the instance's own when it succeeds.</summary>
 public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb);
 
@@ -36,6 +39,7 @@ public sealed record ServiceInstance
     public StorageInfo? Storage { get; init; }
     public ServerInfo? Server { get; init; }
     public DatabaseInfo? Database { get; init; }
+    public ImmutableList<Orphan> Orphans { get; init; } = [];
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
 
@@ -59,6 +63,7 @@ public sealed record ServiceInstance
     {
         ServiceInstanceProvisioningRequested e => Initial with
         {
+            Orphans = state.Orphans,
             Id = e.InstanceId, Status = InstanceStatus.Provisioning, ServiceId = e.ServiceId, PlanId = e.PlanId,
             OrganizationGuid = e.OrganizationGuid, SpaceGuid = e.SpaceGuid, Parameters = e.Parameters, Context = e.Context,
             MaintenanceVersion = e.MaintenanceVersion, DiskMb = e.DiskMb, CreatedAt = e.RequestedAt, UpdatedAt = e.RequestedAt,
@@ -107,7 +112,17 @@ public sealed record ServiceInstance
             { Status = InstanceStatus.Deprovisioned },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
+        OrphanedResourceFound e => state with { Orphans = state.Orphans.Add(new Orphan(e.OperationId, e.Resource)) },
+        OrphanedResourceRemoved e => state with { Orphans = state.Orphans.Remove(new Orphan(e.OperationId, e.Resource)) },
         _ => state,
+    };
+
+    /// <summary>Whether the instance's current life recorded a resource of this kind as its own.</summary>
+    public bool Holds(ResourceKind resource) => resource switch
+    {
+        ResourceKind.Storage => Storage is not null,
+        ResourceKind.Server => Server is not null,
+        _ => Database is not null,
     };
 
     private static Operation Started(Guid id, OperationKind kind, string description, DateTimeOffset at, DateTimeOffset? deadline) =>

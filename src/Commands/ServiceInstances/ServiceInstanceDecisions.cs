@@ -18,6 +18,12 @@ public sealed record UpdateServiceInstance(
     Guid InstanceId, Guid OperationId, string? PlanId, string? Parameters, string? Context, string? MaintenanceVersion,
     int DiskMb, Func<string, string, bool> CanChangePlan, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
+/// <summary>A step's success was refused (its operation was rolled back or ended): what it created is to be removed.</summary>
+public sealed record RecordOrphan(Guid OperationId, ResourceKind Resource, DateTimeOffset Now);
+
+/// <summary>The orphan was removed, or kept because the instance holds that resource again.</summary>
+public sealed record RecordOrphanRemoved(Guid OperationId, ResourceKind Resource, bool Kept, DateTimeOffset Now);
+
 /// <summary>A sub-provisioner or the saga reports how a step of an operation ended.</summary>
 public sealed record RecordOperationOutcome(Guid OperationId, IDomainEvent Outcome);
 
@@ -102,6 +108,18 @@ public static class ServiceInstanceDecisions
         DatabaseProvisioned => state.Database is not null,
         _ => false,
     };
+
+    /// <summary>An orphan is recorded once, whatever the instance is doing now; it stays pending until recorded removed.</summary>
+    public static Decision Decide(ServiceInstance state, RecordOrphan command) =>
+        state.Orphans.Contains(new Orphan(command.OperationId, command.Resource))
+            ? new Decision.AlreadyDone()
+            : new Decision.Accepted(command.OperationId, [new OrphanedResourceFound(state.Id, command.OperationId, command.Resource, command.Now)]);
+
+    public static Decision Decide(ServiceInstance state, RecordOrphanRemoved command) =>
+        state.Orphans.Contains(new Orphan(command.OperationId, command.Resource))
+            ? new Decision.Accepted(command.OperationId,
+                [new OrphanedResourceRemoved(state.Id, command.OperationId, command.Resource, command.Kept, command.Now)])
+            : new Decision.AlreadyDone();
 
     /// <summary>Updates and bindings need a provisioned instance with no operation of its own running; null when it is.</summary>
     internal static Decision? Usable(ServiceInstance state, Guid instanceId) =>

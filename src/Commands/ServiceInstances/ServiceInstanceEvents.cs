@@ -59,3 +59,12 @@ public sealed record ServiceInstanceUpdateFailed(Guid InstanceId, Guid Operation
 
 /// <summary>Only the platform context changed (e.g. a renamed space): recorded at once, no operation needed.</summary>
 public sealed record ServiceInstanceContextUpdated(Guid InstanceId, string Context, DateTimeOffset UpdatedAt) : IDomainEvent;
+
+/// <summary>
+/// A step finished after its operation was rolled back or ended: what it created is no part of the instance and must be
+/// removed. Recorded before the removal, so that a removal that fails or a broker that dies first cannot lose it.
+/// </summary>
+public sealed record OrphanedResourceFound(Guid InstanceId, Guid OperationId, ResourceKind Resource, DateTimeOffset FoundAt) : IDomainEvent;
+
+/// <summary>The orphan is gone: removed, or kept because the instance's current life recorded that resource as its own.</summary>
+public sealed record OrphanedResourceRemoved(Guid InstanceId, Guid OperationId, ResourceKind Resource, bool Kept, DateTimeOffset RemovedAt) : IDomainEvent;

@@ -27,8 +27,7 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));
-        await recorder.RecordOrUndo(context, instanceId, operationId, outcome, nameof(DatabaseSubProvisioner),
-            () => databases.Deprovision(instanceId, DatabaseName, AdminUsername, ct));
+        await recorder.RecordOrOrphan(context, instanceId, operationId, outcome, ResourceKind.Database, nameof(DatabaseSubProvisioner));
     }
 
     public async Task Consume(ConsumeContext<DeprovisionDatabase> context)

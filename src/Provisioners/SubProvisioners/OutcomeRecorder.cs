@@ -16,14 +16,14 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
     }
 
     /// <summary>
-    /// Whether the operation is being (or was) rolled back: a sub-provisioner whose success was refused for that reason
-    /// undoes what it just created, since the rollback may already have passed its resource.
+    /// Whether the operation is being rolled back or has failed (a cancellation too): a success refused for that reason
+    /// leaves an orphan, since the rollback may already have passed its resource.
     /// </summary>
-    public async Task<bool> IsRolledBack(Guid instanceId, Guid operationId, CancellationToken ct)
+    public async Task<bool> NoLongerWants(Guid instanceId, Guid operationId, CancellationToken ct)
     {
         var (state, _) = await instances.Load(instanceId, ct);
         var operation = state.Operations.FindLast(op => op.Id == operationId);
-        return operation is not null && operation.Kind == OperationKind.Provision
+        return operation is not null
             && (operation.State == OperationState.Failed || (state.RollingBack && state.LastOperation == operation));
     }
 
@@ -40,14 +40,18 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
         }
     }
 
-    /// <summary>Records a provisioning step; when the operation was rolled back meanwhile, undoes what the step created.</summary>
-    public async Task RecordOrUndo<TMessage>(
-        ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, IDomainEvent outcome, string consumer, Func<Task> undo)
+    /// <summary>
+    /// Records a provisioning step; when the operation was rolled back or ended meanwhile, records what the step created as
+    /// an orphan instead, which <see cref="OrphanRemover"/> then removes.
+    /// </summary>
+    public async Task RecordOrOrphan<TMessage>(
+        ConsumeContext<TMessage> context, Guid instanceId, Guid operationId, IDomainEvent outcome, ResourceKind resource, string consumer)
         where TMessage : class
     {
         if (await Record(context, instanceId, operationId, outcome, consumer) is Decision.Rejected
-            && outcome is not ResourceProvisioningFailed && await IsRolledBack(instanceId, operationId, context.CancellationToken))
-            await undo();
+            && outcome is not ResourceProvisioningFailed && await NoLongerWants(instanceId, operationId, context.CancellationToken))
+            await Record(context, instanceId, operationId,
+                state => ServiceInstanceDecisions.Decide(state, new RecordOrphan(operationId, resource, Now)), $"{consumer}.{nameof(RecordOrphan)}");
     }
 
     /// <summary>Appends the outcome unless this message was already handled (inbox) or the operation no longer takes it.</summary>

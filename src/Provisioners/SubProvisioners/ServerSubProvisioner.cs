@@ -21,7 +21,7 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
-        await recorder.RecordOrUndo(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner), () => servers.Deprovision(instanceId, ct));
+        await recorder.RecordOrOrphan(context, instanceId, operationId, outcome, ResourceKind.Server, nameof(ServerSubProvisioner));
     }
 
     public async Task Consume(ConsumeContext<DeprovisionServer> context)

@@ -21,7 +21,7 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
                 return new StorageProvisioned(instanceId, operationId, allocation.DataDirectory, allocation.DiskMb, recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Storage, reason, recorder.Now));
-        await recorder.RecordOrUndo(context, instanceId, operationId, outcome, nameof(StorageSubProvisioner), () => storage.Deprovision(instanceId, ct));
+        await recorder.RecordOrOrphan(context, instanceId, operationId, outcome, ResourceKind.Storage, nameof(StorageSubProvisioner));
     }
 
     public async Task Consume(ConsumeContext<DeprovisionStorage> context)
