@@ -9,6 +9,8 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
 {
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    public async Task<ServiceInstance> Current(Guid instanceId, CancellationToken ct) => (await instances.Load(instanceId, ct)).State;
+
     public async Task<ServiceInstance?> CurrentOperationOf(Guid instanceId, Guid operationId, CancellationToken ct)
     {
         var (state, _) = await instances.Load(instanceId, ct);

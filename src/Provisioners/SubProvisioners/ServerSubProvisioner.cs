@@ -53,6 +53,20 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
                 return new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
             },
             reason => new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
-        await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner));
+        if (await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner)) is Decision.Rejected
+            && outcome is ServerReconfigured)
+            await Revert(instanceId, ct);
+    }
+
+    /// <summary>
+    /// The update ended (timed out) while the server was being changed, so its change was refused: the server goes back to
+    /// the disk and settings the log says the instance has.
+    /// </summary>
+    private async Task Revert(Guid instanceId, CancellationToken ct)
+    {
+        var current = await recorder.Current(instanceId, ct);
+        if (current.Status != InstanceStatus.Provisioned || current.Busy) return;
+        await storage.Provision(instanceId, current.DiskMb, ct);
+        await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(current.Parameters), ct);
     }
 }
