@@ -3,20 +3,21 @@ using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Projections;
 using EventSourced.Provisioners;
+using EventSourced.Provisioners.DeadLetters;
 
 namespace EventSourced.Broker.Cli;
 
 /// <summary>
-/// The operator's commands (`projections …`, `db …`), run beside a serving broker with the same configuration
+/// The operator's commands (`projections …`, `db …`, `dead-letters …`), run beside a serving broker with the same configuration
 /// (appsettings.json, environment): <c>dotnet run --project src/Broker -- projections list</c>.
 /// </summary>
 public static class OperatorCommands
 {
-    public static bool Handles(string[] args) => args is ["projections" or "db", ..];
+    public static bool Handles(string[] args) => args is ["projections" or "db" or "dead-letters", ..];
 
     public static async Task<int> Run(string[] args)
     {
-        var root = new RootCommand("On-demand PostgreSQL service broker") { ProjectionsCommand.Create(), DbCommand.Create() };
+        var root = new RootCommand("On-demand PostgreSQL service broker") { ProjectionsCommand.Create(), DbCommand.Create(), DeadLettersCommand.Create() };
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -28,6 +29,7 @@ public static class OperatorCommands
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
         builder.Services.AddEventStore(builder.Configuration);
         builder.Services.AddCommands(builder.Configuration).AddReadModels().AddSagaDocuments();
+        DeadLetterQueues.AddTo(builder.Services, builder.Configuration);
         using var host = builder.Build();
         return await action(host.Services);
     }

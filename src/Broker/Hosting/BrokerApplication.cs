@@ -7,6 +7,7 @@ using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Projections;
 using EventSourced.Provisioners;
+using EventSourced.Provisioners.DeadLetters;
 using JasperFx.Events.Daemon;
 
 namespace EventSourced.Broker.Hosting;
@@ -25,6 +26,7 @@ public static class BrokerApplication
         services.AddCommands(builder.Configuration);
         services.AddReadModels();
         services.AddSingleton<InstanceHistory>();
+        DeadLetterQueues.AddTo(services, builder.Configuration);
         // An API node (Provisioners:Enabled=false) only records commands and answers from the read models; the
         // provisioning flow and Marten's async daemon (the forwarder is one of its subscriptions) run on the nodes that
         // have it enabled, against the same database and RabbitMQ. The bus is registered before the daemon, so it starts
@@ -64,7 +66,8 @@ public static class BrokerApplication
             .MapServiceBindings();
         app.MapGroup("/admin")
             .AddEndpointFilter<BasicAuthentication>()
-            .MapAdmin();
+            .MapAdmin()
+            .MapDeadLetters();
         return app;
     }
 }

@@ -31,5 +31,9 @@ public static class StreamConflicts
         {
             throw new WrongExpectedVersionException(streamKey, expectedVersion, e);
         }
+        catch (Exception e) when (EventStoreFailureException.Translates(e))
+        {
+            throw EventStoreFailureException.From(e);
+        }
     }
 }

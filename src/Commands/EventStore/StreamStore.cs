@@ -19,7 +19,7 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
     public async Task<(IReadOnlyList<IDomainEvent> Events, long Version)> Read(string streamKey, CancellationToken ct = default)
     {
         await using var session = Store.QuerySession();
-        return Payloads(await session.Events.FetchStreamAsync(streamKey, token: ct));
+        return Payloads(await Fetch(session, streamKey, ct));
     }
 
     /// <summary>
@@ -34,7 +34,7 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
         for (var attempt = 1; ; attempt++)
         {
             await using var session = Store.LightweightSession();
-            var stream = await session.Events.FetchStreamAsync(streamKey, token: ct);
+            var stream = await Fetch(session, streamKey, ct);
             SessionStreams.Remember(session, streamKey, stream);
             var (events, version) = Payloads(stream);
             var decision = await decide(events, session, ct);
@@ -57,6 +57,18 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
                 return Decision.Reject(DomainErrorCode.ConcurrencyError,
                     $"{e.StreamId} kept changing while this request was decided ({MaxAttempts} attempts); try again.");
             }
+        }
+    }
+
+    private static async Task<IReadOnlyList<IEvent>> Fetch(IQuerySession session, string streamKey, CancellationToken ct)
+    {
+        try
+        {
+            return await session.Events.FetchStreamAsync(streamKey, token: ct);
+        }
+        catch (Exception e) when (EventStoreFailureException.Translates(e))
+        {
+            throw EventStoreFailureException.From(e);
         }
     }
 
