@@ -19,7 +19,7 @@ namespace EventSourced.Broker.Tests.Osb;
 public sealed class SyncBindTests(SyncBindTests.Instance instance) : IClassFixture<SyncBindTests.Instance>
 {
     /// <summary>Long enough for a bind on a loaded machine, short enough for the tests that outlast it.</summary>
-    private static readonly TimeSpan SynchronousWait = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan SynchronousWait = TimeSpan.FromSeconds(15);
 
     /// <summary>The lock <c>LocalDatabaseBackend</c> takes before a login's grants.</summary>
     private const long GrantLock = 7321;
@@ -57,6 +57,35 @@ public sealed class SyncBindTests(SyncBindTests.Instance instance) : IClassFixtu
         await AssertEndsFailedWithoutLogin(bindingId);
         var stream = (await instance.Environment.Stream(ServiceBinding.StreamId(bindingId))).Select(e => e.Data).ToList();
         Assert.True(stream is [ServiceBindingRequested, ServiceBindingFailed], string.Join(", ", stream.Select(e => e.GetType().Name)));
+    }
+
+    /// <summary>
+    /// The step fails after it created the role (its grants on the schema <c>public</c> fail: the schema is renamed away
+    /// meanwhile): the answer is 500, and the role is dropped. Before the fix: 422, with the role left on the server.
+    /// </summary>
+    [Fact]
+    public async Task SyncBind_StepFailsAfterCreatingTheRole_Answers500_AndTheRoleIsDropped()
+    {
+        var bindingId = Guid.NewGuid();
+        HttpResponseMessage response;
+        await using (var connection = new NpgsqlConnection(await instance.AdminConnectionString()))
+        {
+            await connection.OpenAsync();
+            await using (var away = new NpgsqlCommand("ALTER SCHEMA public RENAME TO public_away", connection)) await away.ExecuteNonQueryAsync();
+            try
+            {
+                response = await Bind(bindingId);
+            }
+            finally
+            {
+                await using var back = new NpgsqlCommand("ALTER SCHEMA public_away RENAME TO public", connection);
+                await back.ExecuteNonQueryAsync();
+            }
+        }
+
+        var error = await response.AssertOsbError(HttpStatusCode.InternalServerError, null);
+        Assert.Contains("schema \"public\"", (string?)error["description"]);
+        await AssertEndsFailedWithoutLogin(bindingId);
     }
 
     [Fact]
@@ -132,7 +161,7 @@ public sealed class SyncBindTests(SyncBindTests.Instance instance) : IClassFixtu
     /// <summary>What the 500 said stays true: the binding is failed, cannot be fetched, and its role is gone from the server.</summary>
     private async Task AssertEndsFailedWithoutLogin(Guid bindingId)
     {
-        await Until(() => RoleExists(bindingId), exists => !exists, "the late step to drop the role it made", seconds: 60);
+        await Until(() => RoleExists(bindingId), exists => !exists, "the step to drop the role the binding does not hold", seconds: 60);
         await AssertLastOperation(bindingId, "failed");
         await (await Client.GetAsync(BindingPath(bindingId))).AssertOsbError(HttpStatusCode.NotFound, null);
         var binding = ServiceBinding.Fold((await instance.Environment.Stream(ServiceBinding.StreamId(bindingId)))
@@ -159,7 +188,8 @@ public sealed class SyncBindTests(SyncBindTests.Instance instance) : IClassFixtu
     private async Task<bool> SecondStepWaits()
     {
         await using var turns = instance.Environment.Database.DataSource.CreateCommand(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 1112100420 AND objsubid = 2");
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 1112100420 AND objsubid = 2 "
+            + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
         if ((long)(await turns.ExecuteScalarAsync())! > 0) return true;
         await using var connection = new NpgsqlConnection(await instance.AdminConnectionString());
         await connection.OpenAsync();
