@@ -19,6 +19,7 @@ public static class CommandsServiceCollectionExtensions
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section));
         services.AddSingleton<ServiceCatalog>();
         services.AddSingleton<IValidator<ProvisionServiceInstance>, ProvisionServiceInstanceValidator>();
+        services.AddSingleton<IValidator<InstanceUpdate>, InstanceUpdateValidator>();
         services.AddSingleton(_ => new SecretProtector(configuration["Secrets:Key"]
             ?? throw new InvalidOperationException("Secrets:Key is not configured (env Secrets__Key): 32 random bytes, base64.")));
         return services;

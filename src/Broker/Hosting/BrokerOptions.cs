@@ -1,6 +1,9 @@
 namespace EventSourced.Broker.Hosting;
 
-/// <summary>The broker's own settings (section "Broker"): the basic-auth credentials platforms use, and its public URL.</summary>
+/// <summary>
+/// The broker's own settings (section "Broker"): the basic-auth credentials platforms use, its public URL, and how long a
+/// synchronous bind waits for its login.
+/// </summary>
 public sealed class BrokerOptions
 {
     public const string Section = "Broker";
@@ -8,4 +11,11 @@ public sealed class BrokerOptions
     public string Username { get; set; } = "";
     public string Password { get; set; } = "";
     public string PublicUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// How long a bind without <c>accepts_incomplete=true</c> waits for its login before the broker gives the binding up
+    /// (recorded as failed; a login made later is dropped again) and answers 500. Shorter than the platforms' usual 60 s
+    /// request timeout, so the platform hears the answer instead of timing out.
+    /// </summary>
+    public TimeSpan SynchronousBindTimeout { get; set; } = TimeSpan.FromSeconds(50);
 }

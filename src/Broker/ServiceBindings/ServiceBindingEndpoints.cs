@@ -1,3 +1,4 @@
+using EventSourced.Broker.Hosting;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Secrets;
@@ -5,13 +6,14 @@ using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Broker.ServiceBindings;
 
 public static class ServiceBindingEndpoints
 {
     private const string Route = "/service_instances/{instanceId}/service_bindings/{bindingId}";
-    private static readonly TimeSpan SynchronousWait = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SynchronousUnbindWait = TimeSpan.FromSeconds(60);
 
     public static RouteGroupBuilder MapServiceBindings(this RouteGroupBuilder osb)
     {
@@ -25,7 +27,7 @@ public static class ServiceBindingEndpoints
     private static async Task<IResult> Bind(
         string instanceId, string bindingId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, ServiceBindingStore bindings, LastOperations lastOperations, BindingOperations bindingOperations,
-        SecretProtector secrets, TimeProvider clock, CancellationToken ct)
+        SecretProtector secrets, TimeProvider clock, IOptions<BrokerOptions> options, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var (body, error) = await OsbRequest.ReadBody<BindRequest>(request, ct);
@@ -59,14 +61,26 @@ public static class ServiceBindingEndpoints
                                                                    && ApiVersion.Of(request.HttpContext).Supports(ApiFeature.AsyncBindings):
                 return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
         }
-        var (instance, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, ct);
-        return binding.Status switch
+        // A synchronous answer is a promise about the binding: 201/200 only with a login that exists, an error only when
+        // none will. So a bind that outlasts the wait is given up on its stream before the answer; its late login is then
+        // refused and dropped by the sub-provisioner.
+        var wait = options.Value.SynchronousBindTimeout;
+        var (instance, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, wait, ct);
+        if (binding.LastOperation is { InProgress: true, Kind: OperationKind.Bind } late)
         {
-            BindingStatus.Created => Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)),
-                statusCode: decision is Decision.AlreadyDone ? 200 : 201),
-            BindingStatus.Creating => OsbErrors.AsyncRequired(),
-            _ => OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, binding.LastOperation.Description)),
-        };
+            var reason = $"The binding did not complete within {wait.TotalSeconds:0.#} s, the longest a bind without accepts_incomplete=true "
+                + "waits: it was given up and its login removed. Bind again (with accepts_incomplete=true on API 2.14+).";
+            var given = new ServiceBindingFailed(ids.Instance, ids.Binding, late.Id, reason, clock.GetUtcNow());
+            await bindings.Handle(ids.Binding,
+                current => ServiceBindingDecisions.Decide(current, new RecordBindingOutcome(ids.Binding, late.Id, given)),
+                OsbRequest.Metadata(request, late.Id), ct: ct);
+            (instance, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, TimeSpan.Zero, ct);
+        }
+        // A failure after the request was recorded is the broker's (500): the platform's orphan mitigation may unbind.
+        return binding.Status == BindingStatus.Created
+            ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)),
+                statusCode: decision is Decision.AlreadyDone ? 200 : 201)
+            : Results.Json(new OsbError(null, binding.LastOperation.Description), statusCode: StatusCodes.Status500InternalServerError);
     }
 
     private static async Task<IResult> Fetch(
@@ -97,7 +111,7 @@ public static class ServiceBindingEndpoints
         if (decision is Decision.Rejected rejected) return OsbErrors.From(rejected.Error);
         if (acceptsIncomplete == true && ApiVersion.Of(request.HttpContext).Supports(ApiFeature.AsyncBindings))
             return Results.Json(new { operation = OperationOf(decision).ToString() }, statusCode: 202);
-        var (_, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, ct);
+        var (_, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, SynchronousUnbindWait, ct);
         return binding.Status == BindingStatus.Deleted
             ? Results.Json(new { }, statusCode: 200)
             : OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, binding.LastOperation.Description));
@@ -121,9 +135,9 @@ public static class ServiceBindingEndpoints
 
     /// <summary>A platform that cannot poll gets the answer in the response: the binding's outcome is awaited here.</summary>
     private static async Task<(ServiceInstance Instance, ServiceBinding Binding)> WaitForOutcome(
-        LastOperations lastOperations, BindingOperations bindingOperations, (Guid Instance, Guid Binding) ids, CancellationToken ct)
+        LastOperations lastOperations, BindingOperations bindingOperations, (Guid Instance, Guid Binding) ids, TimeSpan wait, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + SynchronousWait;
+        var deadline = DateTime.UtcNow + wait;
         while (true)
         {
             var binding = (await bindingOperations.Find(ids.Instance, ids.Binding, ct))!;

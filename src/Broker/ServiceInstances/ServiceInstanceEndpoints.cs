@@ -5,6 +5,7 @@ using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.ServiceInstances;
 using FluentValidation;
+using FluentValidation.Results;
 using Microsoft.AspNetCore.Mvc;
 
 namespace EventSourced.Broker.ServiceInstances;
@@ -54,7 +55,8 @@ public static class ServiceInstanceEndpoints
 
     private static async Task<IResult> Update(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
-        ServiceCatalog catalog, ServiceInstanceStore instances, LastOperations lastOperations, TimeProvider clock, CancellationToken ct)
+        ServiceCatalog catalog, IValidator<InstanceUpdate> validator, ServiceInstanceStore instances, TimeProvider clock,
+        CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
@@ -65,27 +67,33 @@ public static class ServiceInstanceEndpoints
             return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}' for service '{body.ServiceId}'.");
         if (body.Parameters is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
             return OsbErrors.BadRequest("parameters must be a JSON object.");
-        var current = await lastOperations.Find(id, ct);
-        var plan = target ?? catalog.FindPlan(body.ServiceId, current?.PlanId);
-        if (plan is not null && body.Parameters is { ValueKind: JsonValueKind.Object }
-            && catalog.Schemas.Validate(plan, SchemaKind.ServiceInstanceUpdate, body.Parameters) is { Count: > 0 } problems)
-            return OsbErrors.BadRequest(string.Join(" ", problems));
-        if (body.MaintenanceInfo?.Version is { } requested && plan is not null && requested != plan.MaintenanceInfo?.Version)
-            return OsbErrors.MaintenanceInfoConflict($"maintenance_info.version '{requested}' is not the plan's ({plan.MaintenanceInfo?.Version ?? "none"}).");
 
+        // The request is checked against the instance as its stream has it, in the decision itself: a read model may lag
+        // behind a provisioning that just ended, or lack the row, and must not let a PATCH past its plan's schema.
         var now = clock.GetUtcNow();
-        var maintenance = body.PlanId is not null || body.MaintenanceInfo is not null ? plan?.MaintenanceInfo?.Version : null;
-        var command = new UpdateServiceInstance(id, Guid.CreateVersion7(), body.PlanId, NullIfNull(body.Parameters), NullIfNull(body.Context),
-            maintenance, target?.DiskMb ?? 0, (from, to) => from == to || catalog.AllowsPlanChange(body.ServiceId, from, to), now,
-            plan?.DeadlineFrom(now));
-        // An update that needs an operation is refused before anything is appended when the platform cannot poll.
+        var operationId = Guid.CreateVersion7();
+        ValidationResult? refused = null;
         var asyncRequired = false;
         var decision = await instances.Handle(id, state =>
         {
+            (refused, asyncRequired) = (null, false);
+            var update = new InstanceUpdate(state, body.ServiceId!, body.PlanId, body.Parameters, body.MaintenanceInfo?.Version);
+            if (state.Exists && validator.Validate(update) is { IsValid: false } invalid)
+            {
+                refused = invalid;
+                return new Decision.AlreadyDone();
+            }
+            var plan = InstanceUpdateValidator.PlanOf(catalog, update);
+            var maintenance = body.PlanId is not null || body.MaintenanceInfo is not null ? plan?.MaintenanceInfo?.Version : null;
+            var command = new UpdateServiceInstance(id, operationId, body.PlanId, NullIfNull(body.Parameters), NullIfNull(body.Context),
+                maintenance, target?.DiskMb ?? 0, (from, to) => from == to || catalog.AllowsPlanChange(state.ServiceId, from, to), now,
+                plan?.DeadlineFrom(now));
             var decided = ServiceInstanceDecisions.Decide(state, command);
+            // An update that needs an operation is refused before anything is appended when the platform cannot poll.
             asyncRequired = acceptsIncomplete != true && decided is Decision.Accepted a && a.Events.Any(e => e is ServiceInstanceUpdateRequested);
             return asyncRequired ? new Decision.AlreadyDone() : decided;
-        }, OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        }, OsbRequest.Metadata(request, operationId), ct: ct);
+        if (refused is not null) return OsbErrors.From(refused);
         if (asyncRequired) return OsbErrors.AsyncRequired();
         return decision switch
         {

@@ -43,3 +43,44 @@ public sealed class ProvisionServiceInstanceValidator : AbstractValidator<Provis
         catch (JsonException) { return false; }
     }
 }
+
+/// <summary>
+/// A PATCH as it meets the instance it updates: <paramref name="Instance"/> is folded from the instance's own stream (in
+/// the decision's transaction), never a read model, which may lag behind or lack the row.
+/// </summary>
+public sealed record InstanceUpdate(
+    ServiceInstance Instance, string ServiceId, string? PlanId, JsonElement? Parameters, string? MaintenanceInfoVersion);
+
+/// <summary>
+/// What a PATCH must satisfy against its instance: the instance's own service, parameters inside the update schema of the
+/// plan it will have (the new <c>plan_id</c>, else its current plan), the maintenance version of that plan. The request's
+/// ids are already known to the catalog.
+/// </summary>
+public sealed class InstanceUpdateValidator : AbstractValidator<InstanceUpdate>
+{
+    public InstanceUpdateValidator(ServiceCatalog catalog)
+    {
+        RuleFor(u => u.ServiceId).Equal(u => u.Instance.ServiceId).WithName("service_id")
+            .WithMessage(u => $"service_id '{u.ServiceId}' is not the service of service instance {u.Instance.Id} ('{u.Instance.ServiceId}'): "
+                + "an instance cannot move to another service.");
+        When(u => u.ServiceId == u.Instance.ServiceId && PlanOf(catalog, u) is not null, () =>
+        {
+            RuleFor(u => u).Custom((u, context) =>
+            {
+                if (u.Parameters is not { ValueKind: JsonValueKind.Object } parameters) return;
+                foreach (var error in catalog.Schemas.Validate(PlanOf(catalog, u)!, SchemaKind.ServiceInstanceUpdate, parameters))
+                    context.AddFailure("parameters", error);
+            });
+            RuleFor(u => u.MaintenanceInfoVersion)
+                .Must((u, version) => version == PlanOf(catalog, u)!.MaintenanceInfo?.Version)
+                .When(u => u.MaintenanceInfoVersion is not null)
+                .WithErrorCode(nameof(DomainErrorCode.MaintenanceInfoConflict))
+                .WithMessage(u => $"maintenance_info.version '{u.MaintenanceInfoVersion}' is not the plan's "
+                    + $"({PlanOf(catalog, u)!.MaintenanceInfo?.Version ?? "none"}).");
+        });
+    }
+
+    /// <summary>The plan the instance will have: null when it names none of the service's plans (a plan since removed).</summary>
+    public static ServicePlan? PlanOf(ServiceCatalog catalog, InstanceUpdate update) =>
+        catalog.FindPlan(update.Instance.ServiceId, update.PlanId ?? update.Instance.PlanId);
+}
