@@ -1,6 +1,9 @@
 namespace EventSourced.Broker.Hosting;
 
-/// <summary>The broker's own settings (section "Broker"): the basic-auth credentials platforms use, and its public URL.</summary>
+/// <summary>
+/// The broker's own settings (section "Broker"): the basic-auth credentials platforms use, its public URL, and how much a
+/// request may carry (OSB bodies are a few kilobytes; anything near the limit is a mistake or an attack).
+/// </summary>
 public sealed class BrokerOptions
 {
     public const string Section = "Broker";
@@ -8,4 +11,10 @@ public sealed class BrokerOptions
     public string Username { get; set; } = "";
     public string Password { get; set; } = "";
     public string PublicUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>A request body above this many bytes is refused with 413 (Content-Length or chunked alike).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The request's headers together (names and values) above this many bytes are refused by Kestrel with 431.</summary>
+    public int MaxRequestHeadersTotalBytes { get; set; } = 32 * 1024;
 }

@@ -30,6 +30,7 @@ public static class ServiceInstanceEndpoints
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
         var (body, error) = await OsbRequest.ReadBody<ProvisionRequest>(request, ct);
         if (body is null) return OsbErrors.BadRequest(error!);
+        if (OsbRequest.ObjectOrAbsent(body.Context, "context") is { } notAnObject) return OsbErrors.BadRequest(notAnObject);
 
         var plan = catalog.FindPlan(body.ServiceId, body.PlanId);
         var now = clock.GetUtcNow();
@@ -63,8 +64,8 @@ public static class ServiceInstanceEndpoints
         var target = body.PlanId is null ? null : catalog.FindPlan(body.ServiceId, body.PlanId);
         if (body.PlanId is not null && target is null)
             return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}' for service '{body.ServiceId}'.");
-        if (body.Parameters is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
-            return OsbErrors.BadRequest("parameters must be a JSON object.");
+        if ((OsbRequest.ObjectOrAbsent(body.Parameters, "parameters") ?? OsbRequest.ObjectOrAbsent(body.Context, "context")) is { } notAnObject)
+            return OsbErrors.BadRequest(notAnObject);
         var current = await lastOperations.Find(id, ct);
         var plan = target ?? catalog.FindPlan(body.ServiceId, current?.PlanId);
         if (plan is not null && body.Parameters is { ValueKind: JsonValueKind.Object }
