@@ -9,6 +9,8 @@ using EventSourced.Projections;
 using EventSourced.Provisioners;
 using EventSourced.Provisioners.DeadLetters;
 using JasperFx.Events.Daemon;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Broker.Hosting;
 
@@ -19,6 +21,11 @@ public static class BrokerApplication
         BrokerCredentials.Require(builder);
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<BrokerOptions>>((kestrel, broker) =>
+        {
+            kestrel.Limits.MaxRequestBodySize = broker.Value.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = broker.Value.MaxRequestHeadersTotalBytes;
+        });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHostedService<CatalogCheck>();
         services.AddHostedService<SchemaCheck>();
@@ -45,6 +52,8 @@ public static class BrokerApplication
     public static WebApplication MapBroker(this WebApplication app)
     {
         app.UseMiddleware<OsbBadRequests>();
+        app.UseMiddleware<RequestBodyLimit>();
+        app.UseMiddleware<BasicAuthentication>();
         app.Use((context, next) =>
         {
             if (context.Request.Headers.TryGetValue(OsbRequest.RequestIdentityHeader, out var requestIdentity))
@@ -56,18 +65,14 @@ public static class BrokerApplication
             }
             return next(context);
         });
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
         app.MapGroup("/v2")
-            .AddEndpointFilter<BasicAuthentication>()
             .AddEndpointFilter<ApiVersion>()
             .AddEndpointFilter<OriginatingIdentityFilter>()
             .MapCatalog()
             .MapServiceInstances()
             .MapServiceBindings();
-        app.MapGroup("/admin")
-            .AddEndpointFilter<BasicAuthentication>()
-            .MapAdmin()
-            .MapDeadLetters();
+        app.MapGroup("/admin").MapAdmin().MapDeadLetters();
         return app;
     }
 }

@@ -1,8 +1,9 @@
 namespace EventSourced.Broker.Hosting;
 
 /// <summary>
-/// The broker's own settings (section "Broker"): the basic-auth credentials platforms use, its public URL, and how long a
-/// synchronous bind waits for its login.
+/// The broker's own settings (section "Broker"): the basic-auth credentials platforms use, its public URL, how long a
+/// synchronous bind waits for its login, and how much a request may carry (OSB bodies are a few kilobytes; anything near
+/// the limit is a mistake or an attack).
 /// </summary>
 public sealed class BrokerOptions
 {
@@ -18,4 +19,10 @@ public sealed class BrokerOptions
     /// request timeout, so the platform hears the answer instead of timing out.
     /// </summary>
     public TimeSpan SynchronousBindTimeout { get; set; } = TimeSpan.FromSeconds(50);
+
+    /// <summary>A request body above this many bytes is refused with 413 (Content-Length or chunked alike).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The request's headers together (names and values) above this many bytes are refused by Kestrel with 431.</summary>
+    public int MaxRequestHeadersTotalBytes { get; set; } = 32 * 1024;
 }

@@ -55,6 +55,10 @@ public static class OsbErrors
         Results.Json(new OsbError("Unauthorized", "Valid broker credentials are required (HTTP basic authentication)."),
             statusCode: StatusCodes.Status401Unauthorized);
 
+    public static IResult PayloadTooLarge(long limit) =>
+        Results.Json(new OsbError("PayloadTooLarge", $"The request body is larger than this broker accepts ({limit} bytes, setting Broker__MaxRequestBodyBytes)."),
+            statusCode: StatusCodes.Status413PayloadTooLarge);
+
     public static IResult UnsupportedApiVersion(string? version) =>
         Results.Json(new OsbError("PreconditionFailed",
                 $"X-Broker-API-Version {(version is null ? "is missing" : $"'{version}' is not supported")}: this broker supports {ApiVersion.Minimum} to {ApiVersion.Maximum}."),

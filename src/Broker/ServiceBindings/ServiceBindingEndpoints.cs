@@ -32,6 +32,8 @@ public static class ServiceBindingEndpoints
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var (body, error) = await OsbRequest.ReadBody<BindRequest>(request, ct);
         if (body is null) return OsbErrors.BadRequest(error!);
+        if ((OsbRequest.ObjectOrAbsent(body.Parameters, "parameters") ?? OsbRequest.ObjectOrAbsent(body.Context, "context")) is { } notAnObject)
+            return OsbErrors.BadRequest(notAnObject);
         if (string.IsNullOrEmpty(body.ServiceId) || string.IsNullOrEmpty(body.PlanId))
             return OsbErrors.BadRequest("service_id and plan_id are required.");
         if (catalog.FindPlan(body.ServiceId, body.PlanId) is not { } plan) return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}'.");

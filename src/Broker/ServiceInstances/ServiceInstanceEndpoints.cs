@@ -31,6 +31,7 @@ public static class ServiceInstanceEndpoints
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
         var (body, error) = await OsbRequest.ReadBody<ProvisionRequest>(request, ct);
         if (body is null) return OsbErrors.BadRequest(error!);
+        if (OsbRequest.ObjectOrAbsent(body.Context, "context") is { } notAnObject) return OsbErrors.BadRequest(notAnObject);
 
         var plan = catalog.FindPlan(body.ServiceId, body.PlanId);
         var now = clock.GetUtcNow();
@@ -65,8 +66,8 @@ public static class ServiceInstanceEndpoints
         var target = body.PlanId is null ? null : catalog.FindPlan(body.ServiceId, body.PlanId);
         if (body.PlanId is not null && target is null)
             return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}' for service '{body.ServiceId}'.");
-        if (body.Parameters is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
-            return OsbErrors.BadRequest("parameters must be a JSON object.");
+        if ((OsbRequest.ObjectOrAbsent(body.Parameters, "parameters") ?? OsbRequest.ObjectOrAbsent(body.Context, "context")) is { } notAnObject)
+            return OsbErrors.BadRequest(notAnObject);
 
         // The request is checked against the instance as its stream has it, in the decision itself: a read model may lag
         // behind a provisioning that just ended, or lack the row, and must not let a PATCH past its plan's schema.
