@@ -1,5 +1,6 @@
 using System.Net;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.TestSupport;
 
 namespace EventSourced.Broker.Tests.Failures;
 
@@ -39,6 +40,40 @@ public sealed class LocalDataRootClaimTests
             await first.Kill();
             await using var second = await BrokerProcess.Start(environment, onOtherRoot);
             Assert.Equal(HttpStatusCode.OK, (await second.Client.GetAsync("/v2/catalog")).StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(otherRoot, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task PostgresRestarted_TheWorkerClaimsItsDataRootAgain_AndAnotherDataRootIsStillRefused()
+    {
+        await using var postgres = await PrivatePostgres.Start();
+        await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
+        });
+        var otherRoot = environment.DataRoot + "-other";
+        Directory.CreateDirectory(otherRoot);
+        try
+        {
+            await using var first = await BrokerProcess.Start(environment);
+
+            // The restart ends every session, the claim's with them.
+            await postgres.Stop();
+            await postgres.StartAgain();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!first.Output.Contains("claimed again"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the worker did not claim its data root again within 60 s\n{first.Output}");
+                await Task.Delay(250);
+            }
+
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                BrokerProcess.Start(environment, new Dictionary<string, string> { ["Provisioners__Local__DataRoot"] = otherRoot }));
+            Assert.Contains($"'{environment.DataRoot}'", refused.Message);
         }
         finally
         {
