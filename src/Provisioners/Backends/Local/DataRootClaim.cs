@@ -71,7 +71,7 @@ public sealed class DataRootClaim(
                     process_id integer NOT NULL, claimed_at timestamptz NOT NULL)
                 """, ct);
             if (await OtherHolder(connection, ct) is { } other)
-                throw new InvalidOperationException(
+                throw new DataRootClaimedElsewhere(
                     $"This worker's local backend would use {Setting} '{_dataRoot}' on {_host}, but a running local-backend worker " +
                     $"uses {Setting} '{other.DataRoot}' on {other.Host} (process {other.ProcessId}, since {other.ClaimedAt:u}). " +
                     "Each instance's dedicated server lives on the machine and data root of the worker that created it, and any " +
@@ -131,7 +131,7 @@ public sealed class DataRootClaim(
                     await Claim(ct);
                     log.LogInformation("Local backend: data root {DataRoot} on {Host} claimed again", _dataRoot, _host);
                 }
-                catch (InvalidOperationException e) when (!ct.IsCancellationRequested)
+                catch (DataRootClaimedElsewhere e) when (!ct.IsCancellationRequested)
                 {
                     log.LogCritical("{Refusal} Stopping this worker.", e.Message);
                     lifetime.StopApplication();
@@ -188,4 +188,7 @@ public sealed class DataRootClaim(
         foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The refusal to start (or to go on) while another data root is claimed; the host prints its message.</summary>
+    private sealed class DataRootClaimedElsewhere(string message) : InvalidOperationException(message);
 }
