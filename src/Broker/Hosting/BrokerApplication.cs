@@ -1,5 +1,6 @@
 using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
+using EventSourced.Broker.Health;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
@@ -39,7 +40,9 @@ public static class BrokerApplication
         // have it enabled, against the same database and RabbitMQ. The bus is registered before the daemon, so it starts
         // first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges that no
         // queue is bound to yet (RabbitMQ drops it).
-        if (builder.Configuration.GetValue("Provisioners:Enabled", true))
+        var runsProvisioners = builder.Configuration.GetValue("Provisioners:Enabled", true);
+        services.AddBrokerHealth(runsProvisioners);
+        if (runsProvisioners)
         {
             services.AddProvisioners(builder.Configuration);
             marten.AddAsyncDaemon(DaemonMode.HotCold);
@@ -51,6 +54,7 @@ public static class BrokerApplication
 
     public static WebApplication MapBroker(this WebApplication app)
     {
+        app.UseMiddleware<PostgresUnavailable>();
         app.UseMiddleware<OsbBadRequests>();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseMiddleware<BasicAuthentication>();
@@ -65,7 +69,7 @@ public static class BrokerApplication
             }
             return next(context);
         });
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapBrokerHealth();
         app.MapGroup("/v2")
             .AddEndpointFilter<ApiVersion>()
             .AddEndpointFilter<OriginatingIdentityFilter>()

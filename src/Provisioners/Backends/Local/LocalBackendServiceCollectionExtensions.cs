@@ -28,6 +28,7 @@ public static class LocalBackendServiceCollectionExtensions
         services.AddSingleton<IStorageBackend, LocalStorageBackend>();
         services.AddSingleton<IServerBackend, LocalServerBackend>();
         services.AddSingleton<IDatabaseBackend, LocalDatabaseBackend>();
+        services.AddHostedService<DataRootClaim>();
         return services;
     }
 }

@@ -1,0 +1,43 @@
+using EventSourced.Provisioners.Bus;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace EventSourced.Broker.Health;
+
+/// <summary>
+/// One long-lived connection for the RabbitMQ health check (a connection per probe would churn the server): the check
+/// opens a channel on it, which fails while the node is down; it recovers by itself, or is opened anew if it never was.
+/// </summary>
+public sealed class HealthCheckRabbitMqConnection(IOptions<RabbitMqOptions> options) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private IConnection? _connection;
+
+    public async Task<IConnection> Get()
+    {
+        if (_connection is { } open) return open;
+        await _opening.WaitAsync();
+        try
+        {
+            if (_connection is { } opened) return opened;
+            var o = options.Value;
+            var factory = new ConnectionFactory
+            {
+                HostName = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, UserName = o.Username, Password = o.Password,
+                ClientProvidedName = "broker health check", RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
+                AutomaticRecoveryEnabled = true, TopologyRecoveryEnabled = false,
+            };
+            return _connection = await factory.CreateConnectionAsync();
+        }
+        finally
+        {
+            _opening.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null) await _connection.DisposeAsync();
+        _opening.Dispose();
+    }
+}
