@@ -29,7 +29,9 @@ public static class BrokerHealth
     }
 
     public static IEndpointConventionBuilder MapBrokerHealth(this IEndpointRouteBuilder app) =>
-        app.MapHealthChecks(Path, new HealthCheckOptions { ResponseWriter = Write }).AllowAnonymous();
+        app.MapHealthChecks(Path, new HealthCheckOptions { ResponseWriter = Write })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+            .AllowAnonymous();
 
     /// <summary><c>{"status", "checks": {name: {"status", "description"}}}</c>: the reason a check failed, in a word an operator can act on.</summary>
     private static Task Write(HttpContext context, HealthReport report)
