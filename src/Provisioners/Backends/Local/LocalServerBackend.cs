@@ -164,7 +164,12 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         }
         catch (BackendException e)
         {
-            throw new BackendException($"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message}\n{LogTail(instance)}", e);
+            // The log's tail stays in the broker's log: it may quote what applications ran (statements, values), and the
+            // exception's message becomes an event's reason and the platform's operation description.
+            logger.LogError("The server of instance {InstanceId} did not start on port {Port}; the last lines of its server.log:\n{LogTail}",
+                instance.InstanceId, server.Port, LogTail(instance));
+            throw new BackendException(
+                $"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message} (its server.log's last lines are in the broker's log)", e);
         }
     }
 
