@@ -59,3 +59,9 @@ public sealed record ServiceInstanceUpdateFailed(Guid InstanceId, Guid Operation
 
 /// <summary>Only the platform context changed (e.g. a renamed space): recorded at once, no operation needed.</summary>
 public sealed record ServiceInstanceContextUpdated(Guid InstanceId, string Context, DateTimeOffset UpdatedAt) : IDomainEvent;
+
+/// <summary>
+/// The resurrector found the instance's dedicated server not answering (its process killed or dead) and started it again
+/// on its port, with its settings. Not part of any operation: recorded only on an instance that is provisioned and idle.
+/// </summary>
+public sealed record ServerResurrected(Guid InstanceId, int Port, DateTimeOffset ResurrectedAt, string Reason) : IDomainEvent;

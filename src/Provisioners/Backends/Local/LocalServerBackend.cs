@@ -76,6 +76,56 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         return resurrected;
     }
 
+    /// <summary>
+    /// Why the instance's server does not answer on <paramref name="port"/>, or null when it does: what the resurrector
+    /// records as its reason.
+    /// </summary>
+    public async Task<string?> WhyNotAnswering(Guid instanceId, int port, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        return instance.ReadPostmasterPid() switch
+        {
+            null => Directory.Exists(instance.DataDirectory) ? "no postmaster.pid: the server was not running" : "its data directory is missing",
+            { } pid when !Postmaster.IsAlive(pid) => $"postmaster {pid} is gone",
+            { } pid => await Postmaster.Answers(port, ct) ? null : $"postmaster {pid} is alive but does not answer on port {port}",
+        };
+    }
+
+    /// <summary>
+    /// Starts the instance's recorded server again with its settings, unless it runs (then false). Under the instance's
+    /// lock, so never in the middle of a provision, reconfiguration or deprovision of this backend; a server whose record
+    /// is gone (deprovisioned meanwhile) or names another port is not started.
+    /// </summary>
+    public async Task<bool> Restart(Guid instanceId, int port, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        if (instance.ReadServer() is not { } server)
+            throw new BackendException($"the server of instance {instanceId} is not provisioned here (no server.json in {instance.Path})");
+        if (server.Port != port)
+            throw new BackendException($"the server of instance {instanceId} is recorded on port {server.Port} here, not {port}");
+        if (await IsRunning(instance, port, ct)) return false;
+        await Start(instance, server, ct);
+        return true;
+    }
+
+    /// <summary>The instances this backend has a folder for (folders named as instance ids; anything else is not ours).</summary>
+    public IReadOnlyList<Guid> InstanceFolders() => InstanceDirectory.All(_options.DataRoot).Select(instance => instance.InstanceId).ToList();
+
+    /// <summary>What this backend holds of an instance, read from its folder and the processes (null: no folder), for comparing with the log.</summary>
+    public async Task<LocalServerObservation?> Observe(Guid instanceId, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        if (!Directory.Exists(instance.Path)) return null;
+        var pid = instance.ReadPostmasterPid();
+        var alive = pid is { } p && Postmaster.IsAlive(p);
+        var recorded = instance.ReadServer()?.Port;
+        var listening = alive ? instance.ReadPostmasterPort() : null;
+        var answers = alive && (listening ?? recorded) is { } port && await Postmaster.Answers(port, ct);
+        return new LocalServerObservation(instance.InstanceId, instance.Path, instance.ReadStorage() is not null,
+            instance.IsInitialised, recorded, alive ? pid : null, listening, answers);
+    }
+
     // A stopped server starts with the chosen settings, recorded once it runs: settings it cannot start with are never
     // kept. A running one gets only what differs, checked by postgres first, and restarts only when a changed setting
     // takes effect at postmaster start; the record is written before the restart, so that a broker dying halfway leaves
@@ -225,3 +275,10 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         public void Dispose() => gate.Release();
     }
 }
+
+/// <summary>
+/// One instance folder of the data root as found: its storage record, cluster, recorded port, live postmaster (its PID
+/// and the port it listens on, from postmaster.pid) and whether that port answers.
+/// </summary>
+public sealed record LocalServerObservation(
+    Guid InstanceId, string Path, bool HasStorage, bool HasCluster, int? RecordedPort, int? PostmasterPid, int? ListeningPort, bool Answers);
