@@ -26,13 +26,15 @@ public sealed class DriftReconciler(
     public async Task<DriftReport> Check(CancellationToken ct)
     {
         var ids = servers.InstanceFolders().ToHashSet();
+        var orphans = servers.OrphanPostmasters().ToLookup(orphan => orphan.InstanceId);
+        ids.UnionWith(orphans.Select(group => group.Key));
         foreach (var row in await directory.List(int.MaxValue, ct))
             if (row.DataDirectory is not null || row.Port is not null) ids.Add(row.InstanceId);
         var drifts = new List<Drift>();
         var skipped = 0;
         foreach (var id in ids.Order())
         {
-            if (await Compare(id, ct) is { } found) drifts.AddRange(found);
+            if (await Compare(id, orphans[id], ct) is { } found) drifts.AddRange(found);
             else skipped++;
         }
         foreach (var drift in drifts)
@@ -41,7 +43,7 @@ public sealed class DriftReconciler(
     }
 
     /// <returns>The instance's drift; null when an operation is in progress (or its stream kept moving).</returns>
-    private async Task<IReadOnlyList<Drift>?> Compare(Guid instanceId, CancellationToken ct)
+    private async Task<IReadOnlyList<Drift>?> Compare(Guid instanceId, IEnumerable<OrphanPostmaster> orphans, CancellationToken ct)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -49,23 +51,30 @@ public sealed class DriftReconciler(
             if (state.Busy) return null;
             var observed = await servers.Observe(instanceId, ct);
             if ((await instances.Load(instanceId, ct)).Version != version) continue;
-            return Differences(instanceId, state, observed);
+            return observed is null ? WithoutFolder(instanceId, state, orphans.ToList()) : Differences(instanceId, state, observed);
         }
         return null;
     }
 
-    private static List<Drift> Differences(Guid id, ServiceInstance state, LocalServerObservation? observed)
+    /// <summary>No folder: what the log says should be there is missing, and a postmaster still running in its removed directory is named.</summary>
+    private static List<Drift> WithoutFolder(Guid id, ServiceInstance state, IReadOnlyList<OrphanPostmaster> orphans)
+    {
+        var drifts = new List<Drift>();
+        var running = string.Join(", ", orphans.Select(orphan => $"postmaster {orphan.Pid} still runs in {orphan.DataDirectory}"));
+        if (state.Storage is { } storage)
+            drifts.Add(new(DriftKind.MissingDataDirectory, id,
+                $"the log says its storage is {storage.DataDirectory}; there is no such folder" + (running.Length > 0 ? $" ({running})" : "")));
+        if (state.Server is { Port: var port } && orphans.Count == 0)
+            drifts.Add(new(DriftKind.MissingServer, id, $"the log says its server runs on port {port}; it has no data directory and no postmaster"));
+        if (state.Server is null && orphans.Count > 0)
+            drifts.Add(new(DriftKind.LeakedServer, id, $"{running}, whose instance folder is gone, and the log says {Describe(state)}"));
+        return drifts;
+    }
+
+    private static List<Drift> Differences(Guid id, ServiceInstance state, LocalServerObservation observed)
     {
         var drifts = new List<Drift>();
         var port = state.Server?.Port;
-        if (observed is null)
-        {
-            if (state.Storage is { } storage)
-                drifts.Add(new(DriftKind.MissingDataDirectory, id, $"the log says its storage is {storage.DataDirectory}; there is no such folder"));
-            if (port is { } missing)
-                drifts.Add(new(DriftKind.MissingServer, id, $"the log says its server runs on port {missing}; it has no data directory and no postmaster"));
-            return drifts;
-        }
         var postmaster = observed.PostmasterPid is { } pid
             ? $"postmaster {pid} runs on port {observed.ListeningPort?.ToString() ?? "?"}"
             : "no postmaster runs";
@@ -96,5 +105,5 @@ public sealed class DriftReconciler(
     }
 
     private static string Describe(ServiceInstance state) =>
-        state.Status == InstanceStatus.None ? "no such instance" : $"the instance is {state.Status} with no storage";
+        state.Status == InstanceStatus.None ? "no such instance" : $"the instance is {state.Status} with no {(state.Storage is null ? "storage" : "server")}";
 }

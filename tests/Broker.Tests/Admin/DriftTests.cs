@@ -62,6 +62,36 @@ public sealed class DriftTests(DriftFixture fixture) : IClassFixture<DriftFixtur
     }
 
     [Fact]
+    public async Task APostmasterStillRunningInARemovedFolder_IsReportedAsALeakedServer()
+    {
+        var stranger = Guid.NewGuid();
+        var options = Options.Create(new LocalBackendOptions
+        {
+            DataRoot = Environment.DataRoot, PortRangeStart = Environment.PortRangeStart, PortRangeEnd = Environment.PortRangeStart + 39,
+        });
+        await new LocalStorageBackend(options, TimeProvider.System).Provision(stranger, 1024, CancellationToken.None);
+        var endpoint = await new LocalServerBackend(options, NullLogger<LocalServerBackend>.Instance)
+            .Provision(stranger, new Dictionary<string, string>(), CancellationToken.None);
+        var pid = PostmasterPid(Environment, stranger);
+        Directory.Delete(InstancePath(Environment, stranger), recursive: true);
+        try
+        {
+            var drifts = await DriftOf(Broker, stranger);
+
+            Assert.Equal(["LeakedServer"], Kinds(drifts));
+            Assert.Contains($"postmaster {pid} still runs in {InstancePath(Environment, stranger)}", (string?)drifts[0]!["description"]);
+            await ExpectWarning("LeakedServer", stranger);
+            Assert.True(await Answers(endpoint.Port), "report only: the leaked server still runs");
+        }
+        finally
+        {
+            // Nothing else would ever stop it: its folder, which the environment cleans up, is gone. SIGINT: fast shutdown.
+            using (var stop = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString()])) await stop.WaitForExitAsync();
+            await Until(() => Task.FromResult(IsGone(pid)), $"postmaster {pid} stopped");
+        }
+    }
+
+    [Fact]
     public async Task AServerTheLogSaysRuns_KilledBehindTheBrokersBack_IsReportedAsMissing()
     {
         var instanceId = await ProvisionOne(Broker);

@@ -112,6 +112,22 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
     /// <summary>The instances this backend has a folder for (folders named as instance ids; anything else is not ours).</summary>
     public IReadOnlyList<Guid> InstanceFolders() => InstanceDirectory.All(_options.DataRoot).Select(instance => instance.InstanceId).ToList();
 
+    /// <summary>
+    /// Postmasters running in a data directory of this data root whose instance folder is gone (removed under the running
+    /// server): no instance folder shows them, yet they hold a port and memory.
+    /// </summary>
+    public IReadOnlyList<OrphanPostmaster> OrphanPostmasters()
+    {
+        var orphans = new List<OrphanPostmaster>();
+        foreach (var (pid, dataDirectory) in Postmaster.Below(_options.DataRoot))
+        {
+            var folder = Path.GetRelativePath(_options.DataRoot, dataDirectory).Split(Path.DirectorySeparatorChar)[0];
+            if (Guid.TryParseExact(folder, "D", out var instanceId) && !Directory.Exists(Instance(instanceId).Path))
+                orphans.Add(new OrphanPostmaster(instanceId, pid, dataDirectory));
+        }
+        return orphans;
+    }
+
     /// <summary>What this backend holds of an instance, read from its folder and the processes (null: no folder), for comparing with the log.</summary>
     public async Task<LocalServerObservation?> Observe(Guid instanceId, CancellationToken ct)
     {
@@ -282,3 +298,6 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
 /// </summary>
 public sealed record LocalServerObservation(
     Guid InstanceId, string Path, bool HasStorage, bool HasCluster, int? RecordedPort, int? PostmasterPid, int? ListeningPort, bool Answers);
+
+/// <summary>A live postmaster whose instance folder was removed under it.</summary>
+public sealed record OrphanPostmaster(Guid InstanceId, int Pid, string DataDirectory);
