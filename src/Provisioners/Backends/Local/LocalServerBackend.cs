@@ -94,7 +94,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
     /// <summary>
     /// Starts the instance's recorded server again with its settings, unless it runs (then false). Under the instance's
     /// lock, so never in the middle of a provision, reconfiguration or deprovision of this backend; a server whose record
-    /// is gone (deprovisioned meanwhile) or names another port is not started.
+    /// is gone (deprovisioned meanwhile) or names another port, or whose cluster is gone, is not started.
     /// </summary>
     public async Task<bool> Restart(Guid instanceId, int port, CancellationToken ct)
     {
@@ -105,6 +105,10 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         if (server.Port != port)
             throw new BackendException($"the server of instance {instanceId} is recorded on port {server.Port} here, not {port}");
         if (await IsRunning(instance, port, ct)) return false;
+        // Start would initialise a missing cluster: right for a new server, wrong here, where it would replace the
+        // instance's data with an empty cluster that looks healthy.
+        if (!instance.IsInitialised)
+            throw new BackendException($"the cluster of instance {instanceId} is missing from {instance.DataDirectory}: not starting an empty one in its place");
         await Start(instance, server, ct);
         return true;
     }
