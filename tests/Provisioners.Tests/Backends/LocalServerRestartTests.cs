@@ -34,7 +34,7 @@ public sealed class LocalServerRestartTests(RestartBackendFixture fixture) : ICl
     }
 
     [Fact]
-    public async Task ServerWhoseClusterIsGone_IsNotReplacedByAnEmptyOne()
+    public async Task ServerWhoseClusterIsGone_IsNotReplacedByAnEmptyOne_NorAtTheNextStart()
     {
         var (id, allocation, endpoint) = await ProvisionServer();
         using (var process = Process.GetProcessById(ServerProcess.PostmasterPid(allocation.DataDirectory))) process.Kill();
@@ -45,6 +45,8 @@ public sealed class LocalServerRestartTests(RestartBackendFixture fixture) : ICl
         var refused = await Assert.ThrowsAsync<BackendException>(() => Servers.Restart(id, endpoint.Port, None));
 
         Assert.Contains("cluster", refused.Message);
+        // Nor by the pass that restarts recorded servers when a broker starts.
+        Assert.Equal(0, await fixture.NewServerBackend().ResurrectStopped(None));
         Assert.False(Directory.Exists(pgdata), "no new cluster was made");
         Assert.False(await ServerProcess.Answers(endpoint.Port));
     }

@@ -62,6 +62,14 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         {
             using var _ = await LockInstance(instance.InstanceId, ct);
             if (instance.ReadServer() is not { } server || await IsRunning(instance, server.Port, ct)) continue;
+            if (!instance.IsInitialised)
+            {
+                // A provisioning cut short before its cluster existed finishes when its step is re-sent; anything else lost
+                // its data, and an empty cluster started in its place would look healthy.
+                logger.LogWarning("Not restarting the server of instance {InstanceId}: its cluster is missing from {DataDirectory}",
+                    instance.InstanceId, instance.DataDirectory);
+                continue;
+            }
             try
             {
                 await Start(instance, server, ct);
