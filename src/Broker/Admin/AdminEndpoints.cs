@@ -2,10 +2,15 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Projections.Status;
+using EventSourced.Provisioners.Reconciler;
+using Marten;
 
 namespace EventSourced.Broker.Admin;
 
-/// <summary>Operator views: the instance directory, each instance's details and history, and how far each projection is.</summary>
+/// <summary>
+/// Operator views: the instance directory, each instance's details and history, how far each projection is, the servers the
+/// resurrector restarted and how the local backend differs from the log (drift).
+/// </summary>
 public static partial class AdminEndpoints
 {
     public static RouteGroupBuilder MapAdmin(this RouteGroupBuilder admin)
@@ -15,6 +20,8 @@ public static partial class AdminEndpoints
         admin.MapGet("/instances/{instanceId:guid}/history", async (Guid instanceId, InstanceHistory history, CancellationToken ct) =>
             await history.Events(instanceId, ct) is { Count: > 0 } events ? Results.Ok(events) : NotFound(instanceId));
         admin.MapGet("/projections", async (ProjectionStatus status, CancellationToken ct) => Results.Ok(await status.Read(ct)));
+        admin.MapGet("/resurrections", async (IDocumentStore store, CancellationToken ct) => Results.Ok(await Resurrections.Latest(store, ct)));
+        admin.MapGet("/drift", Drift);
         return admin;
     }
 
@@ -43,6 +50,18 @@ public static partial class AdminEndpoints
             ? Results.Ok(state)
             : NotFound(instanceId, at is null ? $" at version {version}" : $" at {at}");
     }
+
+    /// <summary>
+    /// Computed now, on this node: only a worker node of the local backend sees the servers' processes and directories.
+    /// </summary>
+    private static async Task<IResult> Drift(IServiceProvider services, CancellationToken ct) =>
+        services.GetService<DriftReconciler>() is { } reconciler
+            ? Results.Ok(await reconciler.Check(ct))
+            : Results.Json(new
+            {
+                error = "NotFound",
+                description = "Drift is computed on the worker nodes of the local backend (Provisioners:Enabled=true, Provisioners:Backend=local); this node is not one.",
+            }, statusCode: 404);
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")]
     private static partial Regex Rfc3339();

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using EventSourced.Commands.EventStore.Legacy;
 using EventSourced.Projections.Rebuild;
+using EventSourced.Broker.Hosting;
 using Marten;
+using Npgsql;
 
 namespace EventSourced.Broker.Cli;
 
@@ -18,7 +20,7 @@ public static class DbCommand
         var apply = new Command("apply", "Create or update the database schema to this broker's configuration.");
         apply.SetAction((_, ct) => OperatorCommands.WithServices(async services =>
         {
-            await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            await SchemaApplier.Apply(services.GetRequiredService<IDocumentStore>(), services.GetRequiredService<NpgsqlDataSource>(), ct);
             Console.WriteLine("Schema applied.");
             return 0;
         }));

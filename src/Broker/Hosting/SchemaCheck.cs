@@ -1,6 +1,7 @@
 using EventSourced.Commands.EventStore.Legacy;
 using JasperFx;
 using Marten;
+using Npgsql;
 using Weasel.Core.Migrations;
 
 namespace EventSourced.Broker.Hosting;
@@ -10,7 +11,7 @@ namespace EventSourced.Broker.Hosting;
 /// first), then brings the schema up to date (AutoCreate CreateOrUpdate: development, tests) or checks it (None:
 /// production, where `db apply` changes it), naming the command that fixes what it finds.
 /// </summary>
-internal sealed class SchemaCheck(IDocumentStore store, LegacyEventStore legacy) : IHostedService
+internal sealed class SchemaCheck(IDocumentStore store, NpgsqlDataSource dataSource, LegacyEventStore legacy) : IHostedService
 {
     public const string ApplyCommand = "dotnet run --project src/Broker -- db apply";
     public const string MigrateCommand = "dotnet run --project src/Broker -- db migrate-events";
@@ -23,7 +24,8 @@ internal sealed class SchemaCheck(IDocumentStore store, LegacyEventStore legacy)
                 $"Marten yet. Run `{MigrateCommand}` (with the same ConnectionStrings__Postgres) to copy them, then start the broker.");
         if (store.Options is not StoreOptions { AutoCreateSchemaObjects: AutoCreate.None })
         {
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            // Under an advisory lock: nodes starting together on a fresh database would otherwise run the same DDL at once.
+            await SchemaApplier.Apply(store, dataSource, ct);
             return;
         }
         try

@@ -99,6 +99,8 @@ public sealed record ServiceInstance
         },
         ServiceInstanceUpdateFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with { Pending = null },
         ServiceInstanceContextUpdated e => state with { Context = e.Context, UpdatedAt = e.UpdatedAt },
+        // The server runs again where it ran: nothing about the instance changes.
+        ServerResurrected => state,
         ServiceInstanceDeprovisioningRequested e => state with
         {
             RollingBack = false, Status = InstanceStatus.Deprovisioning, UpdatedAt = e.RequestedAt,

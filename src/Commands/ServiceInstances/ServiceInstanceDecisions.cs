@@ -27,6 +27,12 @@ public sealed record RecordOrphanRemoved(Guid OperationId, ResourceKind Resource
 /// <summary>A sub-provisioner or the saga reports how a step of an operation ended.</summary>
 public sealed record RecordOperationOutcome(Guid OperationId, IDomainEvent Outcome);
 
+/// <summary>
+/// The resurrector restarted (or, asked first on the state it read, would restart) the instance's dead server on
+/// <paramref name="Port"/>; <paramref name="ResurrectionId"/> correlates its log lines and event.
+/// </summary>
+public sealed record RecordServerResurrection(Guid InstanceId, Guid ResurrectionId, int Port, string Reason, DateTimeOffset Now);
+
 /// <summary>The pure rules of a service instance's stream: state + command → events or a domain error.</summary>
 public static class ServiceInstanceDecisions
 {
@@ -92,6 +98,20 @@ public static class ServiceInstanceDecisions
             ? new Decision.AlreadyDone()
             : new Decision.Accepted(command.OperationId, [command.Outcome]);
     }
+
+    /// <summary>
+    /// Only a provisioned instance with no operation of its own running has its server brought back: one being
+    /// provisioned, rolled back, updated or deprovisioned is the saga's to start or stop, and the resurrector must not
+    /// fight it. The port must be the one the log gave the server.
+    /// </summary>
+    public static Decision Decide(ServiceInstance state, RecordServerResurrection command) =>
+        state.Status != InstanceStatus.Provisioned
+            ? Decision.Reject(DomainErrorCode.Conflict, $"Service instance {command.InstanceId} is not provisioned ({state.Status}).")
+        : state.Busy
+            ? Decision.Reject(DomainErrorCode.ConcurrencyError, $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress.")
+        : state.Server?.Port != command.Port
+            ? Decision.Reject(DomainErrorCode.Conflict, $"The server of service instance {state.Id} runs on port {state.Server?.Port.ToString() ?? "none"}, not {command.Port}.")
+        : new Decision.Accepted(command.ResurrectionId, [new ServerResurrected(command.InstanceId, command.Port, command.Now, command.Reason)]);
 
     /// <summary>
     /// A step already recorded: its success again, or a failure after its success (a re-sent step that ran twice, whose

@@ -68,3 +68,9 @@ public sealed record OrphanedResourceFound(Guid InstanceId, Guid OperationId, Re
 
 /// <summary>The orphan is gone: removed, or kept because the instance's current life recorded that resource as its own.</summary>
 public sealed record OrphanedResourceRemoved(Guid InstanceId, Guid OperationId, ResourceKind Resource, bool Kept, DateTimeOffset RemovedAt) : IDomainEvent;
+
+/// <summary>
+/// The resurrector found the instance's dedicated server not answering (its process killed or dead) and started it again
+/// on its port, with its settings. Not part of any operation: recorded only on an instance that is provisioned and idle.
+/// </summary>
+public sealed record ServerResurrected(Guid InstanceId, int Port, DateTimeOffset ResurrectedAt, string Reason) : IDomainEvent;

@@ -62,6 +62,19 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
         }
     }
 
+    /// <summary>The port the postmaster listens on: the fourth line of postmaster.pid.</summary>
+    public int? ReadPostmasterPort()
+    {
+        try
+        {
+            return int.TryParse(File.ReadLines(PidFile).Skip(3).FirstOrDefault(), out var port) ? port : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Whether postmaster.pid says the server accepts connections: its eighth line is the status the postmaster keeps
     /// there (starting, ready, stopping), the line pg_ctl -w waits on.

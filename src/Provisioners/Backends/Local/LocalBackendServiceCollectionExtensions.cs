@@ -1,3 +1,5 @@
+using EventSourced.Provisioners.Reconciler;
+using EventSourced.Provisioners.Resurrector;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,9 +28,13 @@ public static class LocalBackendServiceCollectionExtensions
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IStorageBackend, LocalStorageBackend>();
-        services.AddSingleton<IServerBackend, LocalServerBackend>();
+        services.AddSingleton<LocalServerBackend>();
+        services.AddSingleton<IServerBackend>(sp => sp.GetRequiredService<LocalServerBackend>());
         services.AddSingleton<IDatabaseBackend, LocalDatabaseBackend>();
         services.AddHostedService<DataRootClaim>();
+        // Both compare the servers with the log: they need the event store and read models of a broker node.
+        services.AddServerResurrector(configuration);
+        services.AddDriftReconciler(configuration);
         return services;
     }
 }

@@ -62,6 +62,14 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         {
             using var _ = await LockInstance(instance.InstanceId, ct);
             if (instance.ReadServer() is not { } server || await IsRunning(instance, server.Port, ct)) continue;
+            if (!instance.IsInitialised)
+            {
+                // A provisioning cut short before its cluster existed finishes when its step is re-sent; anything else lost
+                // its data, and an empty cluster started in its place would look healthy.
+                logger.LogWarning("Not restarting the server of instance {InstanceId}: its cluster is missing from {DataDirectory}",
+                    instance.InstanceId, instance.DataDirectory);
+                continue;
+            }
             try
             {
                 await Start(instance, server, ct);
@@ -74,6 +82,76 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
             }
         }
         return resurrected;
+    }
+
+    /// <summary>
+    /// Why the instance's server does not answer on <paramref name="port"/>, or null when it does: what the resurrector
+    /// records as its reason.
+    /// </summary>
+    public async Task<string?> WhyNotAnswering(Guid instanceId, int port, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        return instance.ReadPostmasterPid() switch
+        {
+            null => Directory.Exists(instance.DataDirectory) ? "no postmaster.pid: the server was not running" : "its data directory is missing",
+            { } pid when !Postmaster.IsAlive(pid) => $"postmaster {pid} is gone",
+            { } pid => await Postmaster.Answers(port, ct) ? null : $"postmaster {pid} is alive but does not answer on port {port}",
+        };
+    }
+
+    /// <summary>
+    /// Starts the instance's recorded server again with its settings, unless it runs (then false). Under the instance's
+    /// lock, so never in the middle of a provision, reconfiguration or deprovision of this backend; a server whose record
+    /// is gone (deprovisioned meanwhile) or names another port, or whose cluster is gone, is not started.
+    /// </summary>
+    public async Task<bool> Restart(Guid instanceId, int port, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        if (instance.ReadServer() is not { } server)
+            throw new BackendException($"the server of instance {instanceId} is not provisioned here (no server.json in {instance.Path})");
+        if (server.Port != port)
+            throw new BackendException($"the server of instance {instanceId} is recorded on port {server.Port} here, not {port}");
+        if (await IsRunning(instance, port, ct)) return false;
+        // Start would initialise a missing cluster: right for a new server, wrong here, where it would replace the
+        // instance's data with an empty cluster that looks healthy.
+        if (!instance.IsInitialised)
+            throw new BackendException($"the cluster of instance {instanceId} is missing from {instance.DataDirectory}: not starting an empty one in its place");
+        await Start(instance, server, ct);
+        return true;
+    }
+
+    /// <summary>The instances this backend has a folder for (folders named as instance ids; anything else is not ours).</summary>
+    public IReadOnlyList<Guid> InstanceFolders() => InstanceDirectory.All(_options.DataRoot).Select(instance => instance.InstanceId).ToList();
+
+    /// <summary>
+    /// Postmasters running in a data directory of this data root whose instance folder is gone (removed under the running
+    /// server): no instance folder shows them, yet they hold a port and memory.
+    /// </summary>
+    public IReadOnlyList<OrphanPostmaster> OrphanPostmasters()
+    {
+        var orphans = new List<OrphanPostmaster>();
+        foreach (var (pid, dataDirectory) in Postmaster.Below(_options.DataRoot))
+        {
+            var folder = Path.GetRelativePath(_options.DataRoot, dataDirectory).Split(Path.DirectorySeparatorChar)[0];
+            if (Guid.TryParseExact(folder, "D", out var instanceId) && !Directory.Exists(Instance(instanceId).Path))
+                orphans.Add(new OrphanPostmaster(instanceId, pid, dataDirectory));
+        }
+        return orphans;
+    }
+
+    /// <summary>What this backend holds of an instance, read from its folder and the processes (null: no folder), for comparing with the log.</summary>
+    public async Task<LocalServerObservation?> Observe(Guid instanceId, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        if (!Directory.Exists(instance.Path)) return null;
+        var pid = instance.ReadPostmasterPid();
+        var alive = pid is { } p && Postmaster.IsAlive(p);
+        var recorded = instance.ReadServer()?.Port;
+        var listening = alive ? instance.ReadPostmasterPort() : null;
+        var answers = alive && (listening ?? recorded) is { } port && await Postmaster.Answers(port, ct);
+        return new LocalServerObservation(instance.InstanceId, instance.Path, instance.ReadStorage() is not null,
+            instance.IsInitialised, recorded, alive ? pid : null, listening, answers);
     }
 
     // A stopped server starts with the chosen settings, recorded once it runs: settings it cannot start with are never
@@ -164,7 +242,12 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         }
         catch (BackendException e)
         {
-            throw new BackendException($"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message}\n{LogTail(instance)}", e);
+            // The log's tail stays in the broker's log: it may quote what applications ran (statements, values), and the
+            // exception's message becomes an event's reason and the platform's operation description.
+            logger.LogError("The server of instance {InstanceId} did not start on port {Port}; the last lines of its server.log:\n{LogTail}",
+                instance.InstanceId, server.Port, LogTail(instance));
+            throw new BackendException(
+                $"the server of instance {instance.InstanceId} did not start on port {server.Port}: {e.Message} (its server.log's last lines are in the broker's log)", e);
         }
     }
 
@@ -220,3 +303,13 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         public void Dispose() => gate.Release();
     }
 }
+
+/// <summary>
+/// One instance folder of the data root as found: its storage record, cluster, recorded port, live postmaster (its PID
+/// and the port it listens on, from postmaster.pid) and whether that port answers.
+/// </summary>
+public sealed record LocalServerObservation(
+    Guid InstanceId, string Path, bool HasStorage, bool HasCluster, int? RecordedPort, int? PostmasterPid, int? ListeningPort, bool Answers);
+
+/// <summary>A live postmaster whose instance folder was removed under it.</summary>
+public sealed record OrphanPostmaster(Guid InstanceId, int Pid, string DataDirectory);

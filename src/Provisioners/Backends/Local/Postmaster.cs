@@ -65,6 +65,33 @@ internal static class Postmaster
         }
     }
 
+    /// <summary>
+    /// Postmasters (postgres processes whose parent is not one) whose working directory, their data directory, is below
+    /// <paramref name="dataRoot"/>: with that directory as the kernel names it, " (deleted)" when it was removed under them.
+    /// </summary>
+    public static IEnumerable<(int Pid, string DataDirectory)> Below(string dataRoot)
+    {
+        var root = System.IO.Path.TrimEndingDirectorySeparator(dataRoot) + System.IO.Path.DirectorySeparatorChar;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(System.IO.Path.GetFileName(dir), out var pid) || !IsAlive(pid) || IsAlive(ParentOf(pid))) continue;
+            if (WorkingDirectory(pid) is { } cwd && cwd.StartsWith(root, StringComparison.Ordinal)) yield return (pid, cwd);
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").FirstOrDefault(line => line.StartsWith("PPid:")) is { } line
+                   && int.TryParse(line["PPid:".Length..].Trim(), out var parent) ? parent : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     private static IEnumerable<int> Using(string dataDirectory) =>
         Directory.EnumerateDirectories("/proc")
             .Select(dir => int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0)
