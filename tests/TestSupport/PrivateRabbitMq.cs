@@ -111,6 +111,14 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Flow control as a node short of memory applies it: every publishing connection is blocked (publishes wait) until
+    /// <see cref="ClearMemoryAlarm"/>.
+    /// </summary>
+    public Task RaiseMemoryAlarm() => Ctl("set_vm_memory_high_watermark", "absolute", "1");
+
+    public Task ClearMemoryAlarm() => Ctl("set_vm_memory_high_watermark", "0.4");
+
     public async ValueTask DisposeAsync()
     {
         if (_server is { HasExited: false })
