@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -221,17 +222,12 @@ public sealed class BindingTests(ProvisionedInstanceFixture instance) : IClassFi
         Client.PutAsJsonAsync(acceptsIncomplete ? $"{BindingPath(bindingId)}?accepts_incomplete=true" : BindingPath(bindingId),
             BindBody(appGuid, parameters, predecessor));
 
-    private async Task<string?> PollBinding(Guid bindingId, string operation)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+    private Task<string?> PollBinding(Guid bindingId, string operation) =>
+        Eventually.Until(async () =>
         {
             var response = await Client.GetAsync($"{BindingPath(bindingId)}/last_operation?operation={operation}");
-            var state = (string?)(await response.AssertStatus(HttpStatusCode.OK))["state"];
-            if (state != "in progress" || DateTime.UtcNow > deadline) return state;
-            await Task.Delay(100);
-        }
-    }
+            return (string?)(await response.AssertStatus(HttpStatusCode.OK))["state"];
+        }, state => state != "in progress", $"binding {bindingId}'s operation ends", seconds: 60);
 
     private static string ConnectionString(JsonObject credentials) =>
         $"Host={credentials["host"]};Port={credentials["port"]};Database={credentials["database"]};" +

@@ -73,7 +73,7 @@ internal static class OsbConformance
     /// <summary>Polls until the operation ends and requires the expected outcome, so no test leaves work running behind it.</summary>
     public static async Task AssertEnds(this BrokerFixture fixture, Guid instanceId, HttpStatusCode status, string? state)
     {
-        var done = await fixture.Broker.Client.PollUntilDone(instanceId);
+        var done = await fixture.Broker.Client.PollUntilDone(instanceId, details: () => fixture.Broker.Output);
         Assert.True(done.Status == status && done.State == state, $"{done}\n{fixture.Broker.Output}");
     }
 

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Net;
 using System.Text.RegularExpressions;
 using EventSourced.Broker.Tests.Hosting;
@@ -53,21 +54,19 @@ public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassF
     }
 
     /// <summary>The instance directory follows the log asynchronously: compare answers only once every projection is at its head.</summary>
-    private async Task CaughtUp()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+    private Task CaughtUp() =>
+        Eventually.Until(async () =>
         {
             var (exitCode, output, error) = await ProjectionsCli.Run(fixture.Environment, "projections", "list");
             Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}\n{error}");
+            return output;
+        }, output =>
+        {
             // The table's rows: │ name │ kind │ position │ behind │
             var behind = output.Split('\n').Where(line => line.StartsWith('│') && !line.Contains("Projection"))
                 .Select(line => line.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]).ToList();
-            if (behind.Count > 0 && behind.All(lag => lag == "0")) return;
-            Assert.True(DateTime.UtcNow < deadline, $"projections still behind after 30 s:\n{output}");
-            await Task.Delay(200);
-        }
-    }
+            return behind.Count > 0 && behind.All(lag => lag == "0");
+        }, "every projection at the log's head (projections list)", seconds: 30);
 
     /// <summary>Everything a platform or an operator reads about the instances, as status code and body.</summary>
     private async Task<string> Answers(params Guid[] instanceIds)

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using EventSourced.Provisioners.Backends;
 using Npgsql;
@@ -91,7 +92,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
 
         var pid = ServerProcess.PostmasterPid(allocation.DataDirectory);
         Process.GetProcessById(pid).Kill();
-        await ServerProcess.Eventually(async () => !await restartedBroker.IsRunning(id, None), "the killed server stops counting as running");
+        await Eventually.True(async () => !await restartedBroker.IsRunning(id, None), "the killed server stops counting as running");
 
         Assert.Equal(1, await restartedBroker.ResurrectStopped(None));
         Assert.True(await restartedBroker.IsRunning(id, None));
