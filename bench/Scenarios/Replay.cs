@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using EventSourced.Bench.Infrastructure;
 using EventSourced.Bench.Reporting;
@@ -210,7 +211,7 @@ public static class Replay
               ORDER BY i.id, e.version) x
         """;
 
-    private static async Task<double> PlainScan(BenchDatabase database)
+    private static async Task<double> PlainScan(PostgresDatabase database)
     {
         var started = Stopwatch.GetTimestamp();
         await using var command = database.DataSource.CreateCommand(

@@ -1,11 +1,15 @@
-using EventSourced.TestSupport;
 using System.Net;
 using System.Text.RegularExpressions;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.TestSupport;
+using Npgsql;
 
 namespace EventSourced.Broker.Tests.Osb;
 
-/// <summary><c>projections rebuild &lt;name&gt;</c> beside a serving broker: the platform's answers do not change.</summary>
+/// <summary>
+/// <c>projections rebuild &lt;name&gt;</c> beside a serving broker: rows of the read model damaged behind the broker's back
+/// (deleted, altered) change what the platform and operators read; the rebuild makes the answers what they were.
+/// </summary>
 public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     private HttpClient Client => fixture.Broker.Client;
@@ -14,7 +18,7 @@ public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassF
     [InlineData("last-operations")]
     [InlineData("instance-directory")]
     [InlineData("all")]
-    public async Task ProjectionsRebuild_WhileBrokerServes_ReachesTotalAndAnswersStayTheSame(string projection)
+    public async Task ProjectionsRebuild_DamagedRowsWhileBrokerServes_ReachesTotalAndAnswersAreRightAgain(string projection)
     {
         var (provisioned, deprovisioned) = (Guid.NewGuid(), Guid.NewGuid());
         await Task.WhenAll(Provision(provisioned), Provision(deprovisioned));
@@ -23,6 +27,9 @@ public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassF
         await CaughtUp();
         var before = await Answers(provisioned, deprovisioned);
         var events = await fixture.Environment.EventCount();
+        await Damage(projection, provisioned, deprovisioned);
+        var damaged = await Answers(provisioned, deprovisioned);
+        Assert.True(damaged != before, $"damaging {projection} changed no answer:\n{damaged}");
 
         var (exitCode, output, error) = await ProjectionsCli.Run(fixture.Environment, "projections", "rebuild", projection);
 
@@ -45,6 +52,22 @@ public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassF
         Assert.Contains("nope", error);
         Assert.Contains("last-operations", error);
         Assert.Contains("instance-directory", error);
+    }
+
+    /// <summary>What a lost write, a bad migration or a hand edit would leave: the provisioned instance's rows deleted or altered.</summary>
+    private async Task Damage(string projection, Guid provisioned, Guid deprovisioned)
+    {
+        var statements = new List<string>();
+        if (projection is "last-operations" or "all")
+            statements.Add("DELETE FROM broker.last_operations WHERE instance_id = ANY($1)");
+        if (projection is "instance-directory" or "all")
+            statements.Add("UPDATE broker.instance_directory SET status = 'Damaged', port = 1, disk_mb = 1 WHERE instance_id = ANY($1)");
+        foreach (var sql in statements)
+        {
+            await using var command = fixture.Environment.Database.DataSource.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter { Value = new[] { provisioned, deprovisioned } });
+            Assert.True(await command.ExecuteNonQueryAsync() > 0, $"nothing to damage: {sql}");
+        }
     }
 
     private async Task Provision(Guid instanceId)
