@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using EventSourced.Bench.Infrastructure;
 using EventSourced.Bench.Reporting;
@@ -49,7 +50,7 @@ public static class BenchRun
         results.Scenarios.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
 
         results.Machine = new MachineInfo(Environment.MachineName, Environment.ProcessorCount, Machine.CpuModel(), Machine.MemoryGb(),
-            Machine.Os(), Machine.Dotnet(), postgres, await PgBench.Version(), await VirtualHost.ServerVersion(), Machine.Commit(),
+            Machine.Os(), Machine.Dotnet(), postgres, await PgBench.Version(), await RabbitServer.Version(), Machine.Commit(),
             loadBefore, Machine.LoadAverage(), startedAt.ToString("yyyy-MM-dd HH:mm zzz"), clock.Elapsed.TotalMinutes, options.Quick);
         var directory = options.ResultsDirectory;
         var analysis = arguments.Analysis is { } file ? await File.ReadAllTextAsync(file) : null;
@@ -84,7 +85,7 @@ public static class BenchRun
 
     private static async Task<string> PostgresVersion()
     {
-        await using var connection = new Npgsql.NpgsqlConnection(Settings.Postgres);
+        await using var connection = new Npgsql.NpgsqlConnection(TestSettings.PostgresConnectionString);
         await connection.OpenAsync();
         return "PostgreSQL " + connection.ServerVersion;
     }

@@ -1,78 +1,26 @@
-using Npgsql;
+using EventSourced.TestSupport;
 
 namespace EventSourced.Bench.Infrastructure;
 
-/// <summary>A fresh database on the local PostgreSQL for one scenario, dropped when disposed.</summary>
-public sealed class BenchDatabase : IAsyncDisposable
+/// <summary>
+/// The bench's databases are the tests' <see cref="PostgresDatabase"/> (one per scenario, dropped after it), with a
+/// bigger pool for the load levels and the few queries the scenarios run on them.
+/// </summary>
+public static class BenchDatabase
 {
-    private BenchDatabase(string name, string connectionString)
-    {
-        Name = name;
-        ConnectionString = connectionString;
-        DataSource = NpgsqlDataSource.Create(connectionString);
-    }
+    public static Task<PostgresDatabase> Create(string purpose) => PostgresDatabase.Create($"bench_{purpose}", maxPoolSize: 200);
 
-    public string Name { get; }
-    public string ConnectionString { get; }
-    public NpgsqlDataSource DataSource { get; }
-
-    public static async Task<BenchDatabase> Create(string purpose)
+    public static async Task<T> Scalar<T>(this PostgresDatabase database, string sql)
     {
-        var name = $"bench_{purpose}_{Guid.NewGuid().ToString("N")[..8]}";
-        await Admin($"CREATE DATABASE {name}");
-        var builder = new NpgsqlConnectionStringBuilder(Settings.Postgres) { Database = name, MaxPoolSize = 200 };
-        return new BenchDatabase(name, builder.ConnectionString);
-    }
-
-    public async Task<T> Scalar<T>(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
+        await using var command = database.DataSource.CreateCommand(sql);
+        command.CommandTimeout = 600;
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
-    public async Task Execute(string sql)
+    public static async Task Execute(this PostgresDatabase database, string sql)
     {
-        await using var command = DataSource.CreateCommand(sql);
+        await using var command = database.DataSource.CreateCommand(sql);
         command.CommandTimeout = 600;
-        await command.ExecuteNonQueryAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await DataSource.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        // FORCE cannot end an autovacuum worker (a superuser process) for a non-superuser; a plain DROP cancels it itself.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await Admin($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)");
-                return;
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse && attempt < 10)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-                if (e.SqlState == PostgresErrorCodes.InsufficientPrivilege) await TryAdmin($"DROP DATABASE IF EXISTS {Name}");
-            }
-        }
-    }
-
-    private static async Task TryAdmin(string sql)
-    {
-        try
-        {
-            await Admin(sql);
-        }
-        catch (PostgresException)
-        {
-        }
-    }
-
-    private static async Task Admin(string sql)
-    {
-        await using var admin = new NpgsqlConnection(Settings.Postgres);
-        await admin.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, admin);
         await command.ExecuteNonQueryAsync();
     }
 }

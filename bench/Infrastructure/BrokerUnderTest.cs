@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -12,7 +13,7 @@ public sealed class BrokerUnderTest : IAsyncDisposable
     public const string ServiceId = "3f6b3cf2-6f0e-4d6c-9a43-0d6a8a7a1c01";
     public const string PlanId = "9d1d7c6e-2b7a-4f57-8f2f-5c1d0a5e3b11";
 
-    private BrokerUnderTest(BenchDatabase database, VirtualHost virtualHost, ServerProcess process, string username, string password)
+    private BrokerUnderTest(PostgresDatabase database, RabbitMqVirtualHost virtualHost, ServerProcess process, string username, string password)
     {
         Database = database;
         VirtualHost = virtualHost;
@@ -24,8 +25,8 @@ public sealed class BrokerUnderTest : IAsyncDisposable
         };
     }
 
-    public BenchDatabase Database { get; }
-    public VirtualHost VirtualHost { get; }
+    public PostgresDatabase Database { get; }
+    public RabbitMqVirtualHost VirtualHost { get; }
     public ServerProcess Process { get; }
     public IReadOnlyDictionary<string, string> Headers { get; }
 
@@ -40,7 +41,7 @@ public sealed class BrokerUnderTest : IAsyncDisposable
     public static async Task<BrokerUnderTest> Start(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var database = await BenchDatabase.Create("broker");
-        var virtualHost = await VirtualHost.Create();
+        var virtualHost = await RabbitMqVirtualHost.Create();
         var (username, password) = ("platform", RandomNumberGenerator.GetHexString(20, lowercase: true));
         var port = ServerProcess.FreePort();
         var binaries = Path.Combine(Settings.RepositoryRoot(), "src", "Broker", "bin", "Release", "net10.0");
@@ -52,11 +53,11 @@ public sealed class BrokerUnderTest : IAsyncDisposable
             ["Urls"] = $"http://127.0.0.1:{port}",
             ["Broker__PublicUrl"] = $"http://127.0.0.1:{port}",
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
-            ["RabbitMq__Host"] = Settings.RabbitHost,
-            ["RabbitMq__Port"] = Settings.RabbitPort.ToString(),
+            ["RabbitMq__Host"] = TestSettings.RabbitHost,
+            ["RabbitMq__Port"] = TestSettings.RabbitPort.ToString(),
             ["RabbitMq__VirtualHost"] = virtualHost.Name,
-            ["RabbitMq__Username"] = Settings.RabbitUsername,
-            ["RabbitMq__Password"] = Settings.RabbitPassword,
+            ["RabbitMq__Username"] = TestSettings.RabbitUsername,
+            ["RabbitMq__Password"] = TestSettings.RabbitPassword,
             ["Broker__Username"] = username,
             ["Broker__Password"] = password,
             ["Secrets__Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Projections;
@@ -12,7 +13,7 @@ namespace EventSourced.Bench.Infrastructure;
 /// </summary>
 public static class MartenNode
 {
-    public static async Task<ServiceProvider> Start(BenchDatabase database, EventAppendMode mode, string schema = "broker", bool readModels = false)
+    public static async Task<ServiceProvider> Start(PostgresDatabase database, EventAppendMode mode, string schema = "broker", bool readModels = false)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

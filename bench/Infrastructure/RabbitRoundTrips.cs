@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using RabbitMQ.Client;
@@ -18,8 +19,8 @@ public static class RabbitRoundTrips
     {
         var factory = new ConnectionFactory
         {
-            HostName = Settings.RabbitHost, Port = Settings.RabbitPort, UserName = Settings.RabbitUsername,
-            Password = Settings.RabbitPassword, VirtualHost = virtualHost, ConsumerDispatchConcurrency = 256,
+            HostName = TestSettings.RabbitHost, Port = TestSettings.RabbitPort, UserName = TestSettings.RabbitUsername,
+            Password = TestSettings.RabbitPassword, VirtualHost = virtualHost, ConsumerDispatchConcurrency = 256,
         };
         await using var connection = await factory.CreateConnectionAsync();
         var confirms = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);

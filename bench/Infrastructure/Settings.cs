@@ -1,18 +1,11 @@
 namespace EventSourced.Bench.Infrastructure;
 
-/// <summary>Where the local servers listen: the environment that ./bench (infra/env.sh export_settings) sets, or their defaults.</summary>
+/// <summary>
+/// What only the bench needs to find: pgbench and the checkout. Where PostgreSQL and RabbitMQ listen is the tests'
+/// <see cref="EventSourced.TestSupport.TestSettings"/> (the environment that infra/env.sh export_settings sets).
+/// </summary>
 public static class Settings
 {
-    public static string Postgres =>
-        Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")
-        ?? "Host=127.0.0.1;Port=55432;Username=broker;Password=broker;Database=broker";
-
-    public static string RabbitHost => Environment.GetEnvironmentVariable("RabbitMq__Host") ?? "127.0.0.1";
-    public static int RabbitPort => int.Parse(Environment.GetEnvironmentVariable("RabbitMq__Port") ?? "55672");
-    public static int RabbitManagementPort => int.Parse(Environment.GetEnvironmentVariable("RabbitMq__ManagementPort") ?? "55673");
-    public static string RabbitUsername => Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "broker";
-    public static string RabbitPassword => Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "broker";
-
     public static string PgBench =>
         Environment.GetEnvironmentVariable("PGBENCH")
         ?? Directory.GetDirectories("/usr/lib/postgresql").Order().Select(d => Path.Combine(d, "bin", "pgbench")).LastOrDefault(File.Exists)

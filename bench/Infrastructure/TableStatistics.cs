@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 namespace EventSourced.Bench.Infrastructure;
 
 /// <summary>
@@ -8,7 +9,7 @@ namespace EventSourced.Bench.Infrastructure;
 /// </summary>
 public sealed record TableStatistics(IReadOnlyDictionary<string, long> Counters)
 {
-    public static async Task<TableStatistics> Take(BenchDatabase database)
+    public static async Task<TableStatistics> Take(PostgresDatabase database)
     {
         var counters = new Dictionary<string, long>();
         await using (var command = database.DataSource.CreateCommand("""

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using EventSourced.Bench.Infrastructure;
@@ -87,7 +88,7 @@ public static class EndToEnd
     }
 
     private static async Task<(Dictionary<Guid, DateTimeOffset> Succeeded, long Failed)> Outcomes(
-        BenchDatabase database, DateTimeOffset since, IReadOnlyDictionary<Guid, DateTimeOffset> ours)
+        PostgresDatabase database, DateTimeOffset since, IReadOnlyDictionary<Guid, DateTimeOffset> ours)
     {
         await using var command = database.DataSource.CreateCommand("""
             SELECT substr(stream_id, length('service-instance-') + 1)::uuid, type, timestamp FROM broker.mt_events

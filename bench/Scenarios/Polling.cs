@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Text;
 using EventSourced.Bench.Infrastructure;
 using EventSourced.Bench.Reporting;
@@ -45,7 +46,7 @@ public static class Polling
         return result;
     }
 
-    public static async Task<Guid[]> InstanceIds(BenchDatabase database, int max)
+    public static async Task<Guid[]> InstanceIds(PostgresDatabase database, int max)
     {
         await using var command = database.DataSource.CreateCommand($"SELECT instance_id FROM broker.last_operations LIMIT {max}");
         await using var reader = await command.ExecuteReaderAsync();

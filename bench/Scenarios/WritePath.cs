@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using EventSourced.Bench.Infrastructure;
 using EventSourced.Bench.Reporting;
 
@@ -74,7 +75,7 @@ public static class WritePath
     }
 
     /// <summary>A pgbench script inserting one row shaped like a real provisioning event (same JSON, same indexes, seq_id from Marten's sequence).</summary>
-    public static async Task<string> OneEventInsert(BenchDatabase database, string table)
+    public static async Task<string> OneEventInsert(PostgresDatabase database, string table)
     {
         var sample = await SampleEvent(database);
         return $"INSERT INTO {table} (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type, correlation_id, causation_id, headers) VALUES " +
@@ -85,7 +86,7 @@ public static class WritePath
     /// <summary>SQL literals of a stored ServiceInstanceProvisioningRequested event's data, headers and .NET type columns.</summary>
     public sealed record EventSample(string Data, string Headers, string DotnetType);
 
-    public static async Task<EventSample> SampleEvent(BenchDatabase database)
+    public static async Task<EventSample> SampleEvent(PostgresDatabase database)
     {
         await using var command = database.DataSource.CreateCommand("""
             SELECT quote_literal(data::text) || '::jsonb', coalesce(quote_literal(headers::text) || '::jsonb', 'NULL'), quote_nullable(mt_dotnet_type)

@@ -56,5 +56,25 @@ public sealed class InstanceDirectoryTests : IAsyncLifetime
         Assert.Equal(await Folded(id), await node.Directory.Find(id));
     }
 
+    /// <summary>
+    /// Marten's daemon finds new events by polling the log's high-water mark (there is no NOTIFY and no in-process wake-up):
+    /// appends through another node — its own host, store and connections, no daemon — are projected all the same.
+    /// </summary>
+    [Fact]
+    public async Task Daemon_EventsAppendedByAnotherNodeWithoutADaemon_AreProjectedHere()
+    {
+        await using var writer = await BrokerNode.Start(db, daemon: false);
+        Assert.NotSame(node.Store, writer.Store);
+        var (provisioned, requested) = (Guid.NewGuid(), Guid.NewGuid());
+
+        await writer.Instances.Provision(provisioned);
+        await writer.Instances.RequestProvisioning(requested);
+
+        await Eventually.True(async () => await node.Directory.Find(provisioned) is not null && await node.Directory.Find(requested) is not null,
+            "the daemon node projects the other node's appends");
+        Assert.Equal(await Folded(provisioned), await node.Directory.Find(provisioned));
+        Assert.Equal(await Folded(requested), await node.Directory.Find(requested));
+    }
+
     private async Task<InstanceSummary> Folded(Guid instanceId) => InstanceSummary.Of((await node.Instances.Load(instanceId)).State);
 }

@@ -65,6 +65,7 @@ public sealed class RebuildTests(ITestOutputHelper output) : IAsyncLifetime
         await node.CaughtUp(60);
         await ReadModelRows.Execute(db.DataSource, known.Take(50),
             "UPDATE broker.last_operations SET version = 0, status = 'Corrupt', instance = '{}' WHERE instance_id = ANY($1)");
+        Assert.Equal(known.Take(50), await ReadModelRows.NotAsFolded(node, db.DataSource, known.Take(50)));
         using var stop = new CancellationTokenSource();
         var (reads, misses, appended) = (0L, new ConcurrentBag<Guid>(), 0);
 
@@ -121,6 +122,8 @@ public sealed class RebuildTests(ITestOutputHelper output) : IAsyncLifetime
         await ReadModelRows.Execute(db.DataSource, [instance],
             "DELETE FROM broker.binding_operations WHERE instance_id = ANY($1)",
             "UPDATE broker.last_operations SET version = 0, instance = '{}' WHERE instance_id = ANY($1)");
+        Assert.Null(await node.BindingOperations.Find(instance, binding));
+        Assert.Equal([instance], await ReadModelRows.NotAsFolded(node, db.DataSource, [instance]));
         var progress = new RecordedProgress();
 
         await Rebuilder.Rebuild(BindingOperations.ProjectionName, progress, CancellationToken.None);

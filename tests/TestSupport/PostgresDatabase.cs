@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace EventSourced.TestSupport;
 
-/// <summary>A fresh database on the test PostgreSQL server, dropped when disposed: each fixture gets its own.</summary>
+/// <summary>A fresh database on the test PostgreSQL server, dropped when disposed: each fixture (and each bench scenario) gets its own.</summary>
 public sealed class PostgresDatabase : IAsyncDisposable
 {
     private PostgresDatabase(string name, string connectionString)
@@ -16,9 +16,11 @@ public sealed class PostgresDatabase : IAsyncDisposable
     public string ConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
 
-    public static async Task<PostgresDatabase> Create()
+    /// <param name="prefix">Starts the database's name (the bench names its databases after their scenario).</param>
+    /// <param name="maxPoolSize">The data source's pool size when Npgsql's default (100) is too small (the bench's load).</param>
+    public static async Task<PostgresDatabase> Create(string prefix = "test", int? maxPoolSize = null)
     {
-        var name = $"test_{Guid.NewGuid():N}";
+        var name = $"{prefix}_{Guid.NewGuid():N}";
         await using (var admin = new NpgsqlConnection(TestSettings.PostgresConnectionString))
         {
             await admin.OpenAsync();
@@ -26,6 +28,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
             await create.ExecuteNonQueryAsync();
         }
         var builder = new NpgsqlConnectionStringBuilder(TestSettings.PostgresConnectionString) { Database = name };
+        if (maxPoolSize is { } size) builder.MaxPoolSize = size;
         return new PostgresDatabase(name, builder.ConnectionString);
     }
 

@@ -13,15 +13,22 @@ public static class TestSettings
     public static string RabbitUsername => Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "broker";
     public static string RabbitPassword => Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "broker";
 
-    /// <summary>Where the local backend keeps the dedicated servers' data; reachable by the postgres user when run as root.</summary>
-    public static string LocalBackendDataRoot =>
-        Environment.GetEnvironmentVariable("Provisioners__Local__DataRoot")
-        ?? Path.Combine(FindRepositoryRoot(), ".data", "servers", "instances");
-
-    private static string FindRepositoryRoot()
+    /// <summary>
+    /// Where the local backend keeps the dedicated servers' data, reachable by the postgres user when run as root: the
+    /// environment's <c>Provisioners__Local__DataRoot</c> (infra/env.sh export_settings sets it; ./test does). No
+    /// fallback: a guessed folder could be another checkout's, or one the postgres user cannot reach.
+    /// </summary>
+    public static string LocalBackendDataRoot
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EventSourced.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("EventSourced.sln not found above the test binaries");
+        get
+        {
+            var root = Environment.GetEnvironmentVariable("Provisioners__Local__DataRoot");
+            if (string.IsNullOrWhiteSpace(root))
+                throw new InvalidOperationException(
+                    "Provisioners__Local__DataRoot is not set: the local backend tests need a data root for dedicated servers. " +
+                    "Run them through ./test, or `source infra/env.sh && export_settings` first.");
+            Directory.CreateDirectory(root);
+            return root;
+        }
     }
 }

@@ -40,8 +40,14 @@ public sealed class TimeTravelFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Broker.DisposeAsync();
-        await Environment.DisposeAsync();
+        try
+        {
+            if (Broker is not null) await Broker.DisposeAsync();
+        }
+        finally
+        {
+            if (Environment is not null) await Environment.DisposeAsync();
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Net;
 using EventSourced.Broker.Tests.Hosting;
 using EventSourced.Commands.EventStore;
@@ -38,13 +39,7 @@ public sealed class BrokerRestartTests : IAsyncLifetime
     private async Task<T?> Find<T>(Guid instanceId) where T : class, IDomainEvent =>
         (await _environment.InstanceEvents(instanceId)).OfType<T>().FirstOrDefault();
 
-    private async Task WaitForEvent<T>(Guid instanceId) where T : class, IDomainEvent
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await Find<T>(instanceId) is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no {typeof(T).Name} within 60 s");
-            await Task.Delay(20);
-        }
-    }
+    private Task WaitForEvent<T>(Guid instanceId) where T : class, IDomainEvent =>
+        Eventually.Until(() => _environment.InstanceEvents(instanceId), events => events.OfType<T>().Any(),
+            $"a {typeof(T).Name} in instance {instanceId}'s stream", seconds: 60);
 }

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using EventSourced.Broker.Tests.Hosting;
@@ -27,7 +28,7 @@ public sealed class HotColdFailoverTests(ITestOutputHelper output) : IAsyncLifet
         var clock = Stopwatch.StartNew();
 
         Assert.Equal(HttpStatusCode.Accepted, (await second.Client.Provision(afterKill)).StatusCode);
-        var done = await second.Client.PollUntilDone(afterKill, TimeSpan.FromSeconds(60));
+        var done = await second.Client.PollUntilDone(afterKill, TimeSpan.FromSeconds(60), () => second.Output);
         Assert.True(done.State == "succeeded", $"{done}\n{second.Output}");
         await DirectoryShows(second, afterKill);
         output.WriteLine($"provisioned and listed through the surviving node {clock.Elapsed.TotalSeconds:F1} s after the leader was killed");
@@ -50,13 +51,7 @@ public sealed class HotColdFailoverTests(ITestOutputHelper output) : IAsyncLifet
         }
     }
 
-    private static async Task DirectoryShows(BrokerProcess node, Guid instanceId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await node.Client.GetAsync($"/admin/instances/{instanceId}")).StatusCode != HttpStatusCode.OK)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"instance {instanceId} not in the directory within 30 s\n{node.Output}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task DirectoryShows(BrokerProcess node, Guid instanceId) =>
+        Eventually.Until(async () => (await node.Client.GetAsync($"/admin/instances/{instanceId}")).StatusCode, status => status == HttpStatusCode.OK,
+            $"instance {instanceId} in the directory", seconds: 30, details: () => node.Output);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Broker.Tests.Osb;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
@@ -31,7 +32,7 @@ public sealed class ProvisioningEndToEndTests(BrokerFixture fixture) : IClassFix
             await using var query = new NpgsqlCommand("CREATE TABLE notes (id int); INSERT INTO notes VALUES (41); SELECT id + 1 FROM notes", connection);
             Assert.Equal(42, await query.ExecuteScalarAsync());
         }
-        Assert.Equal(0, await fixture.Environment.CountOccurrences(password));
+        await fixture.AssertSecretNowhere(password);
         var postmaster = PostmasterPid(instanceId);
         Assert.True(ProcessAlive(postmaster));
 

@@ -125,16 +125,44 @@ public sealed class BrokerEnvironment : IAsyncDisposable
     public async Task<IReadOnlyList<IDomainEvent>> InstanceEvents(Guid instanceId) =>
         (await Stream(ServiceInstance.StreamId(instanceId))).Select(e => (IDomainEvent)e.Data).ToList();
 
+    /// <summary>
+    /// Stops every dedicated server the deployment left (each even when another fails: a detached postmaster would
+    /// outlive the tests), then drops the database and virtual host whatever happened before; failures surface at the end.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        var servers = new LocalServerBackend(Options.Create(new LocalBackendOptions { DataRoot = DataRoot }), NullLogger<LocalServerBackend>.Instance);
-        foreach (var directory in Directory.EnumerateDirectories(DataRoot))
-            if (Guid.TryParse(Path.GetFileName(directory), out var instanceId)) await servers.Deprovision(instanceId, CancellationToken.None);
-        Directory.Delete(DataRoot, recursive: true);
-        if (_store is not null) await _store.DisposeAsync();
-        await VirtualHost.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await Database.DisposeAsync();
+        var failures = new List<Exception>();
+        try
+        {
+            var servers = new LocalServerBackend(Options.Create(new LocalBackendOptions { DataRoot = DataRoot }), NullLogger<LocalServerBackend>.Instance);
+            foreach (var directory in Directory.EnumerateDirectories(DataRoot))
+            {
+                if (!Guid.TryParse(Path.GetFileName(directory), out var instanceId)) continue;
+                try
+                {
+                    await servers.Deprovision(instanceId, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    failures.Add(e);
+                }
+            }
+            if (failures.Count == 0) Directory.Delete(DataRoot, recursive: true);
+        }
+        finally
+        {
+            try
+            {
+                if (_store is not null) await _store.DisposeAsync();
+                await VirtualHost.DisposeAsync();
+            }
+            finally
+            {
+                NpgsqlConnection.ClearAllPools();
+                await Database.DisposeAsync();
+            }
+        }
+        if (failures.Count > 0) throw new AggregateException($"dedicated servers under {DataRoot} were not all stopped", failures);
     }
 
     private static async Task Run(string file, params string[] arguments)

@@ -12,9 +12,16 @@ public sealed class BrokerFixture : IAsyncLifetime
         Broker = await BrokerProcess.Start(Environment);
     }
 
+    /// <summary>The environment (and its dedicated servers) goes even when stopping the broker fails, or it never started.</summary>
     public async Task DisposeAsync()
     {
-        await Broker.DisposeAsync();
-        await Environment.DisposeAsync();
+        try
+        {
+            if (Broker is not null) await Broker.DisposeAsync();
+        }
+        finally
+        {
+            if (Environment is not null) await Environment.DisposeAsync();
+        }
     }
 }

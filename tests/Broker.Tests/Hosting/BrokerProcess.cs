@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -74,23 +75,19 @@ public sealed class BrokerProcess : IAsyncDisposable
         Client.Dispose();
     }
 
-    private async Task WaitUntilHealthy()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
+    private Task WaitUntilHealthy() =>
+        Eventually.Until(async () =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"The broker exited with {_process.ExitCode}:\n{Output}");
             try
             {
-                if ((await Client.GetAsync("/health")).StatusCode == HttpStatusCode.OK) return;
+                return (await Client.GetAsync("/health")).StatusCode.ToString();
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException e)
             {
+                return e.Message;
             }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"The broker did not become healthy within 90 s:\n{Output}");
-    }
+        }, health => health == nameof(HttpStatusCode.OK), "the broker answers /health with 200", seconds: 90, details: () => Output);
 
     private void Append(string? line)
     {

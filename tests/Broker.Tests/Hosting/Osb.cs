@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -34,21 +35,20 @@ public static class Osb
     public static async Task<JsonObject> Json(this HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
 
-    /// <summary>Polls last_operation like a platform until the state is terminal (or the instance is gone); returns the last answer.</summary>
-    public static async Task<(HttpStatusCode Status, string? State, string? Description)> PollUntilDone(
-        this HttpClient client, Guid instanceId, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var response = await client.LastOperation(instanceId);
-            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync());
-            var state = (string?)body?["state"];
-            if (response.StatusCode != HttpStatusCode.OK || state != "in progress" || DateTime.UtcNow > deadline)
-                return (response.StatusCode, state, (string?)body?["description"]);
-            await Task.Delay(250);
-        }
-    }
+    /// <summary>
+    /// Polls last_operation like a platform until the state is terminal (or the instance is gone) and returns that answer;
+    /// fails with the last answer if the operation is still in progress after <paramref name="timeout"/>.
+    /// </summary>
+    public static Task<(HttpStatusCode Status, string? State, string? Description)> PollUntilDone(
+        this HttpClient client, Guid instanceId, TimeSpan? timeout = null, Func<string>? details = null) =>
+        Eventually.Until(async () =>
+            {
+                var response = await client.LastOperation(instanceId);
+                var body = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+                return (response.StatusCode, State: (string?)body?["state"], Description: (string?)body?["description"]);
+            },
+            answer => answer.StatusCode != HttpStatusCode.OK || answer.State != "in progress",
+            $"instance {instanceId}'s last operation ends", (timeout ?? TimeSpan.FromSeconds(120)).TotalSeconds, details);
 
     public static JsonSerializerOptions SnakeCase { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

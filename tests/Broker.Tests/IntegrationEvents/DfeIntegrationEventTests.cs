@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using JasperFx.Events;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -63,19 +64,12 @@ public sealed class DfeIntegrationEventTests(BrokerFixture fixture) : IClassFixt
     }
 
     /// <summary>Waits for the instance's messages: the publisher follows the log asynchronously.</summary>
-    private static async Task<IReadOnlyList<(DfeMessage Message, JsonObject Body)>> ReceivedFor(DfeSubscriber subscriber, Guid instanceId, int expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var messages = subscriber.Received
+    private static async Task<IReadOnlyList<(DfeMessage Message, JsonObject Body)>> ReceivedFor(DfeSubscriber subscriber, Guid instanceId, int expected) =>
+        await Eventually.Until(() => Task.FromResult(subscriber.Received
                 .Select(m => (Message: m, Body: JsonNode.Parse(m.Body)!.AsObject()))
                 .Where(m => (string?)m.Body["instanceId"] == instanceId.ToString())
-                .ToList();
-            if (messages.Count >= expected || DateTime.UtcNow > deadline) return messages;
-            await Task.Delay(50);
-        }
-    }
+                .ToList()),
+            messages => messages.Count >= expected, $"{expected} messages about instance {instanceId}", seconds: 30);
 
     private Task<IReadOnlyList<IEvent>> History(Guid instanceId) => fixture.Environment.Stream(ServiceInstance.StreamId(instanceId));
 

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -51,8 +52,7 @@ public sealed class ConcurrentBindTests(ProvisionedInstanceFixture instance, ITe
             ? (string?)JsonNode.Parse(a.Body)!["operation"] : null);
 
         // Every binding's operation ends.
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        var states = await Task.WhenAll(ids.Select(async id => (Id: id, State: await PollBinding(client, id, operations[id], deadline))));
+        var states = await Task.WhenAll(ids.Select(async id => (Id: id, State: await PollBinding(client, id, operations[id]))));
         output.WriteLine($"all {Bindings} bindings ended after {clock.Elapsed.TotalSeconds:F1} s");
 
         // The log: exactly one request per binding, each in the binding's own stream; none on the instance's stream.
@@ -135,22 +135,20 @@ public sealed class ConcurrentBindTests(ProvisionedInstanceFixture instance, ITe
     }
 
     /// <summary>The operation's last state, with its description when it did not succeed.</summary>
-    private static async Task<string?> PollBinding(HttpClient client, string path, string? operation, DateTime deadline)
+    private static Task<string?> PollBinding(HttpClient client, string path, string? operation)
     {
         var query = operation is null ? "" : $"?operation={operation}";
-        while (true)
+        return Eventually.Until(async () =>
         {
             using var response = await client.GetAsync($"{path}/last_operation{query}");
             var body = await response.AssertStatus(HttpStatusCode.OK);
             var state = (string?)body["state"];
-            if (state is "failed") return $"failed: {body["description"]}";
-            if (state != "in progress" || DateTime.UtcNow > deadline) return state;
-            await Task.Delay(250);
-        }
+            return state is "failed" ? $"failed: {body["description"]}" : state;
+        }, state => state != "in progress", $"{path}'s operation ends", seconds: 120);
     }
 
-    private Task<string?> PollBinding(HttpClient client, Guid bindingId, string? operation, DateTime deadline) =>
-        PollBinding(client, BindingPath(bindingId), operation, deadline);
+    private Task<string?> PollBinding(HttpClient client, Guid bindingId, string? operation) =>
+        PollBinding(client, BindingPath(bindingId), operation);
 
     /// <summary>The broker's output from its last error on (or its end), for failure messages.</summary>
     private static string Tail(string text)

@@ -1,5 +1,7 @@
 using System.Net;
+using EventSourced.Broker.Tests.Failures;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.Commands.ServiceInstances;
 using static EventSourced.Broker.Tests.Hosting.Osb;
 
 namespace EventSourced.Broker.Tests.Osb;
@@ -47,6 +49,12 @@ public sealed class DeprovisionTests(BrokerFixture fixture) : IClassFixture<Brok
     {
         var instanceId = Guid.NewGuid();
         var provision = await (await Client.Provision(instanceId)).AcceptedOperation();
+        // Something to clean up: the provisioning has started the instance's server (and is still running).
+        await InstanceStream.WaitFor<ServerProvisioned>(fixture.Environment, instanceId, fixture.Broker);
+        var server = (await fixture.Environment.InstanceEvents(instanceId)).OfType<ServerProvisioned>().Single();
+        var directory = Path.Combine(fixture.Environment.DataRoot, instanceId.ToString());
+        Assert.True(Directory.Exists(directory), directory);
+        Assert.True(await Answers(server.Port), $"nothing listens on the new server's port {server.Port}");
 
         var operation = await (await Client.Deprovision(instanceId)).AcceptedOperation();
 
@@ -54,7 +62,8 @@ public sealed class DeprovisionTests(BrokerFixture fixture) : IClassFixture<Brok
         await fixture.AssertEnds(instanceId, HttpStatusCode.Gone, state: null);
         var cancelled = await Client.GetAsync($"/v2/service_instances/{instanceId}/last_operation?operation={provision}");
         Assert.Contains("\"failed\"", await cancelled.Content.ReadAsStringAsync());
-        Assert.False(Directory.Exists(Path.Combine(fixture.Environment.DataRoot, instanceId.ToString())));
+        Assert.False(Directory.Exists(directory), directory);
+        Assert.False(await Answers(server.Port), $"a server still listens on port {server.Port}");
     }
 
     [Fact]
@@ -70,5 +79,19 @@ public sealed class DeprovisionTests(BrokerFixture fixture) : IClassFixture<Brok
         Assert.NotEqual(provision, operation);
         Assert.Equal(operation, again);
         await fixture.AssertEnds(instanceId, HttpStatusCode.Gone, state: null);
+    }
+
+    private static async Task<bool> Answers(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+        {
+            return false;
+        }
     }
 }

@@ -19,7 +19,7 @@ public sealed class FetchInstanceTests(ProvisionedInstanceFixture instance) : IC
 
         var response = await Fetch(provisioning);
 
-        await response.AssertOsbError(HttpStatusCode.NotFound, null);
+        await response.AssertOsbError(HttpStatusCode.NotFound, "NotFound");
         // A DELETE during provisioning cancels it: nothing is left running behind the test.
         Assert.Equal(HttpStatusCode.Accepted, (await Client.Deprovision(provisioning)).StatusCode);
         await Fixture.AssertEnds(provisioning, HttpStatusCode.Gone, null);
@@ -58,7 +58,7 @@ public sealed class FetchInstanceTests(ProvisionedInstanceFixture instance) : IC
     {
         var response = await Fetch(Guid.NewGuid());
 
-        await response.AssertOsbError(HttpStatusCode.NotFound, null);
+        await response.AssertOsbError(HttpStatusCode.NotFound, "NotFound");
     }
 
     private Task<HttpResponseMessage> Fetch(Guid instanceId) => Client.GetAsync($"/v2/service_instances/{instanceId}");

@@ -25,7 +25,7 @@ public sealed class HostileInputTests(BrokerFixture fixture) : IClassFixture<Bro
 
         var response = await Send(HttpMethod.Put, $"/v2/service_instances/{Guid.NewGuid()}?accepts_incomplete=true", body);
 
-        var error = await response.AssertOsbError(HttpStatusCode.BadRequest, null);
+        var error = await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
         Assert.Contains("duplicate", (string?)error["description"], StringComparison.OrdinalIgnoreCase);
         Assert.Equal(before, await fixture.Environment.EventCount());
     }
@@ -38,7 +38,7 @@ public sealed class HostileInputTests(BrokerFixture fixture) : IClassFixture<Bro
         var response = await Send(HttpMethod.Patch, $"/v2/service_instances/{Guid.NewGuid()}?accepts_incomplete=true",
             "{" + Service + ""","parameters":{"max_connections":10,"max_connections":20}}""");
 
-        await response.AssertOsbError(HttpStatusCode.BadRequest, null);
+        await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
         Assert.Equal(before, await fixture.Environment.EventCount());
     }
 
@@ -58,7 +58,7 @@ public sealed class HostileInputTests(BrokerFixture fixture) : IClassFixture<Bro
 
         var response = await client.SendAsync(request);
 
-        await response.AssertOsbError(HttpStatusCode.BadRequest, null);
+        await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest");
         Assert.False(response.Headers.Contains("X-Broker-API-Request-Identity"));
         Assert.Equal(before, await fixture.Environment.EventCount());
     }

@@ -13,7 +13,7 @@ public sealed class LastOperationTests(BrokerFixture fixture) : IClassFixture<Br
     {
         var response = await fixture.Refused(client => client.LastOperation(Guid.NewGuid()));
 
-        await response.AssertOsbError(HttpStatusCode.NotFound, error: null);
+        await response.AssertOsbError(HttpStatusCode.NotFound, "NotFound");
     }
 
     [Fact]

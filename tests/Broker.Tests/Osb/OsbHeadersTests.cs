@@ -34,7 +34,7 @@ public sealed class OsbHeadersTests(BrokerFixture fixture) : IClassFixture<Broke
     {
         var response = await fixture.Refused(_ => Send(Provision(), apiVersion: null));
 
-        var body = await response.AssertOsbError(HttpStatusCode.PreconditionFailed, error: null);
+        var body = await response.AssertOsbError(HttpStatusCode.PreconditionFailed, "PreconditionFailed");
         Assert.Contains("X-Broker-API-Version", (string?)body["description"]);
     }
 
@@ -43,7 +43,7 @@ public sealed class OsbHeadersTests(BrokerFixture fixture) : IClassFixture<Broke
     {
         var response = await fixture.Refused(_ => Send(Provision(), apiVersion: "2.12"));
 
-        var body = await response.AssertOsbError(HttpStatusCode.PreconditionFailed, error: null);
+        var body = await response.AssertOsbError(HttpStatusCode.PreconditionFailed, "PreconditionFailed");
         Assert.Contains("2.12", (string?)body["description"]);
     }
 

@@ -136,7 +136,7 @@ public sealed class ProvisionTests(BrokerFixture fixture) : IClassFixture<Broker
 
         var response = await fixture.RefusedWhileRunning(client => client.Provision(instanceId, ProvisionBody(LargePlanId)));
 
-        await response.AssertOsbError(HttpStatusCode.Conflict, error: null);
+        await response.AssertOsbError(HttpStatusCode.Conflict, "Conflict");
         await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
     }
 

@@ -9,8 +9,13 @@ namespace EventSourced.Commands.Tests.EventStore;
 public sealed class DeduplicationTests(MartenFixture fixture) : IClassFixture<MartenFixture>
 {
     /// <summary>A message handler that appends one note whatever the stream holds: only the inbox stops a second append.</summary>
-    private Task<Decision> Deliver(string key, Deduplication message, int delivery = 0) =>
-        fixture.Streams.Handle(key, (_, _, _) => Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(), [new WidgetNoted(key, delivery, 0)])),
+    /// <param name="deciding">Sees the events each decision is taken on.</param>
+    private Task<Decision> Deliver(string key, Deduplication message, int delivery = 0, Action<IReadOnlyList<IDomainEvent>>? deciding = null) =>
+        fixture.Streams.Handle(key, (events, _, _) =>
+            {
+                deciding?.Invoke(events);
+                return Task.FromResult<Decision>(new Decision.Accepted(Guid.NewGuid(), [new WidgetNoted(key, delivery, 0)]));
+            },
             new EventMetadata(Guid.NewGuid(), message.MessageId), message);
 
     [Fact]
@@ -45,11 +50,21 @@ public sealed class DeduplicationTests(MartenFixture fixture) : IClassFixture<Ma
         var key = MartenFixture.NewStreamKey();
         var message = new Deduplication("consumer", Guid.NewGuid());
 
-        var decisions = await Race.Run(16, delivery => Deliver(key, message, delivery));
+        var (decidedOnEmptyStream, firstTwo) = (0, new Rendezvous(2));
+
+        var decisions = await Race.Run(16, delivery => Deliver(key, message, delivery, events =>
+        {
+            if (events.Count > 0) return;
+            Interlocked.Increment(ref decidedOnEmptyStream);
+            firstTwo.Arrive();
+        }));
 
         Assert.Single(decisions.OfType<Decision.Accepted>());
         Assert.All(decisions.Where(d => d is not Decision.Accepted), d => Assert.IsType<Decision.AlreadyDone>(d));
         Assert.Single((await fixture.Streams.Read(key)).Events);
+        // The first two deliveries to find the stream empty wait for each other before deciding, so both append before
+        // either commits and only the inbox stops the second. (One after the other, only the first sees an empty stream.)
+        Assert.True(decidedOnEmptyStream > 1, $"{decidedOnEmptyStream} delivery decided on an empty stream: the deliveries did not overlap");
     }
 
     [Fact]

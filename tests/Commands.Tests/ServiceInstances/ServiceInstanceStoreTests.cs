@@ -66,19 +66,34 @@ public sealed class ServiceInstanceStoreTests(MartenFixture fixture) : IClassFix
     public async Task Handle_SixteenRacingProvisions_OneIsAcceptedTheOthersSeeItInProgress()
     {
         var id = Guid.NewGuid();
+        var (decidedOnNoInstance, firstTwo) = (0, new Rendezvous(2));
 
-        var decisions = await Race.Run(16, _ => Provision(id));
+        var decisions = await Race.Run(16, _ => Provision(id, state =>
+        {
+            if (state.Exists) return;
+            Interlocked.Increment(ref decidedOnNoInstance);
+            firstTwo.Arrive();
+        }));
 
         var accepted = Assert.Single(decisions.OfType<Decision.Accepted>());
         Assert.All(decisions.Where(d => d != accepted),
             d => Assert.Equal(accepted.OperationId, Assert.IsType<Decision.AlreadyInProgress>(d).OperationId));
         Assert.IsType<ServiceInstanceProvisioningRequested>(Assert.Single((await fixture.Streams.Read(ServiceInstance.StreamId(id))).Events));
+        // The first two racers to find no instance wait for each other before deciding: both decided to provision before
+        // either committed, so the loser's commit was refused and it decided again on the winner's state. (Were the
+        // provisions run one after the other, or serialized before the decision, only one would ever see no instance.)
+        Assert.True(decidedOnNoInstance > 1, $"only {decidedOnNoInstance} racer decided on no instance: the provisions did not overlap");
     }
 
-    private Task<Decision> Provision(Guid id)
+    /// <param name="deciding">Sees the state each decision is taken on (every attempt).</param>
+    private Task<Decision> Provision(Guid id, Action<ServiceInstance>? deciding = null)
     {
         var command = new ProvisionServiceInstance(id, Guid.NewGuid(), "pg", "small", "org", "space", null, null, 1024, Now);
-        return Instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command), new EventMetadata(command.OperationId));
+        return Instances.Handle(id, state =>
+        {
+            deciding?.Invoke(state);
+            return ServiceInstanceDecisions.Decide(state, command);
+        }, new EventMetadata(command.OperationId));
     }
 
     private Task<Decision> Record(Guid id, Guid operation, IDomainEvent outcome, Deduplication message) =>

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using EventSourced.Provisioners.Backends;
 using Xunit.Abstractions;
@@ -64,7 +65,7 @@ public sealed class LocalBackendConfigurationTests(ConfigurationBackendFixture f
         var restartedBroker = fixture.NewServerBackend();
 
         Process.GetProcessById(pid).Kill();
-        await ServerProcess.Eventually(async () => !await restartedBroker.IsRunning(id, None), "the killed server stops counting as running");
+        await Eventually.True(async () => !await restartedBroker.IsRunning(id, None), "the killed server stops counting as running");
         Assert.Equal(1, await restartedBroker.ResurrectStopped(None));
 
         Assert.Equal("61", await Show(endpoint, "max_connections"));

@@ -15,8 +15,6 @@ namespace EventSourced.Provisioners.Tests.Backends;
 /// </summary>
 public class LocalBackendFixture : IAsyncLifetime
 {
-    // A worktree has no .data of its own: fall back to the main checkout's, which the postgres user can reach.
-    private const string SharedDataRoot = "/work/main/.data/servers/instances";
     private readonly List<Guid> _instances = [];
     private readonly ServiceProvider _services;
 
@@ -27,8 +25,7 @@ public class LocalBackendFixture : IAsyncLifetime
     /// <param name="below">Folders below the fixture's own data root (e.g. a long path, as users' checkouts have).</param>
     protected LocalBackendFixture(int portRangeStart, int portRangeEnd, string below = "")
     {
-        var sharedRoot = Directory.Exists(TestSettings.LocalBackendDataRoot) ? TestSettings.LocalBackendDataRoot : SharedDataRoot;
-        OwnRoot = Path.Combine(sharedRoot, $"t-{Guid.NewGuid().ToString("N")[..8]}");
+        OwnRoot = Path.Combine(TestSettings.LocalBackendDataRoot, $"t-{Guid.NewGuid().ToString("N")[..8]}");
         DataRoot = Path.Combine(OwnRoot, below);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -61,14 +58,30 @@ public class LocalBackendFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    /// <summary>Stops every instance's server even when stopping another one fails, so no postmaster outlives the tests.</summary>
     public async Task DisposeAsync()
     {
-        foreach (var id in _instances)
+        var failures = new List<Exception>();
+        try
         {
-            await Server.Deprovision(id, CancellationToken.None);
-            await Storage.Deprovision(id, CancellationToken.None);
+            foreach (var id in _instances)
+            {
+                try
+                {
+                    await Server.Deprovision(id, CancellationToken.None);
+                    await Storage.Deprovision(id, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    failures.Add(e);
+                }
+            }
+            if (failures.Count == 0 && Directory.Exists(OwnRoot)) Directory.Delete(OwnRoot, recursive: true);
         }
-        if (Directory.Exists(OwnRoot)) Directory.Delete(OwnRoot, recursive: true);
-        await _services.DisposeAsync();
+        finally
+        {
+            await _services.DisposeAsync();
+        }
+        if (failures.Count > 0) throw new AggregateException($"{failures.Count} instance(s) under {OwnRoot} were not torn down", failures);
     }
 }

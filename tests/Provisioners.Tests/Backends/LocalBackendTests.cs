@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using EventSourced.Provisioners.Backends;
 using Npgsql;
@@ -19,7 +20,14 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
         await fixture.Storage.Provision(id, 1024, None);
         await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None);
 
-        var runs = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => fixture.Database.Provision(id, Database, Admin, Password, None))));
+        // All eight leave together: each waits at a gate that opens when the last one has arrived.
+        var (gate, arrived) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), 0);
+        var runs = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            if (Interlocked.Increment(ref arrived) == 8) gate.SetResult();
+            await gate.Task;
+            return await fixture.Database.Provision(id, Database, Admin, Password, None);
+        })));
 
         Assert.All(runs, access => Assert.Equal(new DatabaseAccess(Database, Admin), access));
     }
@@ -91,7 +99,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
 
         var pid = ServerProcess.PostmasterPid(allocation.DataDirectory);
         Process.GetProcessById(pid).Kill();
-        await ServerProcess.Eventually(async () => !await restartedBroker.IsRunning(id, None), "the killed server stops counting as running");
+        await Eventually.True(async () => !await restartedBroker.IsRunning(id, None), "the killed server stops counting as running");
 
         Assert.Equal(1, await restartedBroker.ResurrectStopped(None));
         Assert.True(await restartedBroker.IsRunning(id, None));

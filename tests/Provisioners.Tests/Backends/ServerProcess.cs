@@ -26,14 +26,4 @@ internal static class ServerProcess
             return false;
         }
     }
-
-    public static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within 10 s: {what}");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Messages;
 using EventSourced.Provisioners.Sagas;
+using EventSourced.TestSupport;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,7 +72,8 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
         Assert.True(await Sent<DeprovisionStorage>());
         await Publish(new StorageDeprovisioned(_instance, _operation, Now));
         Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("no free port")));
-        Assert.False(await _harness.Published.Any<CompleteOperation>(x => x.Context.Message.OperationId == _operation));
+        // FailOperation is the last command of the rollback: had the saga also completed, it would have said so before.
+        Assert.Empty(PublishedOf<CompleteOperation>());
     }
 
     [Fact]
@@ -119,10 +121,13 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
         Assert.True(await Sent<ProvisionDatabase>());
         await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
         await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
-        Assert.True(await _harness.Consumed.Any<ServiceInstanceProvisioningRequested>(x => x.Context.Message.OperationId == _operation));
+        // The saga has handled both repeats (what it publishes while handling one is recorded before it counts as consumed).
+        await ConsumedBySaga<StorageProvisioned>(2);
+        await ConsumedBySaga<ServiceInstanceProvisioningRequested>(2);
+        // Counted as delivered, not from the harness's list: a wrong re-send would carry the step's own message id.
         await _harness.InactivityTask;
-        Assert.Equal(1, _harness.Published.Select<ProvisionServer>().Count(x => x.Context.Message.OperationId == _operation));
-        Assert.Equal(1, _harness.Published.Select<ProvisionStorage>().Count(x => x.Context.Message.OperationId == _operation));
+        Assert.Single(_log.MessageIds<ProvisionServer>(_operation));
+        Assert.Single(_log.MessageIds<ProvisionStorage>(_operation));
         Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
     }
 
@@ -141,8 +146,10 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     public async Task EventForAnUnknownOperation_IsDropped()
     {
         await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
-        await _harness.InactivityTask;
-        Assert.False(await _harness.Published.Any<ProvisionServer>());
+        // Consumed (by the saga's endpoint, which found no saga) before anything is checked: nothing was left to come.
+        await Eventually.True(() => _harness.Consumed.Select<StorageProvisioned>().Any(x => x.Context.Message.OperationId == _operation),
+            "the event reached the saga's endpoint");
+        Assert.Empty(PublishedOf<ProvisionServer>());
         Assert.Null(await _saga.Exists(_operation));
     }
 
@@ -151,24 +158,16 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     {
         await Publish(new ServiceInstanceOperationTimedOut(_instance, _operation, Now));
         // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!_harness.Published.Select<Fault<ServiceInstanceOperationTimedOut>>().Any(x => x.Context.Message.Message.OperationId == _operation))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the timeout for a missing saga faults within 15 s");
-            await Task.Delay(20);
-        }
+        await Eventually.True(() => _harness.Published.Select<Fault<ServiceInstanceOperationTimedOut>>()
+            .Any(x => x.Context.Message.Message.OperationId == _operation), "the timeout for a missing saga faults");
     }
 
     [Fact]
     public async Task CancelledBeforeTheRequestCreatedTheSaga_FaultsSoItIsRetriedNotDropped()
     {
         await Publish(new ServiceInstanceProvisioningCancelled(_instance, _operation, Now));
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!_harness.Published.Select<Fault<ServiceInstanceProvisioningCancelled>>().Any(x => x.Context.Message.Message.OperationId == _operation))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the cancellation for a missing saga faults within 15 s");
-            await Task.Delay(20);
-        }
+        await Eventually.True(() => _harness.Published.Select<Fault<ServiceInstanceProvisioningCancelled>>()
+            .Any(x => x.Context.Message.Message.OperationId == _operation), "the cancellation for a missing saga faults");
     }
 
     [Fact]
@@ -179,29 +178,32 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
 
         await Publish(new ServiceInstanceProvisioningCancelled(_instance, _operation, Now));
 
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await _saga.Exists(_operation, m => m.Final) is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the cancelled provisioning's saga is finalized within 15 s");
-            await Task.Delay(20);
-        }
+        await Eventually.True(async () => await _saga.Exists(_operation, m => m.Final) is not null, "the cancelled provisioning's saga is finalized");
     }
 
     private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
 
     // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
-    private async Task WaitUntilPublished<T>(int count) where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (_log.MessageIds<T>(_operation).Length < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{count} {typeof(T).Name} within 15 s");
-            await Task.Delay(20);
-        }
-    }
+    // Counted by the logging consumer: the harness's published list keeps one entry per message id, and a step sent again
+    // on a redelivery is the same message.
+    private Task WaitUntilPublished<T>(int count) where T : class =>
+        Eventually.Until(() => Task.FromResult(_log.MessageIds<T>(_operation).Length), published => published >= count, $"{count} {typeof(T).Name} published");
 
-    private Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class =>
-        _harness.Published.Any<T>(x => OperationOf(x.Context.Message) == _operation && (matches?.Invoke(x.Context.Message) ?? true));
+    private Task ConsumedBySaga<T>(int count) where T : class =>
+        Eventually.Until(() => Task.FromResult(_saga.Consumed.Select<T>().Count(x => OperationOf(x.Context.Message) == _operation)),
+            consumed => consumed >= count, $"{count} {typeof(T).Name} consumed by the saga");
+
+    /// <summary>What was published so far for this test's operation (no waiting: callers first wait for a positive signal).</summary>
+    private List<T> PublishedOf<T>() where T : class =>
+        _harness.Published.Select<T>().Select(x => x.Context.Message).Where(m => OperationOf(m) == _operation).ToList();
+
+    /// <summary>True once the saga published a matching <typeparamref name="T"/> for this operation; fails (with what it did publish) after a deadline.</summary>
+    private async Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class
+    {
+        await Eventually.Until(() => Task.FromResult(PublishedOf<T>()), published => published.Any(m => matches?.Invoke(m) ?? true),
+            $"{typeof(T).Name} published");
+        return true;
+    }
 
     private static Guid OperationOf(object message) => (Guid)message.GetType().GetProperty("OperationId")!.GetValue(message)!;
 }

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using EventSourced.Provisioners.Tests.Sagas.Orders;
 using EventSourced.Provisioners.Tests.Sagas.Tickets;
 using Npgsql;
