@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Net;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Tests.Hosting;
@@ -33,12 +34,12 @@ public sealed class DeadLetterTests
             """);
         Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Provision(instanceId)).StatusCode);
 
-        var queue = await Until(async () => await DeadLetterQueue(broker, StorageEndpoint), q => q?["messages"]?.GetValue<int>() == 1,
+        var queue = await Eventually.Until(async () => await DeadLetterQueue(broker, StorageEndpoint), q => q?["messages"]?.GetValue<int>() == 1,
             "the storage step in its error queue", 60);
         var letter = queue!["first"]!.AsArray().Single()!;
         Assert.Equal("ProvisionStorage", (string?)letter["messageType"]);
         Assert.True(((string?)letter["reason"])?.Contains("no space left (test)") == true, letter.ToJsonString() + "\n" + broker.Output);
-        Assert.Equal("in progress", (await broker.Client.PollUntilDone(instanceId, TimeSpan.Zero)).State);
+        Assert.Equal("in progress", (string?)(await (await broker.Client.LastOperation(instanceId)).Json())["state"]);
 
         await Sql(environment, "DROP TRIGGER refuse_storage ON broker.mt_events");
         var redriven = await broker.Client.PostAsync($"/admin/dead-letters/redrive?endpoint={StorageEndpoint}", null);
@@ -77,15 +78,4 @@ public sealed class DeadLetterTests
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {seconds}s waiting for {what}; last seen: {value}");
-            await Task.Delay(200);
-        }
-    }
 }

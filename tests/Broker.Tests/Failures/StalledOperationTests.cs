@@ -33,10 +33,10 @@ public sealed class StalledOperationTests
             // The server step now waits for the port lock, its command unacknowledged; the broker dies, the command goes
             // back to its queue, and is lost there (as one that ran out of retries while PostgreSQL restarted would be).
             // (Nudged every 2 s meanwhile: each attempt waits for the lock too.)
-            await Until(() => MessagesIn(environment, ServerStepQueue, "messages_unacknowledged"), n => n >= 1, "the server step under way");
+            await Eventually.Until(() => MessagesIn(environment, ServerStepQueue, "messages_unacknowledged"), n => n >= 1, "the server step under way");
             await first.Kill();
         }
-        await Until(() => MessagesIn(environment, ServerStepQueue, "messages_unacknowledged"), n => n == 0, "the killed broker's deliveries returned");
+        await Eventually.Until(() => MessagesIn(environment, ServerStepQueue, "messages_unacknowledged"), n => n == 0, "the killed broker's deliveries returned");
         await Purge(environment, ServerStepQueue);
 
         await using var second = await BrokerProcess.Start(environment);
@@ -86,18 +86,6 @@ public sealed class StalledOperationTests
         Assert.False(await AnyServerAnswers(environment), "no server of the failed provisioning answers");
     }
 
-    // One Eventually helper for all test projects is on its way in tests/TestSupport; until then, this one.
-    private static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {seconds}s waiting for {what}; last seen: {value}");
-            await Task.Delay(50);
-        }
-    }
 
     private static FileStream HoldPortAllocationLock(BrokerEnvironment environment) =>
         new(Path.Combine(environment.DataRoot, ".ports.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);

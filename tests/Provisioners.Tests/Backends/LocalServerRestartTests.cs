@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Backends.Local;
@@ -22,7 +23,7 @@ public sealed class LocalServerRestartTests(RestartBackendFixture fixture) : ICl
         await Psql(endpoint, "CREATE TABLE survivors (name text); INSERT INTO survivors VALUES ('kept')");
         var pid = ServerProcess.PostmasterPid(allocation.DataDirectory);
         using (var process = Process.GetProcessById(pid)) process.Kill();
-        await ServerProcess.Eventually(async () => await Servers.WhyNotAnswering(id, endpoint.Port, None) is not null, "the killed server is seen as not answering");
+        await Eventually.True(async () => await Servers.WhyNotAnswering(id, endpoint.Port, None) is not null, "the killed server is seen as not answering");
         Assert.Equal($"postmaster {pid} is gone", await Servers.WhyNotAnswering(id, endpoint.Port, None));
 
         Assert.True(await Servers.Restart(id, endpoint.Port, None));
@@ -38,9 +39,9 @@ public sealed class LocalServerRestartTests(RestartBackendFixture fixture) : ICl
     {
         var (id, allocation, endpoint) = await ProvisionServer();
         using (var process = Process.GetProcessById(ServerProcess.PostmasterPid(allocation.DataDirectory))) process.Kill();
-        await ServerProcess.Eventually(async () => await Servers.WhyNotAnswering(id, endpoint.Port, None) is not null, "the killed server is seen as not answering");
+        await Eventually.True(async () => await Servers.WhyNotAnswering(id, endpoint.Port, None) is not null, "the killed server is seen as not answering");
         var pgdata = Path.Combine(allocation.DataDirectory, "pgdata");
-        await ServerProcess.Eventually(() => Task.FromResult(TryDelete(pgdata)), "its cluster removed");
+        await Eventually.True(() => Task.FromResult(TryDelete(pgdata)), "its cluster removed");
 
         var refused = await Assert.ThrowsAsync<BackendException>(() => Servers.Restart(id, endpoint.Port, None));
 

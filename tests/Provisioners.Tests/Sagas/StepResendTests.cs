@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Messages;
 using EventSourced.Provisioners.Sagas;
