@@ -1,6 +1,5 @@
-using System.Net.Sockets;
 using EventSourced.Broker.Osb;
-using Npgsql;
+using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Broker.Health;
 
@@ -19,7 +18,7 @@ internal sealed class PostgresUnavailable(RequestDelegate next, ILogger<Postgres
         {
             await next(context);
         }
-        catch (Exception e) when (!context.Response.HasStarted && IsUnreachable(e))
+        catch (Exception e) when (!context.Response.HasStarted && DatabaseUnreachable.Is(e))
         {
             log.LogWarning("{Method} {Path}: PostgreSQL is unavailable ({Reason}); answered 503",
                 context.Request.Method, context.Request.Path, e.GetBaseException().Message);
@@ -29,26 +28,5 @@ internal sealed class PostgresUnavailable(RequestDelegate next, ILogger<Postgres
                     $"The broker's database is unavailable ({e.GetBaseException().Message}); nothing was recorded. Retry later."),
                 statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
         }
-    }
-
-    private static bool IsUnreachable(Exception e)
-    {
-        for (Exception? cause = e; cause is not null; cause = cause.InnerException)
-        {
-            switch (cause)
-            {
-                // Server going away or not taking sessions: admin/crash shutdown, cannot connect now, too many connections.
-                case PostgresException p:
-                    return p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
-                               or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
-                           || p.SqlState.StartsWith("08", StringComparison.Ordinal);
-                // Connection refused, reset, timed out: Npgsql's own errors carry the socket or timeout as their cause.
-                case NpgsqlException n when n.InnerException is SocketException or IOException or TimeoutException || n.IsTransient:
-                    return true;
-                case SocketException:
-                    return true;
-            }
-        }
-        return false;
     }
 }
