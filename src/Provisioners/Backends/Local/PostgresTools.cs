@@ -11,6 +11,8 @@ internal sealed class PostgresTools(LocalBackendOptions options)
     private const string BrokerConfFile = "broker.conf";
 
     private string? RunAsUser => string.IsNullOrWhiteSpace(options.RunAsUser) ? null : options.RunAsUser;
+    // Every tool is bounded: pg_ctl waits StartTimeout itself, so twice that is a hang, not a slow start.
+    private TimeSpan ToolTimeout => options.StartTimeout * 2;
     private string TimeoutSeconds => ((int)Math.Ceiling(options.StartTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     // initdb's cluster gets the include line before it takes the data directory's name: a broker dying in between
@@ -61,14 +63,14 @@ internal sealed class PostgresTools(LocalBackendOptions options)
     /// <summary>Hands a directory we created to the run-as user, so the server can write its cluster and socket there.</summary>
     public async Task GiveToRunAsUser(string path, CancellationToken ct)
     {
-        if (RunAsUser is { } user) await ProcessRunner.Run("chown", [$"{user}:", path], Directory.Exists(path) ? path : Path.GetDirectoryName(path)!, ct);
+        if (RunAsUser is { } user) await ProcessRunner.Run("chown", [$"{user}:", path], Directory.Exists(path) ? path : Path.GetDirectoryName(path)!, ToolTimeout, ct);
     }
 
     private Task RunPostgres(InstanceDirectory instance, string tool, IReadOnlyList<string> arguments, CancellationToken ct)
     {
         var executable = Path.Combine(options.PostgresBinDirectory, tool);
         return RunAsUser is { } user
-            ? ProcessRunner.Run("runuser", ["-u", user, "--", executable, .. arguments], instance.Path, ct)
-            : ProcessRunner.Run(executable, arguments, instance.Path, ct);
+            ? ProcessRunner.Run("runuser", ["-u", user, "--", executable, .. arguments], instance.Path, ToolTimeout, ct)
+            : ProcessRunner.Run(executable, arguments, instance.Path, ToolTimeout, ct);
     }
 }
