@@ -34,6 +34,11 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
         for (var attempt = 1; ; attempt++)
         {
             await using var session = Store.LightweightSession();
+            // Rich append reserves the events' sequence numbers in a query before its writes: inside this transaction,
+            // the daemon's gap detection sees a live reserver until the commit. Reserved outside one (autocommit), a
+            // commit slower than the stale-gap threshold had its events skipped by every subscription (found by the
+            // chaos test: operations stranded, their events never forwarded to the saga).
+            await session.BeginTransactionAsync(ct);
             var stream = await Fetch(session, streamKey, ct);
             SessionStreams.Remember(session, streamKey, stream);
             var (events, version) = Payloads(stream);

@@ -16,7 +16,8 @@ public sealed record DatabaseInfo(string Database, string AdminUsername, string 
 public sealed record Orphan(Guid OperationId, ResourceKind Resource);
 
 /// <summary>A plan or parameter change requested but not yet applied; it becomes the instance's own when it succeeds.</summary>
-public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb);
+/// <param name="Applied">The server was reconfigured for it (recorded once; a re-sent step changes nothing).</param>
+public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb, bool Applied = false);
 
 /// <summary>The life of one service instance, folded from its stream <c>service-instance-{id}</c>.</summary>
 public sealed record ServiceInstance
@@ -89,7 +90,8 @@ public sealed record ServiceInstance
             Pending = new PendingUpdate(e.PlanId, e.Parameters, e.MaintenanceVersion, e.DiskMb), UpdatedAt = e.RequestedAt,
             Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Update, "Update requested", e.RequestedAt, e.DeadlineAt)),
         },
-        ServerReconfigured e => state.Progress(e.OperationId, "Server reconfigured", e.ReconfiguredAt),
+        ServerReconfigured e => state.Progress(e.OperationId, "Server reconfigured", e.ReconfiguredAt) with
+            { Pending = state.Pending is { } pending ? pending with { Applied = true } : null },
         ResourceUpdateFailed e => state.Progress(e.OperationId, $"{e.Resource} update failed: {e.Reason}", e.FailedAt),
         ServiceInstanceUpdated e => state.Finish(e.OperationId, OperationState.Succeeded, "Updated", e.UpdatedAt) with
         {

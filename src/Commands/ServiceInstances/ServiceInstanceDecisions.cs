@@ -126,6 +126,7 @@ public static class ServiceInstanceDecisions
         StorageProvisioned => state.Storage is not null,
         ServerProvisioned => state.Server is not null,
         DatabaseProvisioned => state.Database is not null,
+        ServerReconfigured or ResourceUpdateFailed => state.Pending is { Applied: true },
         _ => false,
     };
 

@@ -28,6 +28,8 @@ public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<Even
         t.AddColumn<string>("status").NotNull();
         t.AddColumn("binding", "json").NotNull();
         t.Indexes.Add(new IndexDefinition("binding_operations_instance_id") { Columns = ["instance_id"] });
+        t.Indexes.Add(new IndexDefinition("binding_operations_in_progress")
+            { Columns = ["binding_id"], Predicate = $"status IN ('{BindingStatus.Creating}', '{BindingStatus.Deleting}')" });
     }
 
     public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
@@ -45,6 +47,23 @@ public sealed class BindingOperations(NpgsqlDataSource dataSource, IOptions<Even
             rows.Select(r => r.Binding.Id).ToArray(), rows.Select(r => r.Binding.InstanceId).ToArray(),
             rows.Select(r => r.Version).ToArray(), rows.Select(r => r.Binding.Status.ToString()).ToArray(),
             rows.Select(r => JsonSerializer.Serialize(r.Binding, EventJson.Options)).ToArray());
+    }
+
+    /// <summary>Bindings whose create or delete has been in progress for longer than <paramref name="timeout"/>: (binding, operation).</summary>
+    public async Task<IReadOnlyList<(Guid BindingId, Guid OperationId)>> FindOverdue(DateTimeOffset now, TimeSpan timeout, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT binding_id, (binding->'operations'->-1->>'id')::uuid FROM {QualifiedTable}
+            WHERE status IN ('{BindingStatus.Creating}', '{BindingStatus.Deleting}')
+              AND (binding->'operations'->-1->>'startedAt')::timestamptz < $1 - $2
+            LIMIT 1000
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = timeout });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var overdue = new List<(Guid, Guid)>();
+        while (await reader.ReadAsync(ct)) overdue.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        return overdue;
     }
 
     /// <summary>The binding as of its latest recorded event, when it belongs to <paramref name="instanceId"/>.</summary>

@@ -18,7 +18,13 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         // A run that loses the race to a copy of this step sets the same password: it is derived from the operation.
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Database: null }) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (state.Database is { } recorded)
+        {
+            await recorder.AnswerAgain(context, new DatabaseProvisioned(instanceId, operationId, recorded.Database, recorded.AdminUsername,
+                recorded.EncryptedAdminPassword, recorder.Now));
+            return;
+        }
         var password = secrets.DerivePassword($"{operationId}/{DatabaseName}/{AdminUsername}");
         var outcome = await OutcomeRecorder.Attempt(
             async () =>

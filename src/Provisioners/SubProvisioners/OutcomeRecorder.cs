@@ -29,6 +29,13 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
             && (operation.State == OperationState.Failed || (state.RollingBack && state.LastOperation == operation));
     }
 
+    /// <summary>
+    /// A step whose outcome is already recorded for the operation in progress answers again with it: the saga may never
+    /// have heard it (an event the forwarder never delivered, a nudge after a stall), and the operation must not wait.
+    /// </summary>
+    public Task AnswerAgain<TMessage>(ConsumeContext<TMessage> context, IDomainEvent recorded) where TMessage : class =>
+        context.Publish(recorded, recorded.GetType(), context.CancellationToken);
+
     /// <summary>The step's own event, or the failure event made from what went wrong (a cancellation is not a failure).</summary>
     public static async Task<IDomainEvent> Attempt(Func<Task<IDomainEvent>> step, Func<string, IDomainEvent> failed)
     {

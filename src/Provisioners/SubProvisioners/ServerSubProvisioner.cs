@@ -13,7 +13,12 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Server: null } state) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (state.Server is { } recorded)
+        {
+            await recorder.AnswerAgain(context, new ServerProvisioned(instanceId, operationId, recorded.Host, recorded.Port, recorder.Now));
+            return;
+        }
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
@@ -45,6 +50,11 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Pending: { } update }) return;
+        if (update.Applied)
+        {
+            await recorder.AnswerAgain(context, new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now));
+            return;
+        }
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {

@@ -13,7 +13,12 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
     {
         var (operationId, instanceId, diskMb) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Storage: null }) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (state.Storage is { } recorded)
+        {
+            await recorder.AnswerAgain(context, new StorageProvisioned(instanceId, operationId, recorded.DataDirectory, recorded.DiskMb, recorder.Now));
+            return;
+        }
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {

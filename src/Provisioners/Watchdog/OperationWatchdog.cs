@@ -1,5 +1,6 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Provisioners.Messages;
 using MassTransit;
@@ -13,11 +14,13 @@ namespace EventSourced.Provisioners.Watchdog;
 /// Sees that every instance operation ends, without a message scheduler: operations in progress are found in the
 /// last-operation read model. One without progress for a while has its saga nudged (its step is sent again); one past its
 /// deadline gets a timeout recorded in its stream, which the saga reacts to like any other event (a provisioning is
-/// rolled back); one still running past its deadline and the rollback's grace period is recorded as failed outright.
+/// rolled back); one still running past its deadline and the rollback's grace period is recorded as failed outright. A
+/// binding's create or delete still in progress after the operation timeout is recorded as failed (a login its step makes
+/// later is dropped again by the step).
 /// </summary>
 public sealed class OperationWatchdog(
-    LastOperations lastOperations, ServiceInstanceStore instances, IBus bus, IOptions<OperationWatchdogOptions> options,
-    TimeProvider clock, ILogger<OperationWatchdog> log) : BackgroundService
+    LastOperations lastOperations, BindingOperations bindingOperations, ServiceInstanceStore instances, ServiceBindingStore bindings,
+    StreamStore streams, IBus bus, IOptions<OperationWatchdogOptions> options, TimeProvider clock, ILogger<OperationWatchdog> log) : BackgroundService
 {
     private readonly Dictionary<Guid, DateTimeOffset> _nudgedAt = [];
 
@@ -49,6 +52,20 @@ public sealed class OperationWatchdog(
             else if (now - Latest(operation.ProgressedAt, _nudgedAt.GetValueOrDefault(operation.OperationId)) >= settings.NudgeAfter)
                 await Nudge(operation, now, ct);
         }
+        foreach (var (bindingId, operationId) in await bindingOperations.FindOverdue(now, settings.OperationTimeout, ct))
+            await TimeOutBinding(bindingId, operationId, now, ct);
+    }
+
+    private async Task TimeOutBinding(Guid bindingId, Guid operationId, DateTimeOffset now, CancellationToken ct)
+    {
+        const string reason = "The binding operation timed out.";
+        var decision = await bindings.Handle(bindingId, binding => binding is { LastOperation: { InProgress: true } current } && current.Id == operationId
+                ? ServiceBindingDecisions.Decide(binding, new RecordBindingOutcome(bindingId, operationId, current.Kind == OperationKind.Bind
+                    ? new ServiceBindingFailed(binding.InstanceId, bindingId, operationId, reason, now)
+                    : new ServiceBindingDeletionFailed(binding.InstanceId, bindingId, operationId, reason, now)))
+                : new Decision.AlreadyDone(),
+            new EventMetadata(operationId), ct: ct);
+        if (decision is Decision.Accepted) log.LogWarning("Binding operation {OperationId} of binding {BindingId} timed out", operationId, bindingId);
     }
 
     private async Task TimeOut(RunningOperation operation, DateTimeOffset now, CancellationToken ct)
@@ -71,6 +88,9 @@ public sealed class OperationWatchdog(
     private async Task Nudge(RunningOperation operation, DateTimeOffset now, CancellationToken ct)
     {
         _nudgedAt[operation.OperationId] = now;
+        // The request again first: a saga that never heard it (its event not forwarded) starts now; one that did ignores it.
+        var (events, _) = await streams.Read(ServiceInstance.StreamId(operation.InstanceId), ct);
+        if (events.LastOrDefault(e => RequestOf(e) == operation.OperationId) is { } request) await bus.Publish(request, request.GetType(), ct);
         await bus.Publish(new NudgeOperation(operation.OperationId), ct);
         log.LogWarning("Operation {OperationId} of instance {InstanceId} made no progress since {ProgressedAt:u}: its step is sent again",
             operation.OperationId, operation.InstanceId, operation.ProgressedAt);
@@ -82,6 +102,14 @@ public sealed class OperationWatchdog(
                 ? ServiceInstanceDecisions.Decide(state, new RecordOperationOutcome(operation.OperationId, outcome(current.Kind)))
                 : new Decision.AlreadyDone(),
             new EventMetadata(operation.OperationId), ct: ct);
+
+    private static Guid? RequestOf(IDomainEvent e) => e switch
+    {
+        ServiceInstanceProvisioningRequested r => r.OperationId,
+        ServiceInstanceUpdateRequested r => r.OperationId,
+        ServiceInstanceDeprovisioningRequested r => r.OperationId,
+        _ => null,
+    };
 
     private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

@@ -15,13 +15,11 @@ public sealed class LocalStorageBackend(IOptions<LocalBackendOptions> options, T
         var instance = new InstanceDirectory(_options.DataRoot, instanceId);
         try
         {
-            if (!Directory.Exists(instance.Path))
-            {
-                Directory.CreateDirectory(_options.DataRoot);
-                // Owner only: the cluster and its settings are the server's user's alone.
-                Directory.CreateDirectory(instance.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                await _tools.GiveToRunAsUser(instance.Path, ct);
-            }
+            Directory.CreateDirectory(_options.DataRoot);
+            // Owner only: the cluster and its settings are the server's user's alone. Given to that user every time: a
+            // broker killed between the mkdir and the chown left a directory the server's user could not enter.
+            Directory.CreateDirectory(instance.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await _tools.GiveToRunAsUser(instance.Path, ct);
             var now = clock.GetUtcNow();
             var record = instance.ReadStorage() switch
             {
