@@ -57,11 +57,17 @@ public sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, in-flight work simply stops.</summary>
-    public async Task Kill()
+    /// <param name="entireProcessTree">
+    /// True (a container or VM going down): the tools the broker runs at that moment (initdb, pg_ctl, a postmaster still
+    /// starting) die with it. False (`kill -9` of the broker's PID, the OOM killer): they run on, orphaned.
+    /// </param>
+    public async Task Kill(bool entireProcessTree = true)
     {
-        _process.Kill(entireProcessTree: true);
+        _process.Kill(entireProcessTree);
         await _process.WaitForExitAsync();
     }
+
+    public int ProcessId => _process.Id;
 
     public async ValueTask DisposeAsync()
     {
