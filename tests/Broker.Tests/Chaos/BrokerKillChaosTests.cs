@@ -57,19 +57,48 @@ public sealed class BrokerKillChaosTests(ITestOutputHelper output)
         }
         finally
         {
-            if (broker is not null) await broker.DisposeAsync();
-            // The brokers' logs are kept for a failed run's report only.
-            if (passed) Directory.Delete(logDirectory, recursive: true);
+            await CleanUp(broker, environment, logDirectory, passed, Log);
+        }
+    }
+
+    /// <summary>
+    /// Every step runs even when one before it throws: the broker, the dedicated servers (stopped, their data root
+    /// deleted), the database and virtual host, and at last whatever process of the run still lives under its data root.
+    /// </summary>
+    /// <param name="passed">The brokers' logs are kept for a failed run's report only; its clean-up failures are logged, not thrown over its own.</param>
+    private static async Task CleanUp(ChaoticBroker? broker, BrokerEnvironment environment, string logDirectory, bool passed, Action<string> log)
+    {
+        var failures = new List<Exception>();
+        async Task Step(Func<Task> step)
+        {
             try
             {
-                await environment.DisposeAsync();
+                await step();
             }
-            finally
+            catch (Exception e)
             {
-                var leftovers = ServerProcesses.KillAllUnder(environment.DataRoot);
-                if (leftovers > 0) Log($"clean-up: {leftovers} processes of the run were still alive under {environment.DataRoot}, killed");
+                failures.Add(e);
             }
         }
+        if (broker is not null) await Step(async () => await broker.DisposeAsync());
+        if (passed) await Step(() => Task.Run(() => Directory.Delete(logDirectory, recursive: true)));
+        var before = failures.Count;
+        await Step(async () => await environment.DisposeAsync());
+        if (failures.Count > before)
+        {
+            // It stops at the first server it cannot deprovision: what it had still to drop is dropped here.
+            await Step(async () => await environment.VirtualHost.DisposeAsync());
+            await Step(async () => await environment.Database.DisposeAsync());
+        }
+        await Step(() => Task.Run(() =>
+        {
+            var leftovers = ServerProcesses.KillAllUnder(environment.DataRoot);
+            if (leftovers > 0) log($"clean-up: {leftovers} processes of the run were still alive under {environment.DataRoot}, killed");
+            if (Directory.Exists(environment.DataRoot)) Directory.Delete(environment.DataRoot, recursive: true);
+        }));
+        if (failures.Count == 0) return;
+        if (passed) throw new AggregateException("the chaos run's clean-up failed", failures);
+        foreach (var failure in failures) log($"clean-up failed: {failure}");
     }
 
     /// <summary>More instances than the environment's block of 40 ports get a range of their own, above the kernel's ephemeral ports.</summary>

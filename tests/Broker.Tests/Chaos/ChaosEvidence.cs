@@ -1,15 +1,28 @@
+using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.TestSupport;
 
 namespace EventSourced.Broker.Tests.Chaos;
 
 /// <summary>
 /// What a failed run leaves for whoever fixes it, written beside the brokers' logs before the environment is dropped:
 /// the subscriptions' progress, the saga documents, the read model rows and the backend's files of the instances in
-/// question.
+/// question, and the virtual host's queues (a message parked in an _error queue is a step nobody will run).
 /// </summary>
 internal static class ChaosEvidence
 {
+    private static readonly HttpClient Management = new()
+    {
+        BaseAddress = new Uri($"http://{TestSettings.RabbitHost}:{TestSettings.RabbitManagementPort}/"),
+        DefaultRequestHeaders =
+        {
+            Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestSettings.RabbitUsername}:{TestSettings.RabbitPassword}"))),
+        },
+    };
+
     public static async Task Write(BrokerEnvironment environment, IEnumerable<Guid> instances, string file)
     {
         var text = new StringBuilder();
@@ -21,6 +34,7 @@ internal static class ChaosEvidence
                 $"SELECT id, data::text FROM broker.\"{table}\" WHERE {Naming("data::text", ids)}");
         await Query(environment, text, "last_operations of the instances in question",
             $"SELECT * FROM broker.last_operations WHERE {Naming("instance_id::text", ids)}");
+        await Queues(environment, text);
         foreach (var id in ids)
         {
             var directory = Path.Combine(environment.DataRoot, id.ToString());
@@ -37,6 +51,28 @@ internal static class ChaosEvidence
                 text.AppendLine("server.log (tail):\n" + string.Join('\n', File.ReadLines(Path.Combine(directory, "server.log")).TakeLast(15)));
         }
         await File.WriteAllTextAsync(file, text.ToString());
+    }
+
+    private static async Task Queues(BrokerEnvironment environment, StringBuilder text)
+    {
+        text.AppendLine("== queues (name | ready | unacknowledged), and the first messages of those holding any");
+        try
+        {
+            var vhost = Uri.EscapeDataString(environment.VirtualHost.Name);
+            var queues = JsonNode.Parse(await Management.GetStringAsync($"api/queues/{vhost}?columns=name,messages_ready,messages_unacknowledged"))!.AsArray();
+            foreach (var queue in queues)
+            {
+                text.AppendLine($"{queue!["name"]} | {queue["messages_ready"]} | {queue["messages_unacknowledged"]}");
+                if ((int?)queue["messages_ready"] is not > 0) continue;
+                var peek = await Management.PostAsync($"api/queues/{vhost}/{Uri.EscapeDataString((string)queue["name"]!)}/get",
+                    new StringContent("""{"count":5,"ackmode":"ack_requeue_true","encoding":"auto","truncate":2000}""", Encoding.UTF8, "application/json"));
+                text.AppendLine(await peek.Content.ReadAsStringAsync());
+            }
+        }
+        catch (Exception e)
+        {
+            text.AppendLine($"({e.Message})");
+        }
     }
 
     private static string Naming(string column, IReadOnlyList<Guid> ids) =>

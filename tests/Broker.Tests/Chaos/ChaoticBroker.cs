@@ -19,7 +19,7 @@ internal sealed class ChaoticBroker : IAsyncDisposable
     private readonly BrokerEnvironment _environment;
     private readonly string _logDirectory;
     private readonly List<KillRecord> _kills = [];
-    private BrokerProcess _process;
+    private BrokerProcess? _process;
     private TaskCompletionSource<BrokerProcess> _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _nextAccepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _generation;
@@ -40,9 +40,6 @@ internal sealed class ChaoticBroker : IAsyncDisposable
     /// <summary>The broker that is up, once it is (a request sent to a broker being killed fails and is sent again here).</summary>
     public Task<BrokerProcess> Current => Volatile.Read(ref _up).Task;
 
-    /// <summary>The broker's current process, up or not, for reading its output.</summary>
-    public BrokerProcess Process => _process;
-
     public static async Task<ChaoticBroker> Start(BrokerEnvironment environment, string logDirectory)
     {
         Directory.CreateDirectory(logDirectory);
@@ -58,10 +55,11 @@ internal sealed class ChaoticBroker : IAsyncDisposable
     /// <summary>SIGKILLs the running broker as <paramref name="spec"/> says, then starts a new one on the same environment.</summary>
     public async Task KillAndRestart(KillSpec spec, string phase, string trigger)
     {
-        var victim = _process;
+        var victim = _process ?? throw new InvalidOperationException("no broker runs: the last restart failed");
         Volatile.Write(ref _up, new TaskCompletionSource<BrokerProcess>(TaskCreationOptions.RunContinuationsAsynchronously));
         var killedAt = DateTimeOffset.UtcNow;
         await victim.Kill(entireProcessTree: spec.Scope == KillScope.ProcessTree);
+        _process = null;
         await SaveLog(victim);
         await victim.DisposeAsync();
         _process = await BrokerProcess.Start(_environment);
@@ -72,6 +70,7 @@ internal sealed class ChaoticBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_process is null) return;
         await SaveLog(_process);
         await _process.DisposeAsync();
     }

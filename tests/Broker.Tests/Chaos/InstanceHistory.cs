@@ -16,9 +16,12 @@ internal sealed record InstanceHistory(Guid InstanceId, IReadOnlyList<IEvent> Ev
 
     public int Count<T>() where T : IDomainEvent => DomainEvents.OfType<T>().Count();
 
-    /// <summary>The events with version, time, type and the first 8 digits of their operation, one a line.</summary>
+    /// <summary>
+    /// The events with version, global sequence (to match the daemon's log lines), time, type and their operation, one a
+    /// line.
+    /// </summary>
     public string Describe() => string.Join('\n', Events.Select(e =>
-        $"    v{e.Version,-3} {e.Timestamp:HH:mm:ss.fff} {e.Data.GetType().Name,-40} op {OperationOf(e.Data)?.ToString()[..8] ?? "-"}{Detail(e.Data)}"));
+        $"    v{e.Version,-3} seq {e.Sequence,-5} {e.Timestamp:HH:mm:ss.fff} {e.Data.GetType().Name,-40} op {OperationOf(e.Data)?.ToString() ?? "-"}{Detail(e.Data)}"));
 
     public static Guid? OperationOf(object data) => data.GetType().GetProperty("OperationId")?.GetValue(data) as Guid?;
 

@@ -52,7 +52,16 @@ public sealed class BrokerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await started.WaitUntilHealthy();
+        try
+        {
+            await started.WaitUntilHealthy();
+        }
+        catch
+        {
+            // A broker that never became healthy is not left running behind the failed test.
+            await started.DisposeAsync();
+            throw;
+        }
         return started;
     }
 
