@@ -53,16 +53,31 @@ public sealed class BrokerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await started.WaitUntilHealthy();
+        try
+        {
+            await started.WaitUntilHealthy();
+        }
+        catch
+        {
+            // A broker that never became healthy is not left running behind the failed test.
+            await started.DisposeAsync();
+            throw;
+        }
         return started;
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, in-flight work simply stops.</summary>
-    public async Task Kill()
+    /// <param name="entireProcessTree">
+    /// True (a container or VM going down): the tools the broker runs at that moment (initdb, pg_ctl, a postmaster still
+    /// starting) die with it. False (`kill -9` of the broker's PID, the OOM killer): they run on, orphaned.
+    /// </param>
+    public async Task Kill(bool entireProcessTree = true)
     {
-        _process.Kill(entireProcessTree: true);
+        _process.Kill(entireProcessTree);
         await _process.WaitForExitAsync();
     }
+
+    public int ProcessId => _process.Id;
 
     public async ValueTask DisposeAsync()
     {
