@@ -72,6 +72,21 @@ internal static class DedicatedServers
         }
     }
 
+    /// <summary>Whether any port of the environment's range answers: a dedicated server of it still runs.</summary>
+    public static async Task<bool> AnyAnswers(BrokerEnvironment environment)
+    {
+        foreach (var port in Enumerable.Range(environment.PortRangeStart, 40))
+            if (await Answers(port)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The local backend's port allocation lock, held as another process sharing the data root would: a server step
+    /// waits for it (holding its instance's lock, so a removal of that instance's server waits too).
+    /// </summary>
+    public static FileStream HoldPortAllocationLock(BrokerEnvironment environment) =>
+        new(Path.Combine(environment.DataRoot, ".ports.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
     public static async Task<JsonArray> DriftOf(BrokerProcess broker, Guid? instanceId = null)
     {
         var response = await broker.Client.GetAsync("/admin/drift");

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using EventSourced.Broker.Tests.Admin;
 using EventSourced.Broker.Tests.Hosting;
 using EventSourced.Commands.ServiceInstances;
 
@@ -23,7 +23,7 @@ public sealed class OperationTimeoutTests
         var instanceId = Guid.NewGuid();
 
         // Another process sharing the data root holds the port allocation lock, so the server step cannot get a port.
-        await using (HoldPortAllocationLock(environment))
+        await using (DedicatedServers.HoldPortAllocationLock(environment))
         {
             Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Provision(instanceId)).StatusCode);
             await InstanceStream.WaitFor<ServiceInstanceOperationTimedOut>(environment, instanceId, broker, seconds: 30);
@@ -40,26 +40,6 @@ public sealed class OperationTimeoutTests
             ServiceInstanceProvisioningFailed], InstanceStream.Describe(events));
         Assert.DoesNotContain(events, e => e is ServerProvisioned or ServiceInstanceProvisioned);
         Assert.False(Directory.Exists(Path.Combine(environment.DataRoot, instanceId.ToString())), "the instance's storage is removed");
-        Assert.False(await AnyServerAnswers(environment), "the server the hung step started late is stopped again");
-    }
-
-    private static FileStream HoldPortAllocationLock(BrokerEnvironment environment) =>
-        new(Path.Combine(environment.DataRoot, ".ports.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-
-    private static async Task<bool> AnyServerAnswers(BrokerEnvironment environment)
-    {
-        foreach (var port in Enumerable.Range(environment.PortRangeStart, 40))
-        {
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return true;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        return false;
+        Assert.False(await DedicatedServers.AnyAnswers(environment), "the server the hung step started late is stopped again");
     }
 }

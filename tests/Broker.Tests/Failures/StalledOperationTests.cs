@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using EventSourced.Broker.Tests.Admin;
 using EventSourced.Broker.Tests.Hosting;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.TestSupport;
@@ -26,7 +26,7 @@ public sealed class StalledOperationTests
             ["Provisioners__Local__StartTimeout"] = "00:05:00",
         });
         var instanceId = Guid.NewGuid();
-        await using (HoldPortAllocationLock(environment))
+        await using (DedicatedServers.HoldPortAllocationLock(environment))
         {
             await using var first = await BrokerProcess.Start(environment);
             Assert.Equal(HttpStatusCode.Accepted, (await first.Client.Provision(instanceId)).StatusCode);
@@ -61,7 +61,7 @@ public sealed class StalledOperationTests
         await using var broker = await BrokerProcess.Start(environment);
         var instanceId = Guid.NewGuid();
         (HttpStatusCode Status, string? State, string? Description) done;
-        await using (HoldPortAllocationLock(environment))
+        await using (DedicatedServers.HoldPortAllocationLock(environment))
         {
             // The server step waits for the port lock, and the rollback's server removal waits for the server step.
             Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Provision(instanceId)).StatusCode);
@@ -83,28 +83,7 @@ public sealed class StalledOperationTests
         events = await InstanceStream.Events(environment, instanceId);
         var removed = Assert.Single(events.OfType<OrphanedResourceRemoved>());
         Assert.Equal((ResourceKind.Server, false), (removed.Resource, removed.Kept));
-        Assert.False(await AnyServerAnswers(environment), "no server of the failed provisioning answers");
-    }
-
-
-    private static FileStream HoldPortAllocationLock(BrokerEnvironment environment) =>
-        new(Path.Combine(environment.DataRoot, ".ports.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-
-    private static async Task<bool> AnyServerAnswers(BrokerEnvironment environment)
-    {
-        foreach (var port in Enumerable.Range(environment.PortRangeStart, 40))
-        {
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return true;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        return false;
+        Assert.False(await DedicatedServers.AnyAnswers(environment), "no server of the failed provisioning answers");
     }
 
     private static readonly HttpClient Management = new()

@@ -129,6 +129,15 @@ public sealed class BrokerEnvironment : IAsyncDisposable
     /// Stops every dedicated server the deployment left (each even when another fails: a detached postmaster would
     /// outlive the tests), then drops the database and virtual host whatever happened before; failures surface at the end.
     /// </summary>
+    /// <summary>A connection string of the instance's database owner (its password decrypted from the log), as an app would get it.</summary>
+    public async Task<string> AdminConnectionString(Guid instanceId)
+    {
+        var state = ServiceInstance.Fold(await InstanceEvents(instanceId));
+        var password = new EventSourced.Commands.Secrets.SecretProtector(SecretKey).Unprotect(state.Database!.EncryptedAdminPassword);
+        return $"Host={state.Server!.Host};Port={state.Server.Port};Database={state.Database.Database};" +
+               $"Username={state.Database.AdminUsername};Password={password};Pooling=false";
+    }
+
     public async ValueTask DisposeAsync()
     {
         var failures = new List<Exception>();

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using EventSourced.Broker.Tests.Hosting;
 using EventSourced.Commands.EventStore;
-using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.SubProvisioners;
 using EventSourced.TestSupport;
@@ -30,7 +29,7 @@ public sealed class BindingTimeoutTests
         var (instanceId, bindingId) = (Guid.NewGuid(), Guid.NewGuid());
         await (await broker.Client.Provision(instanceId)).AcceptedOperation();
         Assert.Equal("succeeded", (await broker.Client.PollUntilDone(instanceId)).State);
-        var admin = await AdminConnectionString(environment, instanceId);
+        var admin = await environment.AdminConnectionString(instanceId);
         var path = $"/v2/service_instances/{instanceId}/service_bindings/{bindingId}";
 
         await using (var grants = new NpgsqlConnection(admin))
@@ -52,14 +51,6 @@ public sealed class BindingTimeoutTests
         Assert.True(stream is [ServiceBindingRequested, ServiceBindingFailed { Reason: "The binding operation timed out." }],
             string.Join(", ", stream.Select(e => e.GetType().Name)));
         Assert.Contains("timed out", broker.Output);
-    }
-
-    private static async Task<string> AdminConnectionString(BrokerEnvironment environment, Guid instanceId)
-    {
-        var state = ServiceInstance.Fold(await environment.InstanceEvents(instanceId));
-        var password = new SecretProtector(environment.SecretKey).Unprotect(state.Database!.EncryptedAdminPassword);
-        return $"Host={state.Server!.Host};Port={state.Server.Port};Database={state.Database.Database};" +
-               $"Username={state.Database.AdminUsername};Password={password};Pooling=false";
     }
 
     private static async Task<bool> RoleExists(string admin, Guid bindingId)

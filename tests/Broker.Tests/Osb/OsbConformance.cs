@@ -118,12 +118,7 @@ public sealed class ProvisionedInstanceFixture : IAsyncLifetime
         ServiceInstance.Fold(await Broker.Environment.InstanceEvents(InstanceId));
 
     /// <summary>The instance's database owner, as ProvisioningEndToEndTests reaches it.</summary>
-    public async Task<string> AdminConnectionString()
-    {
-        var state = await State();
-        var password = new EventSourced.Commands.Secrets.SecretProtector(Broker.Environment.SecretKey).Unprotect(state.Database!.EncryptedAdminPassword);
-        return $"Host={state.Server!.Host};Port={state.Server.Port};Database={state.Database.Database};Username={state.Database.AdminUsername};Password={password};Pooling=false";
-    }
+    public Task<string> AdminConnectionString() => Broker.Environment.AdminConnectionString(InstanceId);
 
     /// <summary>A secret is in no table of the broker's schema and not in its output.</summary>
     public Task AssertSecretNowhere(string secret) => Broker.AssertSecretNowhere(secret);

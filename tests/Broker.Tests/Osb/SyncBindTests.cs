@@ -263,12 +263,6 @@ public sealed class SyncBindTests(SyncBindTests.Instance instance) : IClassFixtu
             await Environment.DisposeAsync();
         }
 
-        public async Task<string> AdminConnectionString()
-        {
-            var state = ServiceInstance.Fold(await Environment.InstanceEvents(InstanceId));
-            var password = new EventSourced.Commands.Secrets.SecretProtector(Environment.SecretKey).Unprotect(state.Database!.EncryptedAdminPassword);
-            return $"Host={state.Server!.Host};Port={state.Server.Port};Database={state.Database.Database};" +
-                   $"Username={state.Database.AdminUsername};Password={password};Pooling=false";
-        }
+        public Task<string> AdminConnectionString() => Environment.AdminConnectionString(InstanceId);
     }
 }

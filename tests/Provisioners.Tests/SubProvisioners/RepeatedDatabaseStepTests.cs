@@ -23,35 +23,14 @@ public sealed class RepeatedDatabaseStepTests : IClassFixture<RepeatedDatabaseSt
     public sealed class Backend() : LocalBackendFixture(56860, 56869);
 
     private readonly Backend _backend;
-    private PostgresDatabase _database = null!;
-    private ServiceProvider _provider = null!;
+    private SubProvisionerHost _host = null!;
 
     public RepeatedDatabaseStepTests(Backend backend) => _backend = backend;
 
-    public async Task InitializeAsync()
-    {
-        _database = await PostgresDatabase.Create();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = _database.ConnectionString,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddEventStore(configuration);
-        services.AddSingleton<ServiceInstanceStore>();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new SecretProtector(Convert.ToBase64String(new byte[32])));
-        services.AddSingleton(_backend.Database);
-        services.AddSingleton<OutcomeRecorder>();
-        services.AddMassTransitTestHarness(x => x.AddConsumer<DatabaseSubProvisioner>());
-        _provider = services.BuildServiceProvider();
-        await _provider.GetRequiredService<ITestHarness>().Start();
-    }
+    public async Task InitializeAsync() =>
+        _host = await SubProvisionerHost.Start<DatabaseSubProvisioner>(services => services.AddSingleton(_backend.Database));
 
-    public async Task DisposeAsync()
-    {
-        await _provider.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task ProvisionDatabase_TwoRunsAtOnce_RecordedAdminPasswordLogsIn()
@@ -59,7 +38,7 @@ public sealed class RepeatedDatabaseStepTests : IClassFixture<RepeatedDatabaseSt
         var (instanceId, operationId) = (_backend.NewInstance(), Guid.NewGuid());
         var storage = await _backend.Storage.Provision(instanceId, 256, CancellationToken.None);
         var server = await _backend.Server.Provision(instanceId, LocalBackendFixture.NoSettings, CancellationToken.None);
-        var store = _provider.GetRequiredService<ServiceInstanceStore>();
+        var store = _host.Store;
         var now = DateTimeOffset.UtcNow;
         await store.Handle(instanceId, _ => new Decision.Accepted(operationId, [
             new ServiceInstanceProvisioningRequested(instanceId, operationId, "pg", "small", "o", "s", null, null, 256, now),
@@ -68,14 +47,14 @@ public sealed class RepeatedDatabaseStepTests : IClassFixture<RepeatedDatabaseSt
         ]), new EventMetadata(operationId));
 
         // Two copies under different message ids, as a re-sent step had before its id was derived from the step.
-        var harness = _provider.GetRequiredService<ITestHarness>();
+        var harness = _host.Harness;
         await Task.WhenAll(
             harness.Bus.Publish(new ProvisionDatabase(operationId, instanceId), c => c.MessageId = Guid.NewGuid()),
             harness.Bus.Publish(new ProvisionDatabase(operationId, instanceId), c => c.MessageId = Guid.NewGuid()));
         await Eventually.Until(() => Task.FromResult(harness.Consumed.Select<ProvisionDatabase>().Count()), n => n == 2, "both runs consumed");
         var recorded = await Eventually.Until(async () => (await store.Load(instanceId)).State.Database, d => d is not null, "the database recorded");
 
-        var password = _provider.GetRequiredService<SecretProtector>().Unprotect(recorded!.EncryptedAdminPassword);
+        var password = _host.Services.GetRequiredService<SecretProtector>().Unprotect(recorded!.EncryptedAdminPassword);
         var login = new NpgsqlConnectionStringBuilder
         {
             Host = server.Host, Port = server.Port, Database = recorded.Database, Username = recorded.AdminUsername, Password = password,

@@ -25,36 +25,19 @@ public sealed class TimedOutUpdateTests : IClassFixture<TimedOutUpdateTests.Back
     private const string Password = "s3cret-admin";
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private readonly Backend _backend;
-    private PostgresDatabase _database = null!;
-    private ServiceProvider _provider = null!;
+    private SubProvisionerHost _host = null!;
 
     public TimedOutUpdateTests(Backend backend) => _backend = backend;
 
-    public async Task InitializeAsync()
-    {
-        _database = await PostgresDatabase.Create();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    public async Task InitializeAsync() =>
+        _host = await SubProvisionerHost.Start<ServerSubProvisioner>(services =>
         {
-            ["ConnectionStrings:Postgres"] = _database.ConnectionString,
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddEventStore(configuration);
-        services.AddSingleton<ServiceInstanceStore>();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_backend.Storage);
-        // The timeout lands while the server is being reconfigured: right after the backend changed it.
-        services.AddSingleton<IServerBackend>(sp => new TimeoutDuringReconfigure(_backend.Server, sp.GetRequiredService<ServiceInstanceStore>()));
-        services.AddSingleton<OutcomeRecorder>();
-        services.AddMassTransitTestHarness(x => x.AddConsumer<ServerSubProvisioner>());
-        _provider = services.BuildServiceProvider();
-        await _provider.GetRequiredService<ITestHarness>().Start();
-    }
+            services.AddSingleton(_backend.Storage);
+            // The timeout lands while the server is being reconfigured: right after the backend changed it.
+            services.AddSingleton<IServerBackend>(sp => new TimeoutDuringReconfigure(_backend.Server, sp.GetRequiredService<ServiceInstanceStore>()));
+        });
 
-    public async Task DisposeAsync()
-    {
-        await _provider.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task Reconfigure_UpdateTimedOutMeanwhile_ServerGoesBackToTheRecordedSettings()
@@ -63,7 +46,7 @@ public sealed class TimedOutUpdateTests : IClassFixture<TimedOutUpdateTests.Back
         var storage = await _backend.Storage.Provision(instanceId, 256, CancellationToken.None);
         var server = await _backend.Server.Provision(instanceId, new Dictionary<string, string> { ["max_connections"] = "50" }, CancellationToken.None);
         await _backend.Database.Provision(instanceId, Database, Admin, Password, CancellationToken.None);
-        var store = _provider.GetRequiredService<ServiceInstanceStore>();
+        var store = _host.Store;
         await store.Handle(instanceId, _ => new Decision.Accepted(update, [
             new ServiceInstanceProvisioningRequested(instanceId, provisioning, "pg", "small", "o", "s", """{"max_connections":50}""", null, 256, Now),
             new StorageProvisioned(instanceId, provisioning, storage.DataDirectory, storage.DiskMb, Now),
@@ -73,7 +56,7 @@ public sealed class TimedOutUpdateTests : IClassFixture<TimedOutUpdateTests.Back
             new ServiceInstanceUpdateRequested(instanceId, update, "small", """{"max_connections":60}""", null, 256, Now),
         ]), new EventMetadata(update));
 
-        var harness = _provider.GetRequiredService<ITestHarness>();
+        var harness = _host.Harness;
         await harness.Bus.Publish(new ReconfigureServer(update, instanceId));
 
         var state = await Eventually.Until(async () => (await store.Load(instanceId)).State, s => s.LastOperation is { InProgress: false },
