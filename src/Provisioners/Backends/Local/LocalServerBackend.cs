@@ -185,11 +185,14 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
             await _tools.WriteConfig(instance, port, before, ct);
             throw new BackendException($"the server of instance {instance.InstanceId} refuses the settings {string.Join(", ", changed)}: {e.Message}", e);
         }
+        // server.json records what the server runs: written once the change took effect. Written before, a broker killed
+        // before the restart left a record saying "new settings" on a server still running the old ones, and the step run
+        // again found nothing to change (found by the chaos test: max_connections 50 on a server updated to 186).
         var restart = await TakeEffectAtStart(instance, port, changed, ct);
-        instance.WriteServer(next);
         if (restart.Length == 0)
         {
             await _tools.Reload(instance, ct);
+            instance.WriteServer(next);
             return new ServerEndpoint(Host, port);
         }
         logger.LogInformation("Restarting the server of instance {InstanceId} for {Settings}", instance.InstanceId, string.Join(", ", restart));
@@ -204,6 +207,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
             await Start(instance, previous, ct);
             throw new BackendException($"the server of instance {instance.InstanceId} did not restart with {string.Join(", ", changed)}; it runs with its previous settings: {e.Message}", e);
         }
+        instance.WriteServer(next);
         return new ServerEndpoint(Host, port);
     }
 
