@@ -163,7 +163,7 @@ public sealed class SyncBindTests(SyncBindTests.Instance instance) : IClassFixtu
     {
         await Until(() => RoleExists(bindingId), exists => !exists, "the step to drop the role the binding does not hold", seconds: 60);
         await AssertLastOperation(bindingId, "failed");
-        await (await Client.GetAsync(BindingPath(bindingId))).AssertOsbError(HttpStatusCode.NotFound, null);
+        await (await Client.GetAsync(BindingPath(bindingId))).AssertOsbError(HttpStatusCode.NotFound, "NotFound");
         var binding = ServiceBinding.Fold((await instance.Environment.Stream(ServiceBinding.StreamId(bindingId)))
             .Select(e => (EventSourced.Commands.EventStore.IDomainEvent)e.Data))!;
         Assert.Equal(BindingStatus.Failed, binding.Status);
