@@ -76,7 +76,7 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
     {
         var current = await recorder.Current(instanceId, ct);
         if (current.Status != InstanceStatus.Provisioned || current.Busy) return;
-        await storage.Provision(instanceId, current.DiskMb, ct);
         await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(current.Parameters), ct);
+        await storage.Provision(instanceId, current.DiskMb, ct);
     }
 }

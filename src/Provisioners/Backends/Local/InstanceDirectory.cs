@@ -114,10 +114,11 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
         }
     }
 
-    // Written beside and renamed over the old file, so a crash never leaves a half-written record.
+    // Written beside and renamed over the old file, so a crash never leaves a half-written record. The temporary file is
+    // the writer's own: two runs of a step writing at once (a re-sent step) shared one name, and the second rename failed.
     private static void Write<T>(string file, T record)
     {
-        var temporary = file + ".tmp";
+        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(record, Json));
         File.Move(temporary, file, overwrite: true);
     }
