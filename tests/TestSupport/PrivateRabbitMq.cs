@@ -76,7 +76,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         // The AMQP listener opens last in the node's boot (after its database and durable queues are back): a node that
         // accepts a connection is ready. Polling the port spares the two Erlang VMs rabbitmqctl wait/await_startup boot.
         var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!await Accepts(Port))
+        while (!await LoopbackPort.Accepts(Port))
         {
             if (_server.HasExited) throw new InvalidOperationException($"rabbitmq-server exited with {_server.ExitCode}; see {_directory}/log");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"RabbitMQ node {_node} did not listen on {Port} within 120 s");
@@ -84,19 +84,6 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         }
     }
 
-    private static async Task<bool> Accepts(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>A clean stop (<c>rabbitmqctl stop</c>), as an operator or a package upgrade does it; returns once the node is gone.</summary>
     public async Task Stop()

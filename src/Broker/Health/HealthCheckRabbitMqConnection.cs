@@ -20,13 +20,9 @@ public sealed class HealthCheckRabbitMqConnection(IOptions<RabbitMqOptions> opti
         try
         {
             if (_connection is { } opened) return opened;
-            var o = options.Value;
-            var factory = new ConnectionFactory
-            {
-                HostName = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, UserName = o.Username, Password = o.Password,
-                ClientProvidedName = "broker health check", RequestedConnectionTimeout = TimeSpan.FromSeconds(3),
-                AutomaticRecoveryEnabled = true, TopologyRecoveryEnabled = false,
-            };
+            var factory = options.Value.ConnectionFactory("broker health check");
+            (factory.RequestedConnectionTimeout, factory.AutomaticRecoveryEnabled, factory.TopologyRecoveryEnabled) =
+                (TimeSpan.FromSeconds(3), true, false);
             return _connection = await factory.CreateConnectionAsync();
         }
         finally

@@ -87,16 +87,8 @@ public sealed class DeadLetterQueues(IOptions<RabbitMqOptions> options)
 
     public static string ErrorQueueOf(string endpoint) => $"{endpoint}_error";
 
-    private async Task<IConnection> Connect(CancellationToken ct)
-    {
-        var o = options.Value;
-        var factory = new ConnectionFactory
-        {
-            HostName = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, UserName = o.Username, Password = o.Password,
-            ClientProvidedName = "broker dead-letters",
-        };
-        return await factory.CreateConnectionAsync(ct);
-    }
+    private Task<IConnection> Connect(CancellationToken ct) =>
+        options.Value.ConnectionFactory("broker dead-letters").CreateConnectionAsync(ct);
 
     // An endpoint that never failed has no error queue: a passive declare of a missing queue closes the channel, which is
     // why each queue gets a channel of its own.

@@ -81,12 +81,7 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         try
         {
             if (_channel is { IsOpen: true }) return _channel;
-            var o = options.Value;
-            var factory = new ConnectionFactory
-            {
-                HostName = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, UserName = o.Username, Password = o.Password,
-                ClientProvidedName = "broker dfe integration events",
-            };
+            var factory = options.Value.ConnectionFactory("broker dfe integration events");
             if (_connection is { IsOpen: true } == false) _connection = await factory.CreateConnectionAsync(ct);
             _channel = await _connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);

@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -58,19 +59,7 @@ internal static class DedicatedServers
         }
     }
 
-    public static async Task<bool> Answers(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    public static Task<bool> Answers(int port) => LoopbackPort.Accepts(port);
 
     /// <summary>Whether any port of the environment's range answers: a dedicated server of it still runs.</summary>
     public static async Task<bool> AnyAnswers(BrokerEnvironment environment)

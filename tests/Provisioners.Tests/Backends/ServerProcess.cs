@@ -1,3 +1,4 @@
+using EventSourced.TestSupport;
 namespace EventSourced.Provisioners.Tests.Backends;
 
 /// <summary>What the tests observe of a server from outside: its postmaster PID and whether that process still lives.</summary>
@@ -13,17 +14,5 @@ internal static class ServerProcess
         return !File.Exists(status) || File.ReadLines(status).Any(line => line.StartsWith("State:") && line.Contains("zombie"));
     }
 
-    public static async Task<bool> Answers(int port)
-    {
-        using var client = new System.Net.Sockets.TcpClient();
-        try
-        {
-            await client.ConnectAsync("127.0.0.1", port);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
+    public static Task<bool> Answers(int port) => LoopbackPort.Accepts(port);
 }
