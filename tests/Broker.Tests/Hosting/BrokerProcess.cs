@@ -93,7 +93,13 @@ public sealed class BrokerProcess : IAsyncDisposable
     private Task WaitUntilHealthy() =>
         Eventually.Until(async () =>
         {
-            if (_process.HasExited) throw new InvalidOperationException($"The broker exited with {_process.ExitCode}:\n{Output}");
+            if (_process.HasExited)
+            {
+                // Without a timeout, WaitForExit also waits for the redirected output to be read to its end: read before
+                // that, the broker's last lines (the very reason it stopped) were sometimes missing.
+                _process.WaitForExit();
+                throw new InvalidOperationException($"The broker exited with {_process.ExitCode}:\n{Output}");
+            }
             try
             {
                 return (await Client.GetAsync("/health")).StatusCode.ToString();
