@@ -1,3 +1,4 @@
+using EventSourced.Projections.Clusters;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Projections.Status;
@@ -27,11 +28,13 @@ public sealed class ProjectionStatusTests
 
         Assert.Equal([
             new ProjectionLag(BindingOperations.ProjectionName, "inline", 7, 0),
+            new ProjectionLag(ClusterMembers.ProjectionName, "inline", 7, 0),
             new ProjectionLag(InstanceDirectory.ProjectionName, "async", 0, 7),
             new ProjectionLag(LastOperations.ProjectionName, "inline", 7, 0),
         ], before);
         Assert.Equal([
             new ProjectionLag(BindingOperations.ProjectionName, "inline", 7, 0),
+            new ProjectionLag(ClusterMembers.ProjectionName, "inline", 7, 0),
             new ProjectionLag(InstanceDirectory.ProjectionName, "async", 7, 0),
             new ProjectionLag(LastOperations.ProjectionName, "inline", 7, 0),
         ], after);

@@ -71,10 +71,7 @@ public sealed class ClusterMembers(NpgsqlDataSource dataSource, IOptions<EventSt
                 rows.Select(r => r.State.Status.ToString()).ToArray(),
                 rows.Select(r => r.State.LastOperation is { } op ? JsonSerializer.Serialize(op, EventJson.Options) : null).ToArray(),
                 rows.Select(r => r.State.UpdatedAt ?? r.State.CreatedAt ?? DateTimeOffset.MinValue).ToArray());
-        if (gone.Count > 0)
-            operations.QueueSqlCommand(
-                $"DELETE FROM {QualifiedTable} m USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE m.instance_id = g.id" + (replace ? "" : " AND m.version <= g.version"),
-                gone.Select(r => r.State.Id).ToArray(), gone.Select(r => r.Version).ToArray());
+        QueueRemoval(operations, gone.Select(r => (r.State.Id, r.Version)).ToList(), replace);
     }
 
     /// <summary>

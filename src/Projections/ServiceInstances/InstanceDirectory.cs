@@ -64,10 +64,7 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
                 rows.Select(r => r.Summary.DataDirectory).ToArray(), rows.Select(r => r.Summary.Host).ToArray(),
                 rows.Select(r => r.Summary.Port).ToArray(), rows.Select(r => r.Summary.Database).ToArray(),
                 rows.Select(r => r.Summary.CreatedAt).ToArray(), rows.Select(r => r.Summary.UpdatedAt).ToArray());
-        if (gone.Count > 0)
-            operations.QueueSqlCommand(
-                $"DELETE FROM {QualifiedTable} d USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE d.instance_id = g.id" + (replace ? "" : " AND d.version <= g.version"),
-                gone.Select(r => r.State.Id).ToArray(), gone.Select(r => r.Version).ToArray());
+        QueueRemoval(operations, gone.Select(r => (r.State.Id, r.Version)).ToList(), replace);
     }
 
     public async Task<IReadOnlyList<InstanceSummary>> List(int limit = 1000, CancellationToken ct = default)

@@ -56,6 +56,19 @@ public abstract class StreamView(string name, ProjectionLifecycle lifecycle, str
     /// </summary>
     public abstract void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false);
 
+    /// <summary>
+    /// Queues the removal of the rows of instances that no longer exist (keyed by <c>instance_id</c>), each only over a
+    /// row of the same or an older version unless <paramref name="replace"/>.
+    /// </summary>
+    protected void QueueRemoval(IDocumentOperations operations, IReadOnlyCollection<(Guid Id, long Version)> gone, bool replace)
+    {
+        if (gone.Count == 0) return;
+        operations.QueueSqlCommand(
+            $"DELETE FROM {QualifiedTable} r USING unnest(?::uuid[], ?::bigint[]) AS g(id, version) WHERE r.instance_id = g.id"
+            + (replace ? "" : " AND r.version <= g.version"),
+            gone.Select(r => r.Id).ToArray(), gone.Select(r => r.Version).ToArray());
+    }
+
     /// <summary>The upsert's condition on the stored row (aliased <paramref name="alias"/>).</summary>
     protected static string Guard(string alias, bool replace) => replace ? "" : $"WHERE {alias}.version <= excluded.version";
 }

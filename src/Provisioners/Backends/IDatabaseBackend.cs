@@ -8,8 +8,12 @@ public interface IDatabaseBackend
     /// <summary>Creates the database and an admin LOGIN role owning it; idempotent: an existing role gets the given password.</summary>
     Task<DatabaseAccess> Provision(Guid instanceId, string database, string adminUsername, string adminPassword, CancellationToken ct);
 
-    /// <summary>Drops the database (WITH FORCE) and the role; idempotent, and fine when the server is already gone.</summary>
-    Task Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct);
+    /// <summary>
+    /// Drops the database (WITH FORCE), the logins granted on it and the role; idempotent. A server already gone is fine,
+    /// unless <paramref name="serverStays"/> (a database in a cluster, whose server lives on): then a server that does not
+    /// answer is a failure, or the database would be left behind on it.
+    /// </summary>
+    Task Deprovision(Guid instanceId, string database, string adminUsername, bool serverStays, CancellationToken ct);
 
     /// <summary>
     /// A binding's LOGIN role (valid until <paramref name="validUntil"/> when given) that may connect to the database,

@@ -46,7 +46,7 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                await databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, ct);
+                await databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, placement.ServerStays, ct);
                 return new DatabaseDeprovisioned(instanceId, operationId, recorder.Now);
             },
             reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));

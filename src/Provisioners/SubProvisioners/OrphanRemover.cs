@@ -33,7 +33,7 @@ public sealed class OrphanRemover(
         ResourceKind.Storage => storage.Deprovision(instance.Id, ct),
         ResourceKind.Server => servers.Deprovision(instance.Id, ct),
         _ => DatabasePlacement.Of(instance) is var placement
-            ? databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, ct)
+            ? databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, placement.ServerStays, ct)
             : Task.CompletedTask,
     };
 }

@@ -200,10 +200,21 @@ public sealed class ClusterRequestTests(SimulatedClusterFixture fixture) : IClas
         await DeleteDatabases([.. accepted]);
     }
 
+    /// <summary>
+    /// Deletes the databases and waits for their detachment too, which follows their deletion asynchronously: a test after
+    /// this one must not see it appended in the middle of its own checks.
+    /// </summary>
     private async Task DeleteDatabases(params Guid[] databases)
     {
         foreach (var id in databases) await (await Client.DeleteInstance(id, ClusterOsb.DatabasePlanId)).AcceptedOperation();
         foreach (var id in databases) await Client.IsGone(id, Output);
+        await Eventually(async () =>
+        {
+            await using var detached = fixture.Environment.Database.DataSource.CreateCommand(
+                "SELECT count(DISTINCT data->>'childId') FROM broker.mt_events WHERE type = 'ChildInstanceDetached' AND data->>'childId' = ANY($1)");
+            detached.Parameters.Add(new Npgsql.NpgsqlParameter { Value = databases.Select(id => id.ToString()).ToArray() });
+            return (long)(await detached.ExecuteScalarAsync())! == databases.Length;
+        }, "the deleted databases are detached from their clusters");
     }
 
     private static Task Eventually(Func<Task<bool>> condition, string what) => TestSupport.Eventually.True(condition, what, 30);

@@ -91,6 +91,15 @@ public sealed class BrokerEnvironment : IAsyncDisposable
         EventStoreServiceCollectionExtensions.Configure(options, new EventStoreOptions());
     });
 
+    /// <summary>Runs a request that must be refused, and proves the refusal appended nothing to the log.</summary>
+    public async Task<HttpResponseMessage> Refused(HttpClient client, Func<HttpClient, Task<HttpResponseMessage>> request)
+    {
+        var before = await EventCount();
+        var response = await request(client);
+        Assert.True(before == await EventCount(), $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}: events were appended");
+        return response;
+    }
+
     public async Task<long> EventCount()
     {
         await using var command = Database.DataSource.CreateCommand("SELECT count(*) FROM broker.mt_events WHERE type <> 'tombstone'");

@@ -43,7 +43,9 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
     [Fact]
     public async Task Catalog_V217_DescribesEveryPlanField()
     {
-        var plans = Plans(await Service("2.17")).ToDictionary(p => (string)p["name"]!);
+        var all = Plans(await Service("2.17")).ToDictionary(p => (string)p["name"]!);
+        Assert.Equal(["dedicated-small", "dedicated-large", "cluster-small", "cluster-large", "database"], all.Keys);
+        var plans = all.Where(p => p.Key.StartsWith("dedicated-")).ToDictionary();
         Assert.Equal([Hosting.Osb.SmallPlanId, Hosting.Osb.LargePlanId], plans.Values.Select(p => (string?)p["id"]));
         Assert.True((bool?)plans["dedicated-small"]["free"]);
         Assert.False((bool?)plans["dedicated-large"]["free"]);
@@ -73,6 +75,25 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Catalog_V217_ClusterPlansAreNotBindable_TheDatabasePlanIsAndNamesItsCluster()
+    {
+        var plans = Plans(await Service("2.17")).ToDictionary(p => (string)p["name"]!);
+        foreach (var cluster in new[] { plans["cluster-small"], plans["cluster-large"] })
+        {
+            Assert.False((bool?)cluster["bindable"]);
+            Assert.True((bool?)cluster["plan_updateable"]);
+            var properties = cluster["schemas"]!["service_instance"]!["update"]!["parameters"]!["properties"]!.AsObject();
+            Assert.Equal(["max_connections", "shared_buffers", "work_mem", "share"], properties.Select(p => p.Key));
+        }
+        var database = plans["database"];
+        Assert.True((bool?)database["bindable"]);
+        Assert.False((bool?)database["plan_updateable"]);
+        var create = database["schemas"]!["service_instance"]!["create"]!["parameters"]!;
+        Assert.Equal(["cluster"], create["required"]!.AsArray().Select(r => (string?)r));
+        Assert.Equal(["cluster", "cluster-org", "cluster-space"], create["properties"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Fact]
     public async Task Catalog_V213_ShowsOnlyFieldsThatExistIn213()
     {
         var response = await GetCatalog("2.13");
@@ -94,8 +115,8 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
     {
         var service = await Service("2.15");
         Assert.True((bool?)service["allow_context_updates"]);
-        Assert.Equal(2, Plans(service).Count());
-        foreach (var plan in Plans(service))
+        Assert.Equal(5, Plans(service).Count());
+        foreach (var plan in Plans(service).Where(p => (string?)p["name"] != "database"))
         {
             Assert.Equal("1.0.0", (string?)plan["maintenance_info"]!["version"]);
             Assert.Equal(3600, (int?)plan["maximum_polling_duration"]);

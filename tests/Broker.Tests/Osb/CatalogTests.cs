@@ -19,7 +19,7 @@ public sealed class CatalogTests(BrokerFixture fixture) : IClassFixture<BrokerFi
         Assert.True((bool)service["bindable"]!);
         Assert.True((bool)service["plan_updateable"]!);
         var plans = service["plans"]!.AsArray().Select(p => p!.AsObject()).ToDictionary(p => (string)p["name"]!);
-        Assert.Equal(["dedicated-large", "dedicated-small"], plans.Keys.Order());
+        Assert.Equal(["cluster-large", "cluster-small", "database", "dedicated-large", "dedicated-small"], plans.Keys.Order());
         Assert.Equal(SmallPlanId, (string?)plans["dedicated-small"]["id"]);
         Assert.Equal(LargePlanId, (string?)plans["dedicated-large"]["id"]);
         Assert.All(plans.Values, plan => Assert.False(string.IsNullOrWhiteSpace((string?)plan["description"])));

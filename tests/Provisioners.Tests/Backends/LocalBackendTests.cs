@@ -62,7 +62,7 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
 
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            await fixture.Database.Deprovision(id, Database, Admin, None);
+            await fixture.Database.Deprovision(id, Database, Admin, serverStays: false, None);
             await fixture.Server.Deprovision(id, None);
             await fixture.Storage.Deprovision(id, None);
         }
@@ -71,6 +71,21 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
         Assert.True(ServerProcess.IsGone(pid));
         Assert.False(Directory.Exists(allocation.DataDirectory));
         Assert.False(await fixture.Server.IsRunning(id, None));
+    }
+
+    [Fact]
+    public async Task DeprovisionDatabase_OnAServerThatStays_FailsWhileTheServerIsDown_InsteadOfLeavingTheDatabase()
+    {
+        var id = fixture.NewInstance();
+        await fixture.Storage.Provision(id, 1024, None);
+        await fixture.Server.Provision(id, LocalBackendFixture.NoSettings, None);
+        await fixture.Database.Provision(id, Database, Admin, Password, None);
+        await fixture.Server.Deprovision(id, None);
+
+        var failure = await Assert.ThrowsAsync<BackendException>(() => fixture.Database.Deprovision(id, Database, Admin, serverStays: true, None));
+        Assert.Contains("does not answer", failure.Message);
+        await fixture.Database.Deprovision(id, Database, Admin, serverStays: false, None);
+        await fixture.Storage.Deprovision(id, None);
     }
 
     [Fact]

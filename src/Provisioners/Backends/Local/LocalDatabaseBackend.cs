@@ -40,11 +40,16 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         return new DatabaseAccess(database, adminUsername);
     }
 
-    public async Task Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct)
+    public async Task Deprovision(Guid instanceId, string database, string adminUsername, bool serverStays, CancellationToken ct)
     {
         var (role, db) = (Sql.Identifier(adminUsername), Sql.Identifier(database));
         var instance = new InstanceDirectory(_options.DataRoot, instanceId);
-        if (instance.ReadServer() is not { } server || !await Postmaster.Answers(server.Port, ct)) return;
+        if (instance.ReadServer() is not { } server || !await Postmaster.Answers(server.Port, ct))
+        {
+            if (serverStays)
+                throw new BackendException($"cannot drop database {database} on instance {instanceId}: its server does not answer");
+            return;
+        }
         await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {

@@ -78,7 +78,7 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
         return new DatabaseAccess(database, adminUsername);
     }
 
-    async Task IDatabaseBackend.Deprovision(Guid instanceId, string database, string adminUsername, CancellationToken ct)
+    async Task IDatabaseBackend.Deprovision(Guid instanceId, string database, string adminUsername, bool serverStays, CancellationToken ct)
     {
         await Step(ct);
         foreach (var (key, login) in _logins.Where(entry => entry.Key.InstanceId == instanceId && entry.Value.Database == database))
