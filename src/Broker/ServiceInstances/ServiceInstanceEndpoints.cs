@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
