@@ -15,6 +15,7 @@ public static class CommandsServiceCollectionExtensions
     {
         services.AddSingleton<ServiceInstanceStore>();
         services.AddSingleton<ServiceBindingStore>();
+        services.AddSingleton<Clusters.ClusterStore>();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section));
         services.AddSingleton<ServiceCatalog>();

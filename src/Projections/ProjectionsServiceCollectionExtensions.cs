@@ -1,3 +1,4 @@
+using EventSourced.Projections.Clusters;
 using EventSourced.Projections.Rebuild;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
@@ -11,7 +12,7 @@ namespace EventSourced.Projections;
 public static class ProjectionsServiceCollectionExtensions
 {
     /// <summary>
-    /// The read models, registered with Marten: last operations and binding operations inline (read-your-writes), the
+    /// The read models, registered with Marten: last operations, binding operations and cluster members inline (read-your-writes), the
     /// instance directory asynchronous (run by the daemon). Their tables are part of Marten's schema (created, migrated
     /// and checked with the event store's own).
     /// </summary>
@@ -20,9 +21,11 @@ public static class ProjectionsServiceCollectionExtensions
         services.AddSingleton<LastOperations>();
         services.AddSingleton<BindingOperations>();
         services.AddSingleton<InstanceDirectory>();
+        services.AddSingleton<ClusterMembers>();
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<LastOperations>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<BindingOperations>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<InstanceDirectory>());
+        services.AddSingleton<StreamView>(sp => sp.GetRequiredService<ClusterMembers>());
         services.AddSingleton<StreamViewRebuilder>();
         services.AddSingleton<ProjectionStatus>();
         // A rebuild recomputes rows in place (StreamViewRebuilder), so Marten's teardown, which would empty the table that

@@ -35,7 +35,9 @@ public sealed class ServicePlan
     /// <summary>Seconds a platform should poll an operation of this plan before giving up.</summary>
     public int? MaximumPollingDuration { get; set; }
     public PlanMaintenanceInfo? MaintenanceInfo { get; set; }
-    /// <summary>Size of the dedicated server's persistent disk.</summary>
+    /// <summary>What an instance of the plan is made of: a dedicated server (default), a cluster, or a database in a cluster.</summary>
+    public ServiceInstances.InstanceShape Shape { get; set; }
+    /// <summary>Size of the dedicated server's persistent disk (none for a database in a cluster: it uses the cluster's).</summary>
     public int DiskMb { get; set; }
     /// <summary>How long binding credentials stay valid (binding <c>metadata.expires_at</c>); null: they do not expire.</summary>
     public TimeSpan? CredentialLifetime { get; set; }

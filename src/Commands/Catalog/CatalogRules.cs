@@ -28,7 +28,14 @@ internal static partial class CatalogRules
         if (string.IsNullOrWhiteSpace(plan.Id)) yield return $"{where}:Id is required.";
         if (string.IsNullOrWhiteSpace(plan.Name)) yield return $"{where}:Name is required.";
         if (string.IsNullOrWhiteSpace(plan.Description)) yield return $"{where}:Description is required.";
-        if (plan.DiskMb <= 0) yield return $"{where}:DiskMb must be positive.";
+        if (plan.Shape == ServiceInstances.InstanceShape.ClusterDatabase)
+        {
+            if (plan.DiskMb != 0) yield return $"{where}:DiskMb must be 0 for a ClusterDatabase plan: its database lives on its cluster's disk.";
+            if (!service.IsBindable(plan)) yield return $"{where}: a ClusterDatabase plan must be bindable (apps bind to the databases).";
+        }
+        else if (plan.DiskMb <= 0) yield return $"{where}:DiskMb must be positive.";
+        if (plan.Shape == ServiceInstances.InstanceShape.Cluster && service.IsBindable(plan))
+            yield return $"{where}: a Cluster plan must not be bindable (apps bind to its databases): set Bindable to false.";
         if (plan.MaximumPollingDuration <= 0) yield return $"{where}:MaximumPollingDuration must be a positive number of seconds.";
         if (plan.CredentialLifetime <= TimeSpan.Zero) yield return $"{where}:CredentialLifetime must be positive.";
         if (plan.MaintenanceInfo is { } maintenance && !SemanticVersion().IsMatch(maintenance.Version))
@@ -41,6 +48,7 @@ internal static partial class CatalogRules
             var other = service.Plans.FirstOrDefault(p => p.Id == target && p != plan);
             if (other is null) yield return $"{where}:AllowedPlanTransitions: '{target}' is not another plan of this service.";
             else if (!service.IsPlanUpdateable(other)) yield return $"{where}:AllowedPlanTransitions: plan '{target}' is not plan-updateable.";
+            else if (other.Shape != plan.Shape) yield return $"{where}:AllowedPlanTransitions: plan '{target}' is a {other.Shape} plan, this one a {plan.Shape}.";
         }
     }
 

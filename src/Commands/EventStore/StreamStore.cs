@@ -1,6 +1,7 @@
 using EventSourced.Commands.ServiceInstances;
 using JasperFx.Events;
 using Marten;
+using Npgsql;
 
 namespace EventSourced.Commands.EventStore;
 
@@ -27,9 +28,24 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
     /// streams (a binding reads its instance); it runs again on every attempt. After <see cref="MaxAttempts"/> lost races
     /// the caller gets a ConcurrencyError.
     /// </summary>
-    public async Task<Decision> Handle(
+    public Task<Decision> Handle(
         string streamKey, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
-        Deduplication? deduplication = null, CancellationToken ct = default)
+        Deduplication? deduplication = null, CancellationToken ct = default) =>
+        Run(streamKey, exclusive: false, decide, metadata, deduplication, ct);
+
+    /// <summary>
+    /// As <see cref="Handle"/>, with the stream's row locked before it is read: for a command that must not lose to a
+    /// queue of writers of a busy stream (a cluster's deletion among its children's attachments), which would otherwise
+    /// race them optimistically and could run out of attempts.
+    /// </summary>
+    public Task<Decision> HandleExclusively(
+        string streamKey, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
+        CancellationToken ct = default) =>
+        Run(streamKey, exclusive: true, decide, metadata, null, ct);
+
+    private async Task<Decision> Run(
+        string streamKey, bool exclusive, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide,
+        EventMetadata metadata, Deduplication? deduplication, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -39,15 +55,12 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
             // commit slower than the stale-gap threshold had its events skipped by every subscription (found by the
             // chaos test: operations stranded, their events never forwarded to the saga).
             await session.BeginTransactionAsync(ct);
-            var stream = await Fetch(session, streamKey, ct);
-            SessionStreams.Remember(session, streamKey, stream);
-            var (events, version) = Payloads(stream);
+            var (events, version) = exclusive ? await ReadLocked(session, streamKey, ct) : Remembered(session, streamKey, await Fetch(session, streamKey, ct));
             var decision = await decide(events, session, ct);
             if (decision is not Decision.Accepted accepted) return decision;
 
-            var appended = accepted.Events.Cast<object>().ToArray();
-            if (version == StreamVersion.NoStream) session.Events.StartStream(streamKey, appended);
-            else session.Events.Append(streamKey, version + appended.Length, appended);
+            Append(session, streamKey, version, accepted.Events);
+            if (accepted.Alongside is { } alongside) Append(session, alongside.StreamKey, alongside.ExpectedVersion, alongside.Events);
             metadata.ApplyTo(session);
             if (deduplication is not null) session.Insert(InboxEntry.For(deduplication.Consumer, deduplication.MessageId, clock.GetUtcNow()));
             try
@@ -63,6 +76,36 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
                     $"{e.StreamId} kept changing while this request was decided ({MaxAttempts} attempts); try again.");
             }
         }
+    }
+
+    /// <summary>
+    /// Reads a second stream inside a decision's session, after locking its row until the commit: its other writers queue
+    /// behind this decision instead of racing it (the append returned in <see cref="Decision.Accepted.Alongside"/> then
+    /// never fails on its version), and the session's inline projections get its events.
+    /// </summary>
+    public static async Task<(IReadOnlyList<IDomainEvent> Events, long Version)> ReadLocked(
+        IDocumentSession session, string streamKey, CancellationToken ct)
+    {
+        await using (var hold = new NpgsqlCommand(
+            $"SELECT 1 FROM {session.DocumentStore.Options.DatabaseSchemaName}.mt_streams WHERE id = $1 FOR UPDATE", session.Connection))
+        {
+            hold.Parameters.Add(new NpgsqlParameter { Value = streamKey });
+            await hold.ExecuteNonQueryAsync(ct);
+        }
+        return Remembered(session, streamKey, await Fetch(session, streamKey, ct));
+    }
+
+    private static (IReadOnlyList<IDomainEvent> Events, long Version) Remembered(IDocumentSession session, string streamKey, IReadOnlyList<IEvent> stream)
+    {
+        SessionStreams.Remember(session, streamKey, stream);
+        return Payloads(stream);
+    }
+
+    private static void Append(IDocumentSession session, string streamKey, long version, IReadOnlyList<IDomainEvent> events)
+    {
+        var appended = events.Cast<object>().ToArray();
+        if (version == StreamVersion.NoStream) session.Events.StartStream(streamKey, appended);
+        else session.Events.Append(streamKey, version + appended.Length, appended);
     }
 
     private static async Task<IReadOnlyList<IEvent>> Fetch(IQuerySession session, string streamKey, CancellationToken ct)

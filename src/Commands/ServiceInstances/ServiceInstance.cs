@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using EventSourced.Commands.Clusters;
 using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Commands.ServiceInstances;
@@ -41,6 +42,13 @@ public sealed record ServiceInstance
     public ServerInfo? Server { get; init; }
     public DatabaseInfo? Database { get; init; }
     public ImmutableList<Orphan> Orphans { get; init; } = [];
+    public InstanceShape Shape { get; init; }
+
+    /// <summary>The cluster a <see cref="InstanceShape.ClusterDatabase"/> lives in.</summary>
+    public Guid? ClusterId { get; init; }
+
+    /// <summary>A cluster's attached children, in the order they attached; kept across the cluster's lives.</summary>
+    public ImmutableList<ClusterChild> Children { get; init; } = [];
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? UpdatedAt { get; init; }
 
@@ -64,7 +72,7 @@ public sealed record ServiceInstance
     {
         ServiceInstanceProvisioningRequested e => Initial with
         {
-            Orphans = state.Orphans,
+            Orphans = state.Orphans, Children = state.Children, Shape = e.Shape, ClusterId = e.ClusterId,
             Id = e.InstanceId, Status = InstanceStatus.Provisioning, ServiceId = e.ServiceId, PlanId = e.PlanId,
             OrganizationGuid = e.OrganizationGuid, SpaceGuid = e.SpaceGuid, Parameters = e.Parameters, Context = e.Context,
             MaintenanceVersion = e.MaintenanceVersion, DiskMb = e.DiskMb, CreatedAt = e.RequestedAt, UpdatedAt = e.RequestedAt,
@@ -116,10 +124,31 @@ public sealed record ServiceInstance
             { Status = InstanceStatus.Deprovisioned },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
+        ChildInstanceAttached e => state with
+        {
+            Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId)
+                .Add(new ClusterChild(e.ChildId, e.ProvisionOperationId, e.OrganizationGuid, e.SpaceGuid)),
+        },
+        ChildInstanceDetached e => state with
+            { Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId && c.ProvisionOperationId == e.ProvisionOperationId) },
         OrphanedResourceFound e => state with { Orphans = state.Orphans.Add(new Orphan(e.OperationId, e.Resource)) },
         OrphanedResourceRemoved e => state with { Orphans = state.Orphans.Remove(new Orphan(e.OperationId, e.Resource)) },
         _ => state,
     };
+
+    /// <summary>The organizations and spaces besides its own that may create databases in this cluster.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ClusterShare> Shares => Shape == InstanceShape.Cluster ? ClusterShare.In(Parameters) : [];
+
+    /// <summary>
+    /// The provisioning that began the life <paramref name="operationId"/> belongs to: that operation itself, or the latest
+    /// provisioning before it. Null when the instance had no such operation.
+    /// </summary>
+    public Guid? ProvisioningOf(Guid operationId)
+    {
+        var index = Operations.FindLastIndex(op => op.Id == operationId);
+        return index < 0 ? null : Operations.Take(index + 1).LastOrDefault(op => op.Kind == OperationKind.Provision)?.Id;
+    }
 
     /// <summary>Whether the instance's current life recorded a resource of this kind as its own.</summary>
     public bool Holds(ResourceKind resource) => resource switch

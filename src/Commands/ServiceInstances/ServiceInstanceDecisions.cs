@@ -1,3 +1,4 @@
+using EventSourced.Commands.Clusters;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Json;
 
@@ -6,7 +7,8 @@ namespace EventSourced.Commands.ServiceInstances;
 public sealed record ProvisionServiceInstance(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset Now,
-    string? MaintenanceInfoVersion = null, string? PlanMaintenanceVersion = null, DateTimeOffset? DeadlineAt = null);
+    string? MaintenanceInfoVersion = null, string? PlanMaintenanceVersion = null, DateTimeOffset? DeadlineAt = null,
+    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null);
 
 public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
@@ -54,14 +56,15 @@ public static class ServiceInstanceDecisions
         InstanceStatus.None or InstanceStatus.Deprovisioned => Decision.Reject(DomainErrorCode.Gone,
             $"Service instance {command.InstanceId} does not exist."),
         InstanceStatus.Deprovisioning => new Decision.AlreadyInProgress(state.LastOperation!.Id),
+        _ when !state.Children.IsEmpty => Decision.Reject(DomainErrorCode.Invalid, ClusterRules.DeleteRefused(state.Children)),
         InstanceStatus.Provisioning => new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningCancelled(command.InstanceId, state.LastOperation!.Id, command.Now),
-            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt),
+            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt, state.Shape),
         ]),
         _ when state.Busy => Decision.Reject(DomainErrorCode.ConcurrencyError,
             $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress."),
         _ => new Decision.Accepted(command.OperationId, [
-            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt),
+            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt, state.Shape),
         ]),
     };
 
@@ -73,6 +76,8 @@ public static class ServiceInstanceDecisions
         if (!command.CanChangePlan(state.PlanId, plan))
             return Decision.Reject(DomainErrorCode.Invalid, $"The plan of service instance {state.Id} cannot change from {state.PlanId} to {plan}.");
         var parameters = command.Parameters is null ? state.Parameters : JsonText.Merge(state.Parameters, command.Parameters);
+        if (state.Shape == InstanceShape.Cluster && ClusterRules.UnshareRefused(state, ClusterShare.In(parameters)) is { } unshare)
+            return Decision.Reject(DomainErrorCode.Invalid, unshare);
         var maintenance = command.MaintenanceVersion ?? state.MaintenanceVersion;
         List<IDomainEvent> events = [];
         if (command.Context is not null && !JsonText.Equivalent(state.Context, command.Context))
@@ -153,7 +158,7 @@ public static class ServiceInstanceDecisions
         new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningRequested(command.InstanceId, command.OperationId, command.ServiceId, command.PlanId,
                 command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now,
-                command.PlanMaintenanceVersion, command.DeadlineAt),
+                command.PlanMaintenanceVersion, command.DeadlineAt, command.Shape, command.ClusterId),
         ]);
 
     private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command) =>

@@ -7,7 +7,8 @@ public enum ResourceKind { Storage, Server, Database }
 public sealed record ServiceInstanceProvisioningRequested(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset RequestedAt,
-    string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null) : IDomainEvent;
+    string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null,
+    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null) : IDomainEvent;
 
 public sealed record StorageProvisioned(Guid InstanceId, Guid OperationId, string DataDirectory, int DiskMb, DateTimeOffset ProvisionedAt) : IDomainEvent;
 
@@ -29,8 +30,10 @@ public sealed record ServiceInstanceProvisioningFailed(Guid InstanceId, Guid Ope
 /// <summary>A deprovision request arrived while the provisioning was still running: that provisioning stops here.</summary>
 public sealed record ServiceInstanceProvisioningCancelled(Guid InstanceId, Guid OperationId, DateTimeOffset CancelledAt) : IDomainEvent;
 
+/// <param name="Shape">The instance's shape, for the saga that removes what it is made of.</param>
 public sealed record ServiceInstanceDeprovisioningRequested(
-    Guid InstanceId, Guid OperationId, DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null) : IDomainEvent;
+    Guid InstanceId, Guid OperationId, DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null,
+    InstanceShape Shape = InstanceShape.Dedicated) : IDomainEvent;
 
 public sealed record DatabaseDeprovisioned(Guid InstanceId, Guid OperationId, DateTimeOffset DeprovisionedAt) : IDomainEvent;
 

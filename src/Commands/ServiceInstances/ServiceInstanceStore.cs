@@ -16,4 +16,9 @@ public sealed class ServiceInstanceStore(StreamStore streams)
         Deduplication? deduplication = null, CancellationToken ct = default) =>
         streams.Handle(ServiceInstance.StreamId(instanceId), (events, _, _) => Task.FromResult(decide(ServiceInstance.Fold(events))),
             metadata, deduplication, ct);
+
+    /// <summary>With the stream's row locked first (see <see cref="StreamStore.HandleExclusively"/>): a deprovision among attachments.</summary>
+    public Task<Decision> HandleExclusively(Guid instanceId, Func<ServiceInstance, Decision> decide, EventMetadata metadata, CancellationToken ct = default) =>
+        streams.HandleExclusively(ServiceInstance.StreamId(instanceId), (events, _, _) => Task.FromResult(decide(ServiceInstance.Fold(events))),
+            metadata, ct);
 }
