@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EventSourced.Commands.Clusters;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 
@@ -14,6 +15,8 @@ public static partial class HistoryDescriptions
     public static string Of(IDomainEvent @event, ServiceInstance before, ServiceInstance after) => @event switch
     {
         ServiceInstanceContextUpdated => "Platform context updated",
+        ChildInstanceAttached e => $"Database {e.ChildId} created in this cluster (org {e.OrganizationGuid}, space {e.SpaceGuid})",
+        ChildInstanceDetached e => $"Database {e.ChildId} left this cluster",
         ServerResurrected e => $"Server started again on port {e.Port} by the resurrector: {e.Reason}",
         OrphanedResourceFound e => $"{e.Resource} left by an abandoned step found; it will be removed",
         OrphanedResourceRemoved { Kept: true } e => $"{e.Resource} left by an abandoned step kept: the instance uses it",

@@ -16,7 +16,7 @@ public sealed record HistoryEntry(
 public sealed record InstanceAsOf(
     Guid InstanceId, long Version, DateTimeOffset RecordedAt, string Status, string ServiceId, string PlanId, string? Parameters,
     string? MaintenanceVersion, int DiskMb, StorageInfo? Storage, ServerInfo? Server, string? Database, IReadOnlyList<Operation> Operations,
-    DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt);
+    DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt, InstanceShape Shape, Guid? ClusterId);
 
 /// <summary>Time travel over an instance's stream: its history, and its state as of a version or a moment.</summary>
 public sealed class InstanceHistory(IDocumentStore store)
@@ -46,6 +46,6 @@ public sealed class InstanceHistory(IDocumentStore store)
         var state = ServiceInstance.Fold(events.Select(e => (IDomainEvent)e.Data));
         return new InstanceAsOf(instanceId, events[^1].Version, events[^1].Timestamp, state.Status.ToString(), state.ServiceId, state.PlanId,
             state.Parameters, state.MaintenanceVersion, state.DiskMb, state.Storage, state.Server, state.Database?.Database, state.Operations,
-            state.CreatedAt, state.UpdatedAt);
+            state.CreatedAt, state.UpdatedAt, state.Shape, state.ClusterId);
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using EventSourced.Broker.Admin;
 using EventSourced.Commands.Catalog;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Clusters;
 using EventSourced.Projections.ServiceInstances;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -30,7 +32,7 @@ public static class DashboardEndpoints
 
     private static async Task<IResult> Instance(
         string instanceId, string? expires, string? sig, HttpResponse response, DashboardLinkSigner signer, TimeProvider clock,
-        InstanceHistory history, ServiceCatalog catalog, CancellationToken ct)
+        InstanceHistory history, ServiceCatalog catalog, ClusterMembers clusters, DashboardLinks links, CancellationToken ct)
     {
         PageHeaders.Apply(response);
         var check = Guid.TryParse(instanceId, out var id) ? signer.Check(id, expires, sig, clock.GetUtcNow()) : LinkCheck.Invalid;
@@ -45,7 +47,12 @@ public static class DashboardEndpoints
                 "It may not have been created yet; try again in a moment.");
         var service = catalog.FindService(instance.ServiceId);
         var plan = catalog.FindPlan(instance.ServiceId, instance.PlanId);
-        var model = new InstancePageModel(instance, service?.Name ?? instance.ServiceId, plan?.Name ?? instance.PlanId, await history.Events(id, ct));
+        var children = instance.Shape == InstanceShape.Cluster
+            ? (await clusters.ChildrenOf(id, ct)).Select(child => new ChildRow(child,
+                catalog.FindPlan(instance.ServiceId, child.PlanId)?.Name ?? child.PlanId, links.PathFor(child.InstanceId))).ToList()
+            : null;
+        var model = new InstancePageModel(
+            instance, service?.Name ?? instance.ServiceId, plan?.Name ?? instance.PlanId, await history.Events(id, ct), children);
         return new RazorComponentResult<InstanceView>(new Dictionary<string, object?> { [nameof(InstanceView.Model)] = model });
     }
 
