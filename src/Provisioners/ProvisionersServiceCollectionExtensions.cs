@@ -2,6 +2,7 @@ using JasperFx;
 using Marten;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Bus;
+using EventSourced.Provisioners.Clusters;
 using EventSourced.Provisioners.IntegrationEvents;
 using EventSourced.Provisioners.Sagas;
 using EventSourced.Provisioners.Sagas.Persistence;
@@ -53,6 +54,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<OperationRecorder>();
             bus.AddConsumer<BindingSubProvisioner>();
             bus.AddConsumer<OrphanRemover>();
+            bus.AddConsumer<ChildDetacher>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {

@@ -12,6 +12,11 @@ public sealed record OriginatingIdentity(string Platform, JsonElement Value)
     /// <summary>The request's parsed identity, or null when the platform sent none (the filter refused malformed ones).</summary>
     public static OriginatingIdentity? Of(HttpContext context) => context.Items[typeof(OriginatingIdentity)] as OriginatingIdentity;
 
+    /// <summary>The user behind the request: Cloud Foundry's <c>user_id</c>, Kubernetes' <c>uid</c> or <c>username</c>.</summary>
+    public string? UserId =>
+        new[] { "user_id", "uid", "username" }.Select(name => Value.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null)
+            .FirstOrDefault(id => !string.IsNullOrEmpty(id));
+
     public static bool TryParse(string? header, out OriginatingIdentity? identity)
     {
         identity = null;

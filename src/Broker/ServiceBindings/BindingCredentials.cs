@@ -6,24 +6,28 @@ using EventSourced.Commands.ServiceInstances;
 
 namespace EventSourced.Broker.ServiceBindings;
 
-/// <summary>What an app gets to connect: the binding's own login on the instance's dedicated server.</summary>
+/// <summary>
+/// What an app gets to connect: the binding's own login on the instance's dedicated server, or on its cluster's server
+/// for a database in a cluster (the login may connect to that database only).
+/// </summary>
 public static class BindingCredentials
 {
     /// <summary>
     /// The binding as the platform receives it, with only the fields its API version has. <c>parameters</c> belong to the
     /// fetch-binding response only (GET, 2.14+), never to the PUT's.
     /// </summary>
-    public static JsonObject Body(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets, Version version, bool fetched = false) =>
+    public static JsonObject Body(
+        ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets, Version version, bool fetched = false) =>
         new OsbBody(version)
-            .Add("credentials", JsonSerializer.SerializeToNode(Credentials(instance, binding, secrets)))
-            .Add(ApiFeature.BindingEndpoints, "endpoints", JsonSerializer.SerializeToNode(Endpoints(instance)))
+            .Add("credentials", JsonSerializer.SerializeToNode(Credentials(instance, server, binding, secrets)))
+            .Add(ApiFeature.BindingEndpoints, "endpoints", JsonSerializer.SerializeToNode(Endpoints(server)))
             .Add(ApiFeature.BindingExpiresAt, "metadata", Metadata(binding, version))
             .Add(ApiFeature.BindingsRetrievable, "parameters", fetched && binding.Parameters is not null ? JsonNode.Parse(binding.Parameters) : null)
             .Build();
 
-    private static object Credentials(ServiceInstance instance, ServiceBinding binding, SecretProtector secrets)
+    private static object Credentials(ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets)
     {
-        var (host, port, database) = (instance.Server!.Host, instance.Server.Port, instance.Database!.Database);
+        var (host, port, database) = (server.Host, server.Port, instance.Database!.Database);
         var (username, password) = (binding.Username!, secrets.Unprotect(binding.EncryptedPassword!));
         return new
         {
@@ -37,8 +41,8 @@ public static class BindingCredentials
         };
     }
 
-    private static object[] Endpoints(ServiceInstance instance) =>
-        [new { host = instance.Server!.Host, ports = new[] { instance.Server.Port.ToString() }, protocol = "tcp" }];
+    private static object[] Endpoints(ServerInfo server) =>
+        [new { host = server.Host, ports = new[] { server.Port.ToString() }, protocol = "tcp" }];
 
     /// <summary>expires_at (2.16) and renew_before (2.17) when the plan gives credentials a lifetime; renew in its last fifth.</summary>
     private static JsonObject? Metadata(ServiceBinding binding, Version version) =>

@@ -79,8 +79,8 @@ public static class ServiceBindingEndpoints
             (instance, binding) = await WaitForOutcome(lastOperations, bindingOperations, ids, TimeSpan.Zero, ct);
         }
         // A failure after the request was recorded is the broker's (500): the platform's orphan mitigation may unbind.
-        return binding.Status == BindingStatus.Created
-            ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext)),
+        return binding.Status == BindingStatus.Created && await lastOperations.ServerOf(instance, ct) is { } server
+            ? Results.Json(BindingCredentials.Body(instance, server, binding, secrets, ApiVersion.Of(request.HttpContext)),
                 statusCode: decision is Decision.AlreadyDone ? 200 : 201)
             : Results.Json(new OsbError(null, binding.LastOperation.Description), statusCode: StatusCodes.Status500InternalServerError);
     }
@@ -91,9 +91,9 @@ public static class ServiceBindingEndpoints
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var instance = await lastOperations.Find(ids.Instance, ct);
-        return instance is { Exists: true, Server: not null, Database: not null }
+        return instance is { Exists: true, Database: not null } && await lastOperations.ServerOf(instance, ct) is { } server
                && await bindingOperations.Find(ids.Instance, ids.Binding, ct) is { Status: BindingStatus.Created } binding && binding.IsOf(instance)
-            ? Results.Json(BindingCredentials.Body(instance, binding, secrets, ApiVersion.Of(request.HttpContext), fetched: true))
+            ? Results.Json(BindingCredentials.Body(instance, server, binding, secrets, ApiVersion.Of(request.HttpContext), fetched: true))
             : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
     }
 

@@ -1,9 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EventSourced.Broker.Clusters;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Osb;
+using EventSourced.Commands.Clusters;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Clusters;
 using EventSourced.Projections.ServiceInstances;
 using FluentValidation;
 using FluentValidation.Results;
@@ -25,8 +28,8 @@ public static class ServiceInstanceEndpoints
 
     private static async Task<IResult> Provision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
-        ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, ServiceInstanceStore instances,
-        DashboardLinks dashboards, TimeProvider clock, CancellationToken ct)
+        ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, ServiceInstanceStore instances, ClusterStore clusters,
+        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
@@ -38,12 +41,23 @@ public static class ServiceInstanceEndpoints
         var now = clock.GetUtcNow();
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), body.ServiceId ?? "", body.PlanId ?? "",
             body.OrganizationGuid ?? "", body.SpaceGuid ?? "", body.Parameters?.GetRawText(), body.Context?.GetRawText(),
-            plan?.DiskMb ?? 0, now, body.MaintenanceInfo?.Version, plan?.MaintenanceInfo?.Version, plan?.DeadlineFrom(now));
+            plan?.DiskMb ?? 0, now, body.MaintenanceInfo?.Version, plan?.MaintenanceInfo?.Version, plan?.DeadlineFrom(now),
+            plan?.Shape ?? InstanceShape.Dedicated);
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OsbErrors.From(validation);
 
-        var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
-            OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        var metadata = OsbRequest.Metadata(request, command.OperationId);
+        Decision decision;
+        if (command.Shape == InstanceShape.ClusterDatabase)
+        {
+            var (clusterId, unknown) = await ClusterReference.Resolve(members, command, ct);
+            if (unknown is not null) return OsbErrors.From(unknown);
+            var child = command with { ClusterId = clusterId };
+            var user = OriginatingIdentity.Of(request.HttpContext)?.UserId;
+            decision = await clusters.ProvisionChild(id, clusterId!.Value, (state, cluster) => ClusterDecisions.Decide(state, cluster, child, user),
+                metadata, ct);
+        }
+        else decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command), metadata, ct: ct);
         var dashboardUrl = dashboards.For(id);
         return decision switch
         {
@@ -140,8 +154,9 @@ public static class ServiceInstanceEndpoints
 
         var now = clock.GetUtcNow();
         var command = new DeprovisionServiceInstance(id, Guid.CreateVersion7(), now, catalog.FindPlan(serviceId, planId)?.DeadlineFrom(now));
-        var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command),
-            OsbRequest.Metadata(request, command.OperationId), ct: ct);
+        // Locked first: a cluster's deletion queues behind the attachments of its children instead of racing them.
+        var decision = await instances.HandleExclusively(id, state => ServiceInstanceDecisions.Decide(state, command),
+            OsbRequest.Metadata(request, command.OperationId), ct);
         return decision switch
         {
             Decision.Accepted a => Results.Json(new { operation = a.OperationId.ToString() }, statusCode: 202),

@@ -83,6 +83,10 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         return json is null ? null : Deserialize(json);
     }
 
+    /// <summary>The server an instance's database runs on: its own, or its cluster's for a database in a cluster.</summary>
+    public async Task<ServerInfo?> ServerOf(ServiceInstance instance, CancellationToken ct = default) =>
+        instance.ClusterId is { } cluster ? (await Find(cluster, ct))?.Server : instance.Server;
+
     /// <summary>
     /// One operation of the instance as last_operation reports it (its latest when <paramref name="operationId"/> is
     /// null), read from the row's columns; only an older operation needs the folded instance. Exists is false for an

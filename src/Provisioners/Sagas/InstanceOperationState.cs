@@ -12,6 +12,9 @@ public sealed class InstanceOperationState : SagaStateMachineInstance, ISagaVers
     public Guid InstanceId { get; set; }
     public OperationKind Kind { get; set; }
     public int DiskMb { get; set; }
+
+    /// <summary>Which steps the instance is made of: a cluster has no database of its own, a cluster's database only that.</summary>
+    public InstanceShape Shape { get; set; }
     public string? FailureReason { get; set; }
 
     /// <summary>How many times a nudge re-sent a stalled step: part of each step command's message id.</summary>

@@ -8,7 +8,8 @@ namespace EventSourced.Provisioners.Sagas;
 /// <summary>
 /// Drives the sub-provisioners of one operation in dependency order — storage, server, database to provision; the
 /// reverse to deprovision or to roll back a failed or timed-out provisioning; a server reconfiguration to update —
-/// reacting to the events they record.
+/// reacting to the events they record. A cluster has no database of its own; a database in a cluster is only its
+/// database step, on the cluster's server (<see cref="InstanceShape"/>).
 /// </summary>
 public sealed class InstanceOperationStateMachine : MassTransitStateMachine<InstanceOperationState>
 {
@@ -55,12 +56,14 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
 
         Initially(
             When(ProvisioningRequested)
-                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb) = (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb))
-                .Send(s => s.ProvisionStorage())
-                .TransitionTo(CreatingStorage),
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb, c.Saga.Shape) =
+                    (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb, c.Message.Shape))
+                .IfElse(c => c.Saga.Shape == InstanceShape.ClusterDatabase,
+                    child => child.Send(s => s.ProvisionDatabase()).TransitionTo(CreatingDatabase),
+                    own => own.Send(s => s.ProvisionStorage()).TransitionTo(CreatingStorage)),
             When(DeprovisioningRequested)
-                .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Deprovision))
-                .RemoveDatabase(),
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.Shape) = (c.Message.InstanceId, OperationKind.Deprovision, c.Message.Shape))
+                .Remove(),
             When(UpdateRequested)
                 .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Update))
                 .Send(s => s.ReconfigureServer())
@@ -74,24 +77,28 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         During(CreatingStorage,
             When(StorageReady).Send(s => s.ProvisionServer()).TransitionTo(CreatingServer));
         During(CreatingServer,
-            When(ServerReady).Send(s => s.ProvisionDatabase()).TransitionTo(CreatingDatabase));
+            When(ServerReady).IfElse(c => c.Saga.Shape == InstanceShape.Cluster,
+                cluster => cluster.Complete(),
+                dedicated => dedicated.Send(s => s.ProvisionDatabase()).TransitionTo(CreatingDatabase)));
         During(CreatingDatabase,
             When(DatabaseReady).Complete());
 
         During(CreatingStorage, CreatingServer, CreatingDatabase,
-            When(StepFailed).Then(c => c.Saga.FailureReason = $"{c.Message.Resource} provisioning failed: {c.Message.Reason}").RemoveDatabase(),
-            When(TimedOut).Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
+            When(StepFailed).Then(c => c.Saga.FailureReason = $"{c.Message.Resource} provisioning failed: {c.Message.Reason}").Remove(),
+            When(TimedOut).Then(c => c.Saga.FailureReason = "The operation timed out.").Remove());
         // A provisioning that timed out just before it was recorded as done is rolled back (its success is refused).
         During(Completing,
             When(TimedOut, c => c.Saga.Kind == OperationKind.Provision)
-                .Then(c => c.Saga.FailureReason = "The operation timed out.").RemoveDatabase());
+                .Then(c => c.Saga.FailureReason = "The operation timed out.").Remove());
 
         During(RemovingDatabase,
-            When(DatabaseRemoved).Send(s => s.DeprovisionServer()).TransitionTo(RemovingServer));
+            When(DatabaseRemoved).IfElse(c => c.Saga.Shape == InstanceShape.ClusterDatabase,
+                child => child.Removed(),
+                own => own.Send(s => s.DeprovisionServer()).TransitionTo(RemovingServer)));
         During(RemovingServer,
             When(ServerRemoved).Send(s => s.DeprovisionStorage()).TransitionTo(RemovingStorage));
         During(RemovingStorage,
-            When(StorageRemoved).IfElse(c => c.Saga.Kind == OperationKind.Deprovision, done => done.Complete(), rolledBack => rolledBack.Fail()));
+            When(StorageRemoved).Removed());
         During(RemovingDatabase, RemovingServer, RemovingStorage,
             When(RemovalFailed).Then(c => c.Saga.FailureReason = Join(c.Saga.FailureReason,
                 $"{c.Message.Resource} deprovisioning failed: {c.Message.Reason}")).Fail(),
@@ -103,19 +110,26 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         // state, seen again there, sends that state's command again; the sub-provisioners skip work already recorded.
         During(CreatingStorage, When(ProvisioningRequested).Send(s => s.ProvisionStorage()));
         During(CreatingServer, When(StorageReady).Send(s => s.ProvisionServer()));
-        During(CreatingDatabase, When(ServerReady).Send(s => s.ProvisionDatabase()));
+        During(CreatingDatabase,
+            When(ServerReady).Send(s => s.ProvisionDatabase()),
+            When(ProvisioningRequested).Send(s => s.ProvisionDatabase()));
         During(Reconfiguring, When(UpdateRequested).Send(s => s.ReconfigureServer()));
         During(RemovingDatabase,
             When(DeprovisioningRequested).Send(s => s.DeprovisionDatabase()),
             When(StepFailed).Send(s => s.DeprovisionDatabase()));
-        During(RemovingServer, When(DatabaseRemoved).Send(s => s.DeprovisionServer()));
+        During(RemovingServer,
+            When(DatabaseRemoved).Send(s => s.DeprovisionServer()),
+            When(DeprovisioningRequested).Send(s => s.DeprovisionServer()));
         During(RemovingStorage, When(ServerRemoved).Send(s => s.DeprovisionStorage()));
         During(Completing,
             When(DatabaseReady).Send(s => s.CompleteOperation()),
+            When(ServerReady).Send(s => s.CompleteOperation()),
+            When(DatabaseRemoved).Send(s => s.CompleteOperation()),
             When(ServerReconfigured).Send(s => s.CompleteOperation()),
             When(StorageRemoved).Send(s => s.CompleteOperation()));
         During(Failing,
             When(StorageRemoved).Send(s => s.FailOperation()),
+            When(DatabaseRemoved).Send(s => s.FailOperation()),
             When(RemovalFailed).Send(s => s.FailOperation()),
             When(UpdateStepFailed).Send(s => s.FailOperation()));
 

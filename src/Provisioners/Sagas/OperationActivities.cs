@@ -1,3 +1,4 @@
+using EventSourced.Commands.ServiceInstances;
 using MassTransit;
 
 namespace EventSourced.Provisioners.Sagas;
@@ -11,9 +12,17 @@ internal static class OperationActivities
         where T : class where TCommand : class =>
         binder.ThenAsync(c => c.Send(command(c.Saga)));
 
-    public static EventActivityBinder<InstanceOperationState, T> RemoveDatabase<T>(this EventActivityBinder<InstanceOperationState, T> binder)
+    /// <summary>Starts removing what the instance is made of, from the last step it provisions (a cluster has no database).</summary>
+    public static EventActivityBinder<InstanceOperationState, T> Remove<T>(this EventActivityBinder<InstanceOperationState, T> binder)
         where T : class =>
-        binder.Send(s => s.DeprovisionDatabase()).TransitionTo(Machine(binder).RemovingDatabase);
+        binder.IfElse(c => c.Saga.Shape == InstanceShape.Cluster,
+            cluster => cluster.Send(s => s.DeprovisionServer()).TransitionTo(Machine(binder).RemovingServer),
+            other => other.Send(s => s.DeprovisionDatabase()).TransitionTo(Machine(binder).RemovingDatabase));
+
+    /// <summary>Everything is removed: a deprovisioning completes, a rolled-back provisioning fails.</summary>
+    public static EventActivityBinder<InstanceOperationState, T> Removed<T>(this EventActivityBinder<InstanceOperationState, T> binder)
+        where T : class =>
+        binder.IfElse(c => c.Saga.Kind == OperationKind.Deprovision, done => done.Complete(), rolledBack => rolledBack.Fail());
 
     public static EventActivityBinder<InstanceOperationState, T> Complete<T>(this EventActivityBinder<InstanceOperationState, T> binder)
         where T : class =>

@@ -38,7 +38,7 @@ public sealed class BindingSubProvisioner(
             async () =>
             {
                 var database = instance.Database ?? throw new BackendException($"Service instance {request.InstanceId} has no database.");
-                await databases.CreateLogin(request.InstanceId, database.Database, database.AdminUsername, username, password,
+                await databases.CreateLogin(DatabasePlacement.ServerOf(instance), database.Database, database.AdminUsername, username, password,
                     request.ExpiresAt, ct);
                 return new ServiceBindingCreated(request.InstanceId, request.BindingId, request.OperationId, username,
                     secrets.Protect(password), clock.GetUtcNow());
@@ -47,7 +47,7 @@ public sealed class BindingSubProvisioner(
         var recorded = await Record(context, request.BindingId, request.OperationId, outcome);
         if (instance.Database is { } db && (outcome is ServiceBindingFailed
                 || (recorded is Decision.Rejected && !await Succeeded(request.BindingId, request.OperationId, ct))))
-            await DropUnrecordedLogin(request, db, username, ct);
+            await DropUnrecordedLogin(request, DatabasePlacement.ServerOf(instance), db, username, ct);
     }
 
     public async Task Consume(ConsumeContext<ServiceBindingDeletionRequested> context)
@@ -61,7 +61,7 @@ public sealed class BindingSubProvisioner(
             async () =>
             {
                 if (instance.Database is { } database)
-                    await databases.DropLogin(request.InstanceId, database.Database, database.AdminUsername, UsernameOf(request.BindingId), ct);
+                    await databases.DropLogin(DatabasePlacement.ServerOf(instance), database.Database, database.AdminUsername, UsernameOf(request.BindingId), ct);
                 return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, clock.GetUtcNow());
             },
             reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
@@ -78,11 +78,11 @@ public sealed class BindingSubProvisioner(
     /// Nobody was (or will be) given this login's password. When dropping it fails too, the role stays without a known
     /// password; the platform's orphan mitigation (an unbind after the failed bind) drops it.
     /// </summary>
-    private async Task DropUnrecordedLogin(ServiceBindingRequested request, DatabaseInfo database, string username, CancellationToken ct)
+    private async Task DropUnrecordedLogin(ServiceBindingRequested request, Guid server, DatabaseInfo database, string username, CancellationToken ct)
     {
         try
         {
-            await databases.DropLogin(request.InstanceId, database.Database, database.AdminUsername, username, ct);
+            await databases.DropLogin(server, database.Database, database.AdminUsername, username, ct);
             log.LogInformation("Dropped login {Username} of binding {BindingId}: its operation {OperationId} did not record it",
                 username, request.BindingId, request.OperationId);
         }

@@ -6,13 +6,13 @@ using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>The service database of an instance and its admin role, whose generated password is recorded encrypted only.</summary>
+/// <summary>
+/// The database of an instance and its owner role, whose generated password is recorded encrypted only: on the instance's
+/// own server, or on its cluster's (<see cref="DatabasePlacement"/>).
+/// </summary>
 public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretProtector secrets, OutcomeRecorder recorder)
     : IConsumer<ProvisionDatabase>, IConsumer<DeprovisionDatabase>
 {
-    public const string DatabaseName = "service";
-    public const string AdminUsername = "service_admin";
-
     public async Task Consume(ConsumeContext<ProvisionDatabase> context)
     {
         var (operationId, instanceId) = context.Message;
@@ -25,11 +25,12 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
                 recorded.EncryptedAdminPassword, recorder.Now));
             return;
         }
-        var password = secrets.DerivePassword($"{operationId}/{DatabaseName}/{AdminUsername}");
+        var placement = DatabasePlacement.Of(state);
+        var password = secrets.DerivePassword($"{operationId}/{placement.Database}/{placement.Owner}");
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                var access = await databases.Provision(instanceId, DatabaseName, AdminUsername, password, ct);
+                var access = await databases.Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));
@@ -40,11 +41,12 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is null) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        var placement = DatabasePlacement.Of(state);
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                await databases.Deprovision(instanceId, DatabaseName, AdminUsername, ct);
+                await databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, ct);
                 return new DatabaseDeprovisioned(instanceId, operationId, recorder.Now);
             },
             reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));

@@ -22,16 +22,18 @@ public sealed class OrphanRemover(
         var (state, _) = await instances.Load(instanceId, ct);
         if (!state.Orphans.Contains(new Orphan(operationId, resource))) return;
         var kept = state.Holds(resource);
-        if (!kept) await Remove(instanceId, resource, ct);
+        if (!kept) await Remove(state, resource, ct);
         await instances.Handle(instanceId,
             current => ServiceInstanceDecisions.Decide(current, new RecordOrphanRemoved(operationId, resource, kept, recorder.Now)),
             new EventMetadata(operationId, context.MessageId), ct: ct);
     }
 
-    private Task Remove(Guid instanceId, ResourceKind resource, CancellationToken ct) => resource switch
+    private Task Remove(ServiceInstance instance, ResourceKind resource, CancellationToken ct) => resource switch
     {
-        ResourceKind.Storage => storage.Deprovision(instanceId, ct),
-        ResourceKind.Server => servers.Deprovision(instanceId, ct),
-        _ => databases.Deprovision(instanceId, DatabaseSubProvisioner.DatabaseName, DatabaseSubProvisioner.AdminUsername, ct),
+        ResourceKind.Storage => storage.Deprovision(instance.Id, ct),
+        ResourceKind.Server => servers.Deprovision(instance.Id, ct),
+        _ => DatabasePlacement.Of(instance) is var placement
+            ? databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, ct)
+            : Task.CompletedTask,
     };
 }

@@ -181,6 +181,60 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
         await Eventually.True(async () => await _saga.Exists(_operation, m => m.Final) is not null, "the cancelled provisioning's saga is finalized");
     }
 
+    [Fact]
+    public async Task ClusterProvisioning_HasNoDatabaseStep_CompletesOnceTheServerRuns()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "cluster-small", "o", "s", null, null, 1024, Now,
+            Shape: InstanceShape.Cluster));
+        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
+
+        Assert.True(await Sent<CompleteOperation>());
+        Assert.NotNull(await _saga.Exists(_operation, m => m.Completing));
+        Assert.Empty(PublishedOf<ProvisionDatabase>());
+    }
+
+    [Fact]
+    public async Task ClusterRollback_StartsAtTheServer()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "cluster-small", "o", "s", null, null, 1024, Now,
+            Shape: InstanceShape.Cluster));
+        await Publish(new ResourceProvisioningFailed(_instance, _operation, ResourceKind.Storage, "disk full", Now));
+
+        Assert.True(await Sent<DeprovisionServer>());
+        await Publish(new ServerDeprovisioned(_instance, _operation, Now));
+        await Publish(new StorageDeprovisioned(_instance, _operation, Now));
+        Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("disk full")));
+        Assert.Empty(PublishedOf<DeprovisionDatabase>());
+    }
+
+    [Fact]
+    public async Task ClusterDatabase_ProvisionsOnlyItsDatabase_AndIsRemovedByItsDatabaseStepAlone()
+    {
+        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "database", "o", "s", null, null, 0, Now,
+            Shape: InstanceShape.ClusterDatabase, ClusterId: Guid.NewGuid()));
+        Assert.True(await Sent<ProvisionDatabase>());
+        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
+        await Publish(new ResourceProvisioningFailed(_instance, _operation, ResourceKind.Database, "cluster down", Now));
+        Assert.True(await Sent<DeprovisionDatabase>());
+        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+
+        Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("cluster down")));
+        Assert.Empty(PublishedOf<ProvisionStorage>());
+        Assert.Empty(PublishedOf<DeprovisionServer>());
+    }
+
+    [Fact]
+    public async Task ClusterDatabase_Deprovisioning_CompletesAfterItsDatabase()
+    {
+        await Publish(new ServiceInstanceDeprovisioningRequested(_instance, _operation, Now, Shape: InstanceShape.ClusterDatabase));
+        Assert.True(await Sent<DeprovisionDatabase>());
+        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+
+        Assert.True(await Sent<CompleteOperation>());
+        Assert.Empty(PublishedOf<DeprovisionServer>());
+    }
+
     private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
 
     // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.

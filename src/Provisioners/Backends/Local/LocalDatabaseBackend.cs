@@ -29,6 +29,9 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
             await Superuser.Execute(connection, SerializeCatalogChanges, ct);
             await CreateOrAlter(connection, $"CREATE ROLE {role} LOGIN PASSWORD {password}", $"ALTER ROLE {role} WITH LOGIN PASSWORD {password}", ct);
             await CreateOrAlter(connection, $"CREATE DATABASE {db} OWNER {role}", $"ALTER DATABASE {db} OWNER TO {role}", ct);
+            // Only its owner and the logins granted to it may connect: a database in a cluster shares its server with
+            // other tenants' databases, whose logins must not even open a session in it.
+            await Superuser.Execute(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE {db} FROM PUBLIC", ct);
         }
         catch (PostgresException e)
         {
