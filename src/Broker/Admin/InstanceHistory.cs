@@ -1,5 +1,6 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Clusters;
 using Marten;
 
 namespace EventSourced.Broker.Admin;
@@ -12,11 +13,11 @@ public sealed record HistoryEntry(
     long Version, string Type, DateTimeOffset RecordedAt, Guid CorrelationId, Guid? CausationId, string? RequestIdentity, string? OriginatingIdentity,
     string Description);
 
-/// <summary>The instance as it was at a version or a time, without anything secret.</summary>
+/// <summary>The instance as it was at a version or a time, without anything secret; its name is the platform context's.</summary>
 public sealed record InstanceAsOf(
     Guid InstanceId, long Version, DateTimeOffset RecordedAt, string Status, string ServiceId, string PlanId, string? Parameters,
     string? MaintenanceVersion, int DiskMb, StorageInfo? Storage, ServerInfo? Server, string? Database, IReadOnlyList<Operation> Operations,
-    DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt, InstanceShape Shape, Guid? ClusterId);
+    DateTimeOffset? CreatedAt, DateTimeOffset? UpdatedAt, InstanceShape Shape, Guid? ClusterId, string? Name);
 
 /// <summary>Time travel over an instance's stream: its history, and its state as of a version or a moment.</summary>
 public sealed class InstanceHistory(IDocumentStore store)
@@ -46,6 +47,6 @@ public sealed class InstanceHistory(IDocumentStore store)
         var state = ServiceInstance.Fold(events.Select(e => (IDomainEvent)e.Data));
         return new InstanceAsOf(instanceId, events[^1].Version, events[^1].Timestamp, state.Status.ToString(), state.ServiceId, state.PlanId,
             state.Parameters, state.MaintenanceVersion, state.DiskMb, state.Storage, state.Server, state.Database?.Database, state.Operations,
-            state.CreatedAt, state.UpdatedAt, state.Shape, state.ClusterId);
+            state.CreatedAt, state.UpdatedAt, state.Shape, state.ClusterId, PlatformContext.Of(state.Context).InstanceName);
     }
 }

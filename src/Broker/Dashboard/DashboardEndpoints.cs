@@ -51,8 +51,9 @@ public static class DashboardEndpoints
             ? (await clusters.ChildrenOf(id, ct)).Select(child => new ChildRow(child,
                 catalog.FindPlan(instance.ServiceId, child.PlanId)?.Name ?? child.PlanId, links.PathFor(child.InstanceId))).ToList()
             : null;
+        var cluster = instance is { Shape: InstanceShape.ClusterDatabase, ClusterId: { } clusterId } ? await history.AsOf(clusterId, null, null, ct) : null;
         var model = new InstancePageModel(
-            instance, service?.Name ?? instance.ServiceId, plan?.Name ?? instance.PlanId, await history.Events(id, ct), children);
+            instance, service?.Name ?? instance.ServiceId, plan?.Name ?? instance.PlanId, await history.Events(id, ct), children, cluster);
         return new RazorComponentResult<InstanceView>(new Dictionary<string, object?> { [nameof(InstanceView.Model)] = model });
     }
 

@@ -58,12 +58,13 @@ public sealed class DashboardFixture : IAsyncLifetime
     }
 
     /// <summary>Provisions an instance in that org and space through the OSB API and waits until it succeeded.</summary>
-    public async Task<Guid> Provision(string org, string space, string planId = Hosting.Osb.SmallPlanId)
+    public async Task<Guid> Provision(string org, string space, string planId = Hosting.Osb.SmallPlanId, object? parameters = null, string? name = null)
     {
         var id = Guid.NewGuid();
         var response = await Client.PutAsJsonAsync($"/v2/service_instances/{id}?accepts_incomplete=true", new
         {
-            service_id = Hosting.Osb.ServiceId, plan_id = planId, organization_guid = org, space_guid = space,
+            service_id = Hosting.Osb.ServiceId, plan_id = planId, organization_guid = org, space_guid = space, parameters,
+            context = new { platform = "cloudfoundry", organization_guid = org, space_guid = space, instance_name = name ?? $"instance-{id:N}" },
         });
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         var done = await Client.PollUntilDone(id, TimeSpan.FromSeconds(60), () => Broker.Output);

@@ -25,7 +25,9 @@ public sealed class DashboardPageTests(DashboardFixture fixture) : IClassFixture
 
         Assert.Equal(200, response!.Status);
         Assert.StartsWith("text/html", response.Headers["content-type"]);
+        // Named as the platform named it (SimulatedInstanceFixture's provisioning gives no name: the id stands in).
         Assert.Equal($"Instance {fixture.InstanceId}", await page.Locator("h1").InnerTextAsync());
+        Assert.Equal($"Service instance {fixture.InstanceId}", await page.Locator(".instance-id").InnerTextAsync());
         Assert.Equal("dedicated-small", await page.Locator("dd.plan").InnerTextAsync());
         Assert.Equal("Provisioned", await page.Locator("dd.state").InnerTextAsync());
         Assert.Matches(@"^Provision\s+succeeded\s+Provisioned", await page.Locator("dd.last-operation").InnerTextAsync());
