@@ -64,9 +64,12 @@ public sealed class ClusterEndToEndTests(BrokerFixture fixture) : IClassFixture<
                 == ClusterOsb.DeleteRefusal(productsId),
             "the deleted database is detached from its cluster");
 
-        await Client.Unbind(productsId, productBinding);
+        // Deleted without unbinding first: its login goes with it (it could still open the server's maintenance database before).
+        Assert.Equal("1", await Execute(With(products, database: "postgres"), "SELECT 1"));
         await (await Client.DeleteInstance(productsId, ClusterOsb.DatabasePlanId)).AcceptedOperation();
         await Client.IsGone(productsId, Output);
+        var noLogin = await Assert.ThrowsAsync<PostgresException>(() => Execute(With(products, database: "postgres"), "SELECT 1"));
+        Assert.Equal(PostgresErrorCodes.InvalidPassword, noLogin.SqlState);
         await Eventually.True(async () => (await Client.DeleteInstance(clusterId, ClusterOsb.ClusterSmallPlanId)).StatusCode == HttpStatusCode.Accepted,
             "the cluster can be deleted once its last database is");
         await Client.IsGone(clusterId, Output);

@@ -48,7 +48,16 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
+            // The logins of bindings the platform never removed go with the database: on a cluster's server, which lives
+            // on, they would otherwise stay behind, roles without a database.
+            var logins = await GrantedLogins(connection, database, ct);
+            foreach (var login in logins) await Superuser.Execute(connection, $"ALTER ROLE {Sql.Identifier(login)} NOLOGIN", ct);
             await Superuser.Execute(connection, $"DROP DATABASE IF EXISTS {db} WITH (FORCE)", ct);
+            foreach (var login in logins)
+            {
+                await Query(connection, TerminateSessions, login, ct);
+                await Superuser.Execute(connection, $"{SerializeGrants}; DROP ROLE IF EXISTS {Sql.Identifier(login)}", ct);
+            }
             if ((bool)(await Query(connection, RoleExists, adminUsername, ct))!)
             {
                 await Superuser.Execute(connection, $"DROP OWNED BY {role}", ct);
@@ -137,6 +146,20 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         {
             await Superuser.Execute(connection, alter, ct);
         }
+    }
+
+    /// <summary>The binding logins granted CONNECT on the database (see <see cref="CreateLogin"/>).</summary>
+    private static async Task<IReadOnlyList<string>> GrantedLogins(NpgsqlConnection connection, string database, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT r.rolname FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee
+            WHERE d.datname = $1 AND a.privilege_type = 'CONNECT' AND r.rolname LIKE 'binding\_%'
+            """, connection) { Parameters = { new() { Value = database } } };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var logins = new List<string>();
+        while (await reader.ReadAsync(ct)) logins.Add(reader.GetString(0));
+        return logins;
     }
 
     private static async Task<object?> Query(NpgsqlConnection connection, string sql, string argument, CancellationToken ct)
