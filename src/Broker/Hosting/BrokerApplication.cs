@@ -1,11 +1,13 @@
 using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
+using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Health;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
+using EventSourced.Commands.Secrets;
 using EventSourced.Projections;
 using EventSourced.Provisioners;
 using EventSourced.Provisioners.DeadLetters;
@@ -47,7 +49,14 @@ public static class BrokerApplication
             services.AddProvisioners(builder.Configuration);
             marten.AddAsyncDaemon(DaemonMode.HotCold);
         }
+        services.AddOptions<DashboardOptions>().Bind(builder.Configuration.GetSection(DashboardOptions.Section))
+            .Validate(o => string.IsNullOrEmpty(o.SigningKey) || o.SigningKey.Length >= DashboardOptions.MinimumSigningKeyLength,
+                $"Dashboard:SigningKey must have at least {DashboardOptions.MinimumSigningKeyLength} characters (e.g. `openssl rand -base64 32`), or be left out to derive it from Secrets:Key.")
+            .Validate(o => o.LinkLifetime > TimeSpan.Zero, "Dashboard:LinkLifetime must be positive (e.g. 30.00:00:00).")
+            .ValidateOnStart();
+        services.AddSingleton(sp => DashboardLinkSigner.From(sp.GetRequiredService<IOptions<DashboardOptions>>().Value, sp.GetRequiredService<SecretProtector>()));
         services.AddSingleton<DashboardLinks>();
+        services.AddRazorComponents();
         services.AddSingleton<CatalogDocument>();
         return builder;
     }
@@ -77,6 +86,7 @@ public static class BrokerApplication
             .MapServiceInstances()
             .MapServiceBindings();
         app.MapGroup("/admin").MapAdmin().MapDeadLetters();
+        app.MapDashboard();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Clusters;
+using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Clusters;
 using EventSourced.Commands.Catalog;

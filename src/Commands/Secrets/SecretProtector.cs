@@ -63,6 +63,13 @@ public sealed class SecretProtector
         });
     }
 
+    /// <summary>
+    /// A key of one purpose (e.g. signing dashboard links), derived from the secret key with HKDF: one configured secret
+    /// serves every purpose, and a key given out for one (a signature) tells nothing about the others or the passwords.
+    /// </summary>
+    public byte[] DeriveKey(string purpose, int length = 32) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, length, info: Encoding.UTF8.GetBytes("key:" + purpose));
+
     private static byte[]? TryDecode(string value)
     {
         try { return Convert.FromBase64String(value); }

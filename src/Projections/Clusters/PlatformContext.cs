@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace EventSourced.Projections.Clusters;
 
 /// <summary>The names a platform's context gives an instance and its place (OSB profile: Cloud Foundry, Kubernetes).</summary>
-internal sealed record PlatformContext(string? InstanceName, string? OrganizationName, string? SpaceName)
+public sealed record PlatformContext(string? InstanceName, string? OrganizationName, string? SpaceName)
 {
     public static PlatformContext Of(string? context)
     {

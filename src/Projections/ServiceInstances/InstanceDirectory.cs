@@ -81,6 +81,33 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
         return (await Read(command, ct)).SingleOrDefault();
     }
 
+    /// <summary>
+    /// One page of the instances that match every given filter (a null filter matches all), oldest first, and how many
+    /// match in all: the operators' overview.
+    /// </summary>
+    public async Task<InstancePage> Page(InstanceFilter filter, int offset, int limit, CancellationToken ct = default)
+    {
+        const string where = """
+            WHERE ($1::text IS NULL OR service_id = $1) AND ($2::text IS NULL OR plan_id = $2) AND ($3::text IS NULL OR status = $3)
+              AND ($4::text IS NULL OR organization_guid = $4) AND ($5::text IS NULL OR space_guid = $5)
+            """;
+        await using var batch = dataSource.CreateBatch();
+        var rows = new NpgsqlBatchCommand($"{Select} {where} ORDER BY created_at, instance_id LIMIT $6 OFFSET $7");
+        var count = new NpgsqlBatchCommand($"SELECT count(*) FROM {QualifiedTable} {where}");
+        foreach (var command in new[] { rows, count })
+            foreach (var value in new[] { filter.ServiceId, filter.PlanId, filter.Status, filter.OrganizationGuid, filter.SpaceGuid })
+                command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        rows.Parameters.Add(new NpgsqlParameter { Value = limit });
+        rows.Parameters.Add(new NpgsqlParameter { Value = offset });
+        batch.BatchCommands.Add(rows);
+        batch.BatchCommands.Add(count);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var instances = await Read(reader, ct);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new InstancePage(instances, reader.GetInt64(0));
+    }
+
     private string Select => $"""
         SELECT instance_id, service_id, plan_id, organization_guid, space_guid, status, disk_mb, data_directory, host, port,
                database, created_at, updated_at
@@ -90,6 +117,11 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
     private static async Task<IReadOnlyList<InstanceSummary>> Read(NpgsqlCommand command, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await Read(reader, ct);
+    }
+
+    private static async Task<IReadOnlyList<InstanceSummary>> Read(NpgsqlDataReader reader, CancellationToken ct)
+    {
         var rows = new List<InstanceSummary>();
         while (await reader.ReadAsync(ct))
             rows.Add(new InstanceSummary(
@@ -103,6 +135,12 @@ public sealed class InstanceDirectory(NpgsqlDataSource dataSource, IOptions<Even
     private static T? Nullable<T>(NpgsqlDataReader reader, int ordinal) where T : class =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
 }
+
+/// <summary>Which instances the overview shows: each filter given must match exactly (status as in <see cref="InstanceStatus"/>).</summary>
+public sealed record InstanceFilter(
+    string? ServiceId = null, string? PlanId = null, string? Status = null, string? OrganizationGuid = null, string? SpaceGuid = null);
+
+public sealed record InstancePage(IReadOnlyList<InstanceSummary> Instances, long Total);
 
 public sealed record InstanceSummary(
     Guid InstanceId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid, string Status, int DiskMb,

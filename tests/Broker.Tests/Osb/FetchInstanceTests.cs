@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using EventSourced.Broker.Tests.Dashboard;
 using EventSourced.Broker.Tests.Hosting;
 using static EventSourced.Broker.Tests.Hosting.Osb;
 
@@ -33,7 +34,7 @@ public sealed class FetchInstanceTests(ProvisionedInstanceFixture instance) : IC
         var body = await response.AssertStatus(HttpStatusCode.OK);
         Assert.Equal(ServiceId, (string?)body["service_id"]);
         Assert.Equal((await instance.State()).PlanId, (string?)body["plan_id"]);
-        Assert.Equal($"{Fixture.Broker.BaseAddress}admin/instances/{instance.InstanceId}", (string?)body["dashboard_url"]);
+        SignedLinks.AssertFor((string?)body["dashboard_url"], Fixture.Broker.BaseAddress, instance.InstanceId);
         Assert.True(body.ContainsKey("parameters"), body.ToJsonString());
         Assert.Equal("1.0.0", (string?)body["maintenance_info"]?["version"]);
     }

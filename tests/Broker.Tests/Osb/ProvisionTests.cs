@@ -1,4 +1,5 @@
 using System.Net;
+using EventSourced.Broker.Tests.Dashboard;
 using EventSourced.Broker.Tests.Hosting;
 using static EventSourced.Broker.Tests.Hosting.Osb;
 
@@ -18,7 +19,7 @@ public sealed class ProvisionTests(BrokerFixture fixture) : IClassFixture<Broker
 
         await response.AcceptedOperation();
         var body = await response.Json();
-        Assert.Equal($"{fixture.Broker.BaseAddress}admin/instances/{instanceId}", (string?)body["dashboard_url"]);
+        SignedLinks.AssertFor((string?)body["dashboard_url"], fixture.Broker.BaseAddress, instanceId);
         await fixture.AssertEnds(instanceId, HttpStatusCode.OK, "succeeded");
     }
 
@@ -124,7 +125,7 @@ public sealed class ProvisionTests(BrokerFixture fixture) : IClassFixture<Broker
         var response = await fixture.Refused(client => client.Provision(instanceId));
 
         var body = await response.AssertStatus(HttpStatusCode.OK);
-        Assert.Equal($"{fixture.Broker.BaseAddress}admin/instances/{instanceId}", (string?)body["dashboard_url"]);
+        SignedLinks.AssertFor((string?)body["dashboard_url"], fixture.Broker.BaseAddress, instanceId);
         Assert.Null(body["operation"]);
     }
 

@@ -7,8 +7,9 @@ using EventSourced.Broker.Tests.Hosting;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary>
-/// Every route the broker maps but <c>/health</c> requires the platform's credentials, before anything of the request is
-/// read: the routes are taken from the broker's own endpoint data source, so a route added tomorrow is walked too.
+/// Every route the broker maps but <c>/health</c> and the dashboard's instance pages (opened by a signed link instead) and
+/// their stylesheet requires the platform's credentials, before anything of the request is read: the routes are taken
+/// from the broker's own endpoint data source, so a route added tomorrow is walked too.
 /// </summary>
 public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
@@ -53,13 +54,17 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task OnlyHealth_IsOpenWithoutCredentials()
+    public async Task OnlyHealthAndTheDashboardsSignedPages_AreOpenWithoutCredentials()
     {
         var open = MappedEndpoint.Of(fixture.Environment).Where(e => e.AllowsAnonymous).Select(e => e.ToString());
 
-        Assert.Equal(["GET /health"], open);
+        Assert.Equal(["GET /dashboard/dashboard.css", "GET /dashboard/instances/{instanceId}", "GET /health"], open);
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        // An instance page without a signed link shows nothing but the refusal.
+        var unsigned = await anonymous.GetAsync($"/dashboard/instances/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+        Assert.Equal("text/html", unsigned.Content.Headers.ContentType?.MediaType);
     }
 
     /// <summary>Paths and methods that match no route tell an anonymous caller nothing either (no 404 or 405 to map the API by).</summary>
