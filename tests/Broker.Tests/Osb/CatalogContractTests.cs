@@ -101,7 +101,7 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
         var service = (await response.Json())["services"]!.AsArray().Single()!.AsObject();
         foreach (var field in new[] { "instances_retrievable", "bindings_retrievable", "allow_context_updates" })
             Assert.False(service.ContainsKey(field), field);
-        Assert.Equal(2, Plans(service).Count());
+        Assert.Equal(5, Plans(service).Count());
         foreach (var plan in Plans(service))
         {
             foreach (var field in new[] { "plan_updateable", "maximum_polling_duration", "maintenance_info", "binding_rotatable" })
