@@ -16,6 +16,7 @@ public static class Listing
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
+    public const int MaxQueryLength = 4096;
 
     /// <summary>The top-level fields each type shows, which <c>fieldQuery</c> may name (a dotted path reaches into objects).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Fields = new Dictionary<string, string[]>
@@ -37,6 +38,11 @@ public static class Listing
     public static async Task<IResult> List(HttpContext http, IDocumentStore store, string type, Func<JsonObject, bool>? visible = null)
     {
         var query = http.Request.Query;
+        foreach (var parameter in new[] { "fieldQuery", "labelQuery", "token", "max_items" })
+        {
+            if (query[parameter].Count > 1) return ApiErrors.BadRequest($"{parameter} is given {query[parameter].Count} times: give it once");
+            if (query[parameter].ToString().Length > MaxQueryLength) return ApiErrors.BadRequest($"{parameter} is longer than {MaxQueryLength} characters");
+        }
         IReadOnlyList<Predicate> fieldQuery = [], labelQuery = [];
         if (query.TryGetValue("fieldQuery", out var fq))
         {
