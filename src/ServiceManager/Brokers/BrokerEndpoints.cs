@@ -30,7 +30,8 @@ public static class BrokerEndpoints
         return v1;
     }
 
-    private static async Task<IResult> Register(HttpRequest request, ManagerStreams streams, BrokerClient client, SecretProtector secrets, TimeProvider clock)
+    private static async Task<IResult> Register(HttpRequest request, ManagerStreams streams, BrokerClient client, SecretProtector secrets, TimeProvider clock,
+        AsyncOperations operations)
     {
         var (body, error) = await RequestBody.Read(request);
         if (body is null) return ApiErrors.BadRequest(error!);
@@ -44,22 +45,24 @@ public static class BrokerEndpoints
             return ApiErrors.BadRequest(invalid);
         if (id is not null && !Identifiers.Valid(id)) return ApiErrors.BadRequest(Identifiers.Rule("id"));
         id ??= Guid.NewGuid().ToString();
-
-        var (catalog, catalogError) = await FetchCatalog(client, url!, credentials!.Value.Username, credentials.Value.Password, request.HttpContext.RequestAborted);
-        if (catalog is null) return catalogError!;
-
-        var encrypted = secrets.Protect(credentials.Value.Password);
-        var decision = await streams.Handle<Broker, Broker>(Broker.StreamKey(id), async (state, session, ct) =>
+        var encrypted = secrets.Protect(credentials!.Value.Password);
+        return await operations.RunOrStart(request.HttpContext, ResourceTypes.Brokers, id, "create", async ct =>
         {
-            if (state.Exists) return Decision.Reject(DomainErrorCode.Conflict, $"a service broker with id '{id}' is already registered");
-            await Locks.Exclusive(session, NamesLock, ct);
-            if (await NameTaken(session, name!, id, ct)) return Decision.Reject(DomainErrorCode.Conflict, $"a service broker named '{name}' is already registered");
-            return ManagerStreams.Accept(new BrokerRegistered(id, name!, description, url!, credentials.Value.Username, encrypted, catalog, labels!, clock.GetUtcNow()));
-        }, request.HttpContext.RequestAborted);
-        return await Answer(decision, streams, id, 201, request.HttpContext.RequestAborted);
+            var (catalog, catalogError) = await FetchCatalog(client, url!, credentials.Value.Username, credentials.Value.Password, ct);
+            if (catalog is null) return catalogError!;
+            var decision = await streams.Handle<Broker, Broker>(Broker.StreamKey(id), async (state, session, token) =>
+            {
+                if (state.Exists) return Decision.Reject(DomainErrorCode.Conflict, $"a service broker with id '{id}' is already registered");
+                await Locks.Exclusive(session, NamesLock, token);
+                if (await NameTaken(session, name!, id, token)) return Decision.Reject(DomainErrorCode.Conflict, $"a service broker named '{name}' is already registered");
+                return ManagerStreams.Accept(new BrokerRegistered(id, name!, description, url!, credentials.Value.Username, encrypted, catalog, labels!, clock.GetUtcNow()));
+            }, ct);
+            return await Answer(decision, streams, id, 201, ct);
+        });
     }
 
-    private static async Task<IResult> Update(string id, HttpRequest request, ManagerStreams streams, BrokerClient client, SecretProtector secrets, TimeProvider clock)
+    private static async Task<IResult> Update(string id, HttpRequest request, ManagerStreams streams, BrokerClient client, SecretProtector secrets, TimeProvider clock,
+        AsyncOperations operations)
     {
         var (body, error) = await RequestBody.Read(request, allowEmpty: true);
         if (body is null) return ApiErrors.BadRequest(error!);
@@ -76,25 +79,34 @@ public static class BrokerEndpoints
         var username = credentials?.Username ?? current.Username;
         var password = credentials?.Password ?? secrets.Unprotect(current.EncryptedPassword);
 
-        var (catalog, catalogError) = await FetchCatalog(client, url!, username, password, request.HttpContext.RequestAborted);
-        if (catalog is null) return catalogError!;
-
         var encrypted = credentials is null ? null : secrets.Protect(credentials.Value.Password);
-        var decision = await streams.Handle<Broker, Broker>(Broker.StreamKey(id), async (state, session, ct) =>
+        return await operations.RunOrStart(request.HttpContext, ResourceTypes.Brokers, id, "update", async ct =>
         {
-            if (!state.Exists) return Decision.Reject(DomainErrorCode.NotFound, $"service broker '{id}' not found");
-            if (name != state.Name)
+            var (catalog, catalogError) = await FetchCatalog(client, url!, username, password, ct);
+            if (catalog is null) return catalogError!;
+            var decision = await streams.Handle<Broker, Broker>(Broker.StreamKey(id), async (state, session, token) =>
             {
-                await Locks.Exclusive(session, NamesLock, ct);
-                if (await NameTaken(session, name!, id, ct)) return Decision.Reject(DomainErrorCode.Conflict, $"a service broker named '{name}' is already registered");
-            }
-            var (labels, _) = Labels.Apply(state.Labels, body["labels"]);
-            return ManagerStreams.Accept(new BrokerUpdated(name!, description, url!, username, encrypted ?? state.EncryptedPassword, catalog, labels!, clock.GetUtcNow()));
-        }, request.HttpContext.RequestAborted);
-        return await Answer(decision, streams, id, 200, request.HttpContext.RequestAborted);
+                if (!state.Exists) return Decision.Reject(DomainErrorCode.NotFound, $"service broker '{id}' not found");
+                if (name != state.Name)
+                {
+                    await Locks.Exclusive(session, NamesLock, token);
+                    if (await NameTaken(session, name!, id, token)) return Decision.Reject(DomainErrorCode.Conflict, $"a service broker named '{name}' is already registered");
+                }
+                var (labels, _) = Labels.Apply(state.Labels, body["labels"]);
+                return ManagerStreams.Accept(new BrokerUpdated(name!, description, url!, username, encrypted ?? state.EncryptedPassword, catalog, labels!, clock.GetUtcNow()));
+            }, ct);
+            return await Answer(decision, streams, id, 200, ct);
+        });
     }
 
-    private static async Task<IResult> Delete(string id, ManagerStreams streams, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Delete(string id, HttpContext http, ManagerStreams streams, TimeProvider clock, AsyncOperations operations)
+    {
+        var current = await streams.Read<Broker, Broker>(Broker.StreamKey(id), http.RequestAborted);
+        if (!current.Exists) return ApiErrors.NotFound($"service broker '{id}' not found");
+        return await operations.RunOrStart(http, ResourceTypes.Brokers, id, "delete", ct => DeleteNow(id, streams, clock, ct));
+    }
+
+    private static async Task<IResult> DeleteNow(string id, ManagerStreams streams, TimeProvider clock, CancellationToken ct)
     {
         var decision = await streams.Handle<Broker, Broker>(Broker.StreamKey(id), async (state, session, token) =>
         {

@@ -39,6 +39,7 @@ public static class ServiceManagerApplication
         services.AddSingleton<PlatformCredentials>();
         services.AddSingleton<BrokerClient>();
         services.AddSingleton<InstanceRecorder>();
+        services.AddSingleton<AsyncOperations>();
         services.AddHttpClient("brokers").ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHostedService<OperationPoller>();
         return builder;

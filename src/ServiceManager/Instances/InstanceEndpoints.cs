@@ -21,26 +21,25 @@ public static class InstanceEndpoints
         v1.MapGet($"/{ResourceTypes.Instances}", (HttpContext http, IDocumentStore store) => Listing.List(http, store, ResourceTypes.Instances));
         v1.MapGet($"/{ResourceTypes.Instances}/{{id}}", (string id, IDocumentStore store, CancellationToken ct) => Listing.Get(store, ResourceTypes.Instances, id, ct));
         v1.MapPatch($"/{ResourceTypes.Instances}/{{id}}", Patch);
-        v1.MapGet($"/{ResourceTypes.Instances}/{{id}}/operations/{{operationId}}", (string id, string operationId, IDocumentStore store, CancellationToken ct) =>
-            Operation(store, id, operationId, ct));
         v1.MapGet($"/{ResourceTypes.Bindings}", (HttpContext http, IDocumentStore store) => Listing.List(http, store, ResourceTypes.Bindings));
         v1.MapGet($"/{ResourceTypes.Bindings}/{{id}}", (string id, IDocumentStore store, CancellationToken ct) => Listing.Get(store, ResourceTypes.Bindings, id, ct));
-        v1.MapGet($"/{ResourceTypes.Bindings}/{{id}}/operations/{{operationId}}", (string id, string operationId, IDocumentStore store, CancellationToken ct) =>
-            Operation(store, id, operationId, ct));
         v1.MapGet($"/{ResourceTypes.Operations}", (HttpContext http, IDocumentStore store) => Listing.List(http, store, ResourceTypes.Operations));
+        v1.MapGet("/{type}/{id}/operations/{operationId}", Operation);
         return v1;
     }
 
-    private static async Task<IResult> Operation(IDocumentStore store, string resourceId, string operationId, CancellationToken ct)
+    /// <summary><c>GET /v1/{type}/{id}/operations/{operation}</c> of any resource type.</summary>
+    public static async Task<IResult> Operation(string type, string id, string operationId, IDocumentStore store, CancellationToken ct)
     {
         await using var session = store.QuerySession();
         var view = await session.LoadAsync<ResourceView>(ResourceView.Key(ResourceTypes.Operations, operationId), ct);
-        return view is not null && JsonNode.Parse(view.Json)?["resource_id"]?.GetValue<string>() == resourceId
-            ? Results.Content(view.Json, "application/json")
-            : ApiErrors.NotFound($"operation '{operationId}' of '{resourceId}' not found");
+        var operation = view is null ? null : JsonNode.Parse(view.Json);
+        return operation?["resource_id"]?.GetValue<string>() == id && operation["resource_type"]?.GetValue<string>() == $"/v1/{type}"
+            ? Results.Content(view!.Json, "application/json")
+            : ApiErrors.NotFound($"operation '{operationId}' of {type} '{id}' not found");
     }
 
-    private static async Task<IResult> Patch(string id, HttpRequest request, ManagerStreams streams, TimeProvider clock)
+    private static async Task<IResult> Patch(string id, HttpRequest request, ManagerStreams streams, TimeProvider clock, AsyncOperations operations)
     {
         var (body, error) = await RequestBody.Read(request, allowEmpty: true);
         if (body is null) return ApiErrors.BadRequest(error!);
@@ -50,6 +49,13 @@ public static class InstanceEndpoints
         var unsupported = body.Select(p => p.Key).Except(["shared", "labels"]).ToList();
         if (unsupported.Count > 0)
             return ApiErrors.BadRequest($"only shared and labels can be changed here ({string.Join(", ", unsupported)}): other changes go through the platform's OSB update");
+        if (!(await streams.Read<ManagedInstance, ManagedInstance>(ManagedInstance.StreamKey(id), request.HttpContext.RequestAborted)).Exists)
+            return ApiErrors.NotFound($"service instance '{id}' not found");
+        return await operations.RunOrStart(request.HttpContext, ResourceTypes.Instances, id, "update", token => Change(id, body, shared, streams, clock, token));
+    }
+
+    private static async Task<IResult> Change(string id, JsonObject body, bool? shared, ManagerStreams streams, TimeProvider clock, CancellationToken token)
+    {
         var decision = await streams.Handle<ManagedInstance, ManagedInstance>(ManagedInstance.StreamKey(id), async (state, session, ct) =>
         {
             if (!state.Exists) return Decision.Reject(DomainErrorCode.NotFound, $"service instance '{id}' not found");
@@ -79,9 +85,9 @@ public static class InstanceEndpoints
                 events.Add(new InstanceLabelsChanged(labels!, now));
             }
             return events.Count == 0 ? new Decision.AlreadyDone() : new Decision.Accepted(Guid.NewGuid(), events);
-        }, request.HttpContext.RequestAborted);
+        }, token);
         if (decision is Decision.Rejected rejected) return DecisionResults.Error(rejected.Error);
-        return Results.Json((await streams.Read<ManagedInstance, ManagedInstance>(ManagedInstance.StreamKey(id), request.HttpContext.RequestAborted)).ToJson());
+        return Results.Json((await streams.Read<ManagedInstance, ManagedInstance>(ManagedInstance.StreamKey(id), token)).ToJson());
     }
 
     private static bool Shareable(ResourceView plan) =>

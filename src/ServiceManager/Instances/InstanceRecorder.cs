@@ -79,7 +79,7 @@ public sealed class InstanceRecorder(ManagerStreams streams, TimeProvider clock)
             var operation = last(state);
             if (operation is not { OrphanMitigationPending: true }) return Task.FromResult<Decision>(new Decision.AlreadyDone());
             IDomainEvent e = gone ? new OrphanMitigated(clock.GetUtcNow()) : new OrphanMitigationAttemptFailed(why!, clock.GetUtcNow());
-            return Task.FromResult(gone || operation.Description != $"orphan mitigation retrying: {why}"
+            return Task.FromResult(gone || operation.Mitigation != $"orphan mitigation retrying: {why}"
                 ? ManagerStreams.Accept(e)
                 : new Decision.AlreadyDone());
         }, ct);

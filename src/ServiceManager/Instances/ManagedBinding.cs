@@ -49,11 +49,11 @@ public sealed record ManagedBinding(
         {
             Exists = false,
             Operations = state.Operations.Select(o => o.OrphanMitigationPending
-                ? o with { OrphanMitigationPending = false, Description = o.Description + "; orphan mitigation: unbound at the broker", UpdatedAt = m.At }
+                ? o with { OrphanMitigationPending = false, Mitigation = "orphan mitigation: unbound at the broker", UpdatedAt = m.At }
                 : o).ToList(),
             UpdatedAt = m.At,
         },
-        OrphanMitigationAttemptFailed a => state.WithOperation(state.LastOperation!.Id, o => o with { Description = $"orphan mitigation retrying: {a.Description}", UpdatedAt = a.At }),
+        OrphanMitigationAttemptFailed a => state.WithOperation(state.LastOperation!.Id, o => o with { Mitigation = $"orphan mitigation retrying: {a.Description}", UpdatedAt = a.At }),
         _ => state,
     };
 

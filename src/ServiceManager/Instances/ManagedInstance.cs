@@ -53,11 +53,11 @@ public sealed record ManagedInstance(
         {
             Exists = false, Ready = false,
             Operations = state.Operations.Select(o => o.OrphanMitigationPending
-                ? o with { OrphanMitigationPending = false, Description = o.Description + "; orphan mitigation: deleted at the broker", UpdatedAt = m.At }
+                ? o with { OrphanMitigationPending = false, Mitigation = "orphan mitigation: deleted at the broker", UpdatedAt = m.At }
                 : o).ToList(),
             UpdatedAt = m.At,
         },
-        OrphanMitigationAttemptFailed a => state.WithOperation(state.LastOperation!.Id, o => o with { Description = $"orphan mitigation retrying: {a.Description}", UpdatedAt = a.At }),
+        OrphanMitigationAttemptFailed a => state.WithOperation(state.LastOperation!.Id, o => o with { Mitigation = $"orphan mitigation retrying: {a.Description}", UpdatedAt = a.At }),
         InstanceShared s => state with { Shared = true, UpdatedAt = s.At },
         InstanceUnshared u => state with { Shared = false, UpdatedAt = u.At },
         InstanceLabelsChanged l => state with { Labels = l.Labels, UpdatedAt = l.At },

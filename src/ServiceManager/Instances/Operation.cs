@@ -6,10 +6,11 @@ namespace EventSourced.ServiceManager.Instances;
 /// <summary>
 /// Peripli's operation of an instance or binding: create, update or delete, and how it went. <see cref="Accepted"/>: the
 /// broker answered 202 and runs it (the manager polls its last_operation); until then the call to the broker is in flight.
+/// <see cref="Mitigation"/>: how the orphan mitigation after a failed creation is going (shown after the failure's reason).
 /// </summary>
 public sealed record Operation(
     string Id, string Type, string State, string? BrokerOperation, string? Description, DateTimeOffset Deadline, DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt, bool OrphanMitigationPending = false, bool Accepted = false)
+    DateTimeOffset UpdatedAt, bool OrphanMitigationPending = false, bool Accepted = false, string? Mitigation = null)
 {
     public const string InProgress = "in progress";
     public const string Succeeded = "succeeded";
@@ -22,7 +23,7 @@ public sealed record Operation(
         ["id"] = Id,
         ["type"] = Type,
         ["state"] = State,
-        ["description"] = Description,
+        ["description"] = Mitigation is null ? Description : $"{Description}; {Mitigation}",
         ["resource_id"] = resourceId,
         ["resource_type"] = $"/v1/{resourceType}",
         ["platform_id"] = platformId,

@@ -12,10 +12,11 @@ namespace EventSourced.ServiceManager.Instances;
 /// it polls the last_operation of every operation a broker accepted (platforms need not poll for the manager to know),
 /// fails an operation past its deadline (the plan's maximum_polling_duration), and mitigates orphans: a creation that
 /// failed in a way that may have left something at the broker is deleted there, again each round, until the broker says
-/// it is gone. A round's failures are logged and retried in the next round.
+/// it is gone; and fails the registry's asynchronous operations that the manager did not finish by their deadline (it
+/// stopped while one ran). A round's failures are logged and retried in the next round.
 /// </summary>
 public sealed class OperationPoller(
-    IDocumentStore store, ManagerStreams streams, BrokerClient client, InstanceRecorder recorder, TimeProvider clock,
+    IDocumentStore store, ManagerStreams streams, BrokerClient client, InstanceRecorder recorder, AsyncOperations asyncOperations, TimeProvider clock,
     IOptions<ServiceManagerOptions> options, ILogger<OperationPoller> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -46,9 +47,16 @@ public sealed class OperationPoller(
             var orphan = operation["orphan_mitigation"]?.GetValue<bool>() == true;
             if (!running && !orphan) continue;
             var resourceId = operation["resource_id"]!.GetValue<string>();
+            var resourceType = operation["resource_type"]!.GetValue<string>()["/v1/".Length..];
             try
             {
-                if (operation["resource_type"]!.GetValue<string>() == $"/v1/{ResourceTypes.Instances}") await FollowInstance(resourceId, ct);
+                if (operation["platform_id"]?.GetValue<string>() == "service-manager")
+                {
+                    if (running && clock.GetUtcNow() > DateTimeOffset.Parse(operation["deadline"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))
+                        await asyncOperations.Finish(resourceType, resourceId, view.ResourceId, new OperationFailed(view.ResourceId,
+                            "the manager did not finish it by its deadline (it may have stopped meanwhile); check the resource and try again", false, clock.GetUtcNow()), ct);
+                }
+                else if (resourceType == ResourceTypes.Instances) await FollowInstance(resourceId, ct);
                 else await FollowBinding(resourceId, ct);
             }
             catch (Exception e) when (e is BrokerUnreachable or Commands.EventStore.EventStoreFailureException)

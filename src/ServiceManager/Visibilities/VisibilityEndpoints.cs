@@ -20,7 +20,7 @@ public static class VisibilityEndpoints
         return v1;
     }
 
-    private static async Task<IResult> Create(HttpRequest request, ManagerStreams streams, TimeProvider clock)
+    private static async Task<IResult> Create(HttpRequest request, ManagerStreams streams, TimeProvider clock, AsyncOperations operations)
     {
         var (body, error) = await RequestBody.Read(request);
         if (body is null) return ApiErrors.BadRequest(error!);
@@ -29,10 +29,13 @@ public static class VisibilityEndpoints
         var (labels, labelsError) = Labels.FromObject(body["labels"]);
         if (new[] { platformError, planError, labelsError }.FirstOrDefault(e => e is not null) is { } invalid) return ApiErrors.BadRequest(invalid);
         var id = Guid.NewGuid().ToString();
-        var decision = await streams.Handle<Visibility, Visibility>(Visibility.StreamKey(id), async (_, session, ct) =>
-            await Check(session, platformId, planId!, id, ct) ?? ManagerStreams.Accept(new VisibilityCreated(id, platformId, planId!, labels!, clock.GetUtcNow())),
-            request.HttpContext.RequestAborted);
-        return await Answer(decision, streams, id, 201, request.HttpContext.RequestAborted);
+        return await operations.RunOrStart(request.HttpContext, ResourceTypes.Visibilities, id, "create", async ct =>
+        {
+            var decision = await streams.Handle<Visibility, Visibility>(Visibility.StreamKey(id), async (_, session, token) =>
+                await Check(session, platformId, planId!, id, token) ?? ManagerStreams.Accept(new VisibilityCreated(id, platformId, planId!, labels!, clock.GetUtcNow())),
+                ct);
+            return await Answer(decision, streams, id, 201, ct);
+        });
     }
 
     private static async Task<IResult> Update(string id, HttpRequest request, ManagerStreams streams, TimeProvider clock)

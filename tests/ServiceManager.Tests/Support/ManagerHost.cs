@@ -67,6 +67,15 @@ public sealed class ManagerHost : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>How many events of one type a stream holds.</summary>
+    public async Task<long> EventsOf(string streamKey, string type)
+    {
+        await using var command = Database.DataSource.CreateCommand("SELECT count(*) FROM service_manager.mt_events WHERE stream_id = $1 AND type = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = streamKey });
+        command.Parameters.Add(new NpgsqlParameter { Value = type });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Looks for a text in every table of the manager's schema.</summary>
     public async Task<long> CountOccurrences(string text)
     {
