@@ -77,3 +77,9 @@ public sealed class StalledBroker : OneBroker
 
 /// <summary>A broker that works, to be killed and brought back.</summary>
 public sealed class WorkingBroker : OneBroker;
+
+/// <summary>Broker A on the local backend: its instances are real dedicated PostgreSQL servers.</summary>
+public sealed class LocalBroker : OneBroker
+{
+    protected override Dictionary<string, string> Overrides => new() { ["Provisioners__Backend"] = "local" };
+}
