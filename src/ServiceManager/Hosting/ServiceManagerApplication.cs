@@ -23,8 +23,13 @@ public static class ServiceManagerApplication
         var services = builder.Services;
         services.AddOptions<ServiceManagerOptions>().Bind(configuration.GetSection(ServiceManagerOptions.Section));
         services.AddEventStore(configuration);
-        // The manager's own schema, whatever EventStore:Schema says (./run exports the broker's settings to both).
-        services.PostConfigure<EventStoreOptions>(o => o.Schema = settings.Schema);
+        // The manager's own schema and its creation, whatever EventStore:Schema / EventStore:AutoCreate say (./run exports
+        // the broker's settings to both).
+        services.PostConfigure<EventStoreOptions>(o =>
+        {
+            o.Schema = settings.Schema;
+            o.AutoCreate = settings.AutoCreate;
+        });
         services.ConfigureMarten(options =>
         {
             foreach (var type in typeof(ServiceManagerApplication).Assembly.GetTypes()

@@ -13,6 +13,12 @@ public sealed class ServiceManagerOptions
     /// <summary>The manager's own PostgreSQL schema: it may share a database with a broker without sharing its tables.</summary>
     public string Schema { get; set; } = "service_manager";
 
+    /// <summary>
+    /// How the manager treats its schema at start: by default it creates and migrates its own tables (they are its alone;
+    /// the broker's <c>db apply</c> does not know them). <c>None</c> makes it only use what exists.
+    /// </summary>
+    public JasperFx.AutoCreate AutoCreate { get; set; } = JasperFx.AutoCreate.CreateOrUpdate;
+
     /// <summary>How long one call to a broker may take before the manager gives it up (and treats it as a broker failure).</summary>
     public TimeSpan BrokerRequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

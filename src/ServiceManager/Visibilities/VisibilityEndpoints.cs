@@ -38,7 +38,7 @@ public static class VisibilityEndpoints
         });
     }
 
-    private static async Task<IResult> Update(string id, HttpRequest request, ManagerStreams streams, TimeProvider clock)
+    private static async Task<IResult> Update(string id, HttpRequest request, ManagerStreams streams, TimeProvider clock, AsyncOperations operations)
     {
         var (body, error) = await RequestBody.Read(request, allowEmpty: true);
         if (body is null) return ApiErrors.BadRequest(error!);
@@ -47,6 +47,15 @@ public static class VisibilityEndpoints
         if (invalid is null && body.ContainsKey("service_plan_id")) (planId, invalid) = RequestBody.String(body, "service_plan_id", required: true, maxLength: 100);
         if (invalid is null) (_, invalid) = Labels.Apply(Labels.Empty(), body["labels"]);
         if (invalid is not null) return ApiErrors.BadRequest(invalid);
+        if (!(await streams.Read<Visibility, Visibility>(Visibility.StreamKey(id), request.HttpContext.RequestAborted)).Exists)
+            return ApiErrors.NotFound($"visibility '{id}' not found");
+        return await operations.RunOrStart(request.HttpContext, ResourceTypes.Visibilities, id, "update",
+            token => Change(id, body, platformId, planId, streams, clock, token));
+    }
+
+    private static async Task<IResult> Change(string id, JsonObject body, string? platformId, string? planId, ManagerStreams streams, TimeProvider clock,
+        CancellationToken token)
+    {
         var decision = await streams.Handle<Visibility, Visibility>(Visibility.StreamKey(id), async (state, session, ct) =>
         {
             if (!state.Exists) return Decision.Reject(DomainErrorCode.NotFound, $"visibility '{id}' not found");
@@ -56,11 +65,18 @@ public static class VisibilityEndpoints
                 return refused;
             var (labels, _) = Labels.Apply(state.Labels, body["labels"]);
             return ManagerStreams.Accept(new VisibilityUpdated(newPlatform, newPlan, labels!, clock.GetUtcNow()));
-        }, request.HttpContext.RequestAborted);
-        return await Answer(decision, streams, id, 200, request.HttpContext.RequestAborted);
+        }, token);
+        return await Answer(decision, streams, id, 200, token);
     }
 
-    private static async Task<IResult> Delete(string id, ManagerStreams streams, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Delete(string id, HttpContext http, ManagerStreams streams, TimeProvider clock, AsyncOperations operations)
+    {
+        if (!(await streams.Read<Visibility, Visibility>(Visibility.StreamKey(id), http.RequestAborted)).Exists)
+            return ApiErrors.NotFound($"visibility '{id}' not found");
+        return await operations.RunOrStart(http, ResourceTypes.Visibilities, id, "delete", ct => DeleteNow(id, streams, clock, ct));
+    }
+
+    private static async Task<IResult> DeleteNow(string id, ManagerStreams streams, TimeProvider clock, CancellationToken ct)
     {
         var decision = await streams.Handle<Visibility, Visibility>(Visibility.StreamKey(id), (state, _, _) => Task.FromResult(state.Exists
             ? ManagerStreams.Accept(new VisibilityDeleted(clock.GetUtcNow()))
@@ -75,7 +91,7 @@ public static class VisibilityEndpoints
         await using (var session = streams.Store.QuerySession())
             ids = (await session.Query<ResourceView>().Where(v => v.Type == ResourceTypes.Visibilities && v.PlatformId == platformId)
                 .Select(v => v.ResourceId).ToListAsync(ct)).ToList();
-        foreach (var id in ids) await Delete(id, streams, clock, ct);
+        foreach (var id in ids) await DeleteNow(id, streams, clock, ct);
     }
 
     /// <summary>The plan and platform exist and no other visibility has the pair (under a lock, so two at once cannot both pass).</summary>

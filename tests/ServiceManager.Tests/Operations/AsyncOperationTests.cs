@@ -76,6 +76,26 @@ public sealed class AsyncOperationTests(TwoBrokers brokers) : IClassFixture<TwoB
     }
 
     [Fact]
+    public async Task A_visibility_is_changed_and_deleted_asynchronously()
+    {
+        var platform = await Admin.RegisterPlatform($"v-{Guid.NewGuid():N}");
+        var id = await Admin.Show(platform.Id, await Admin.PlanId(brokers.BrokerAId, Catalogs.SmallA));
+        using var patched = await Admin.Patch($"/v1/visibilities/{id}?async=true", new JsonObject
+        {
+            ["labels"] = new JsonArray(new JsonObject { ["op"] = "add", ["key"] = "organization_guid", ["values"] = new JsonArray("org") }),
+        });
+        Assert.Equal(HttpStatusCode.Accepted, patched.StatusCode);
+        Assert.Equal("succeeded", (await Finished(patched.Headers.Location!.ToString()))["state"]!.GetValue<string>());
+        Assert.Equal("org", (await Admin.GetAsync($"/v1/visibilities/{id}").Expect(HttpStatusCode.OK))["labels"]!["organization_guid"]![0]!.GetValue<string>());
+        using var deleted = await Admin.DeleteAsync($"/v1/visibilities/{id}?async=true");
+        Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        var operation = await Finished(deleted.Headers.Location!.ToString());
+        Assert.Equal(("delete", "succeeded"), (operation["type"]!.GetValue<string>(), operation["state"]!.GetValue<string>()));
+        await Admin.GetAsync($"/v1/visibilities/{id}").Expect(HttpStatusCode.NotFound);
+        await Admin.DeleteAsync($"/v1/visibilities/{id}?async=true").Expect(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Async_must_be_true_or_false()
     {
         var refused = await Admin.Post("/v1/visibilities?async=maybe", new JsonObject

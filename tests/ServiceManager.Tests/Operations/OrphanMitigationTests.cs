@@ -80,7 +80,7 @@ public sealed class BrokerOutageTests(WorkingBroker fixture) : IClassFixture<Wor
         // The id is free again: the platform can provision it for real.
         await osb.Provision(instanceId, Sm.ProvisionBody(Catalogs.ServiceA, Catalogs.SmallA)).Expect(HttpStatusCode.Accepted);
         Assert.Equal("succeeded", (await osb.PollUntilDone($"v2/service_instances/{instanceId}")).State);
-        await osb.Deprovision(instanceId, Catalogs.ServiceA, Catalogs.SmallA).Expect(HttpStatusCode.Accepted);
+        await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceA, Catalogs.SmallA);
     }
 
     [Fact]
@@ -92,6 +92,6 @@ public sealed class BrokerOutageTests(WorkingBroker fixture) : IClassFixture<Wor
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => osb.PollUntilDone($"v2/service_instances/{instanceId}")));
         await Eventually.True(async () => (await fixture.Manager.Admin.Instance(instanceId))?["ready"]?.GetValue<bool>() == true, "the instance is ready");
         Assert.Equal(1, await fixture.Manager.EventsOf($"sm-instance-{instanceId}", "OperationSucceeded"));
-        await osb.Deprovision(instanceId, Catalogs.ServiceA, Catalogs.SmallA).Expect(HttpStatusCode.Accepted);
+        await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceA, Catalogs.SmallA);
     }
 }

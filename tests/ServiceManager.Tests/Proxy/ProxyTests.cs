@@ -62,7 +62,7 @@ public sealed class ProxyTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
             .Expect(HttpStatusCode.OK);
         await Admin.GetAsync($"/v1/service_bindings/{bindingId}").Expect(HttpStatusCode.NotFound);
 
-        await osb.Deprovision(instanceId, Catalogs.ServiceB, Catalogs.SmallB).Expect(HttpStatusCode.Accepted);
+        await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
         var gone = await osb.PollUntilDone($"v2/service_instances/{instanceId}");
         Assert.Equal(HttpStatusCode.Gone, gone.Status);
         Assert.Null(await Admin.Instance(instanceId));
@@ -89,7 +89,7 @@ public sealed class ProxyTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
         var (winnerOsb, loserOsb) = winner.Platform == first ? (firstOsb, secondOsb) : (secondOsb, firstOsb);
         Assert.Equal("succeeded", (await winnerOsb.PollUntilDone($"v2/service_instances/{instanceId}")).State);
         Assert.Equal(HttpStatusCode.NotFound, (await loserOsb.GetAsync($"v2/service_instances/{instanceId}/last_operation")).StatusCode);
-        await winnerOsb.Deprovision(instanceId, Catalogs.ServiceB, Catalogs.SmallB).Expect(HttpStatusCode.Accepted);
+        await winnerOsb.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class ProxyTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
             new JsonObject { ["service_id"] = Catalogs.ServiceB, ["plan_id"] = Catalogs.LargeB })).StatusCode);
         Assert.Equal(before, await brokers.Manager.EventCount());
         Assert.Equal(HttpStatusCode.OK, (await brokers.BrokerB.Client.GetAsync($"/v2/service_instances/{instanceId}")).StatusCode);
-        await owner.Deprovision(instanceId, Catalogs.ServiceB, Catalogs.SmallB).Expect(HttpStatusCode.Accepted);
+        await owner.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
     }
 
     [Theory]
@@ -159,6 +159,6 @@ public sealed class ProxyTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
         var instanceId = Guid.NewGuid().ToString();
         await osb.Provision(instanceId, InOrg("org-allowed")).Expect(HttpStatusCode.Accepted);
         Assert.Equal("succeeded", (await osb.PollUntilDone($"v2/service_instances/{instanceId}")).State);
-        await osb.Deprovision(instanceId, Catalogs.ServiceB, Catalogs.SmallB).Expect(HttpStatusCode.Accepted);
+        await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
     }
 }

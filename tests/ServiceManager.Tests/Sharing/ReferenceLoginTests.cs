@@ -51,7 +51,7 @@ public sealed class ReferenceLoginTests(LocalBroker fixture) : IClassFixture<Loc
             .Expect(HttpStatusCode.OK);
         await osbB.Deprovision(referenceId, Catalogs.ServiceA, referencePlan).Expect(HttpStatusCode.OK);
         await admin.Patch($"/v1/service_instances/{instanceId}", new JsonObject { ["shared"] = false }).Expect(HttpStatusCode.OK);
-        await osbA.Deprovision(instanceId, Catalogs.ServiceA, Catalogs.SmallA).Expect(HttpStatusCode.Accepted);
+        await osbA.DeprovisionAndWait(instanceId, Catalogs.ServiceA, Catalogs.SmallA);
         Assert.Equal(HttpStatusCode.Gone, (await osbA.PollUntilDone($"v2/service_instances/{instanceId}", seconds: 120)).Status);
     }
 }

@@ -72,7 +72,7 @@ public sealed class SharingTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
         await brokers.BrokerA.Client.GetAsync($"/v2/service_instances/{instanceId}/service_bindings/{bindingId}").Expect(HttpStatusCode.NotFound);
         await osbB.Deprovision(referenceId, Catalogs.ServiceA, referencePlan).Expect(HttpStatusCode.OK);
         Assert.False((await Share(instanceId, false))["shared"]!.GetValue<bool>());
-        await osbA.Deprovision(instanceId, Catalogs.ServiceA, Catalogs.SmallA).Expect(HttpStatusCode.Accepted);
+        await osbA.DeprovisionAndWait(instanceId, Catalogs.ServiceA, Catalogs.SmallA);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class SharingTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
         Assert.Contains("shared must be true or false", (await Admin.Patch($"/v1/service_instances/{instanceId}",
             new JsonObject { ["shared"] = "yes" }).Expect(HttpStatusCode.BadRequest))["description"]!.GetValue<string>());
         Assert.Equal(before, await brokers.Manager.EventCount());
-        await osbA.Deprovision(instanceId, Catalogs.ServiceA, Catalogs.LargeA).Expect(HttpStatusCode.Accepted);
+        await osbA.DeprovisionAndWait(instanceId, Catalogs.ServiceA, Catalogs.LargeA);
     }
 
     [Fact]
@@ -114,6 +114,6 @@ public sealed class SharingTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
             if (referenced) await osbB.Deprovision(referenceId, Catalogs.ServiceA, referencePlan).Expect(HttpStatusCode.OK);
         }
         await Share(instanceId, false);
-        await osbA.Deprovision(instanceId, Catalogs.ServiceA, Catalogs.SmallA).Expect(HttpStatusCode.Accepted);
+        await osbA.DeprovisionAndWait(instanceId, Catalogs.ServiceA, Catalogs.SmallA);
     }
 }

@@ -25,7 +25,6 @@ public sealed class ManagerHost : IAsyncDisposable
             ["ServiceManager:Password"] = Password,
             ["ServiceManager:PollInterval"] = "00:00:00.300",
             ["Secrets:Key"] = SecretKey,
-            ["EventStore:AutoCreate"] = "CreateOrUpdate",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) settings[key] = value;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>

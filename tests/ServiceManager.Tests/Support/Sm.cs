@@ -76,6 +76,14 @@ public static class Sm
     public static Task<HttpResponseMessage> Deprovision(this HttpClient osb, string instanceId, string serviceId, string planId) =>
         osb.DeleteAsync($"v2/service_instances/{instanceId}?accepts_incomplete=true&service_id={serviceId}&plan_id={planId}");
 
+    /// <summary>Deprovisions through the proxy and waits until the broker and the manager are done with it, so nothing is recorded after the test.</summary>
+    public static async Task DeprovisionAndWait(this HttpClient osb, string instanceId, string serviceId, string planId)
+    {
+        await osb.Deprovision(instanceId, serviceId, planId).Expect(HttpStatusCode.Accepted);
+        var gone = await osb.PollUntilDone($"v2/service_instances/{instanceId}");
+        Assert.True(gone.Status == HttpStatusCode.Gone, gone.Body);
+    }
+
     /// <summary>Polls last_operation through the proxy, as a platform does, until it is no longer in progress.</summary>
     public static Task<(HttpStatusCode Status, string? State, string Body)> PollUntilDone(this HttpClient osb, string path, double seconds = 90) =>
         Eventually.Until(async () =>
