@@ -161,4 +161,55 @@ public sealed class ProxyTests(TwoBrokers brokers) : IClassFixture<TwoBrokers>
         Assert.Equal("succeeded", (await osb.PollUntilDone($"v2/service_instances/{instanceId}")).State);
         await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
     }
+
+    private async Task<(HttpClient Osb, string InstanceId)> ReadyInstance()
+    {
+        var (_, osb) = await PlatformSeeing(brokers.BrokerBId, Catalogs.SmallB);
+        var instanceId = Guid.NewGuid().ToString();
+        await osb.Provision(instanceId, Sm.ProvisionBody(Catalogs.ServiceB, Catalogs.SmallB)).Expect(HttpStatusCode.Accepted);
+        Assert.Equal("succeeded", (await osb.PollUntilDone($"v2/service_instances/{instanceId}")).State);
+        return (osb, instanceId);
+    }
+
+    [Fact]
+    public async Task Two_different_binds_of_one_binding_id_at_once_make_one_binding_and_one_conflict()
+    {
+        var (osb, instanceId) = await ReadyInstance();
+        var bindingId = Guid.NewGuid().ToString();
+        var answers = await Task.WhenAll(new[] { "app-1", "app-2" }.Select(async app =>
+        {
+            using var response = await osb.Put($"v2/service_instances/{instanceId}/service_bindings/{bindingId}", new JsonObject
+            {
+                ["service_id"] = Catalogs.ServiceB, ["plan_id"] = Catalogs.SmallB, ["bind_resource"] = new JsonObject { ["app_guid"] = app },
+                ["context"] = new JsonObject { ["platform"] = "kubernetes", ["app"] = app },
+            });
+            return response.StatusCode;
+        }));
+        Assert.Single(answers, a => a == HttpStatusCode.Created);
+        Assert.Single(answers, a => a == HttpStatusCode.Conflict);
+        await Admin.GetAsync($"/v1/service_bindings/{bindingId}").Expect(HttpStatusCode.OK);
+        await osb.DeleteAsync($"v2/service_instances/{instanceId}/service_bindings/{bindingId}?service_id={Catalogs.ServiceB}&plan_id={Catalogs.SmallB}")
+            .Expect(HttpStatusCode.OK);
+        await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
+    }
+
+    [Fact]
+    public async Task A_hostile_bind_is_refused_before_the_broker_is_asked_and_records_nothing()
+    {
+        var (osb, instanceId) = await ReadyInstance();
+        var before = await brokers.Manager.EventCount();
+        async Task Refused(string path, string body, HttpStatusCode status, string named)
+        {
+            using var response = await osb.PutAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode == status, await response.Describe());
+            Assert.Contains(named, (await response.Json())["description"]!.GetValue<string>());
+        }
+        var binding = $"v2/service_instances/{instanceId}/service_bindings";
+        await Refused($"{binding}/bad%20id", "{}", HttpStatusCode.BadRequest, "binding_id must be");
+        await Refused($"{binding}/{Guid.NewGuid()}", "[]", HttpStatusCode.BadRequest, "must be a JSON object");
+        await Refused($"{binding}/{Guid.NewGuid()}", "{\"parameters\":[1]}", HttpStatusCode.BadRequest, "parameters must be an object");
+        await Refused($"v2/service_instances/{Guid.NewGuid()}/service_bindings/{Guid.NewGuid()}", "{}", HttpStatusCode.NotFound, "not found");
+        Assert.Equal(before, await brokers.Manager.EventCount());
+        await osb.DeprovisionAndWait(instanceId, Catalogs.ServiceB, Catalogs.SmallB);
+    }
 }
