@@ -48,6 +48,8 @@ public sealed class BrokerRegistrationTests(TwoBrokers brokers) : IClassFixture<
     [InlineData("{\"name\":\"x\",\"broker_url\":\"http://127.0.0.1:1\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}},\"labels\":{\"k\":[]}}", "non-empty array")]
     [InlineData("{\"id\":\"../x\",\"name\":\"x\",\"broker_url\":\"http://127.0.0.1:1\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}", "id must be")]
     [InlineData("{\"name\":\"x\\u0000\",\"broker_url\":\"http://127.0.0.1:1\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}", "U+0000")]
+    [InlineData("{\"name\":\"x\\ud800\",\"broker_url\":\"http://127.0.0.1:1\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}}}", "not valid JSON")]
+    [InlineData("{\"name\":\"x\",\"broker_url\":\"http://127.0.0.1:1\",\"credentials\":{\"basic\":{\"username\":\"u\",\"password\":\"p\"}},\"labels\":{\"\\udc00\":[\"v\"]}}", "not valid JSON")]
     public async Task A_malformed_registration_is_refused_naming_the_problem_and_records_nothing(string body, string named)
     {
         var before = await brokers.Manager.EventCount();

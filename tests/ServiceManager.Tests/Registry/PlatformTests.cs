@@ -44,6 +44,8 @@ public sealed class PlatformTests(TwoBrokers brokers) : IClassFixture<TwoBrokers
     [InlineData("{\"name\":17,\"type\":\"k8s\"}", "name must be a string")]
     [InlineData("{\"name\":\"x\",\"type\":\"k8s\",\"id\":\"service-manager\"}", "names the manager itself")]
     [InlineData("{\"name\":\"x\",\"type\":\"k8s\",\"labels\":[\"a\"]}", "labels must be an object")]
+    [InlineData("{\"name\":\"x\\ud800\",\"type\":\"k8s\"}", "not valid JSON")]
+    [InlineData("{\"name\":\"x\",\"type\":\"k8s\",\"description\":\"\\udc00x\"}", "not valid JSON")]
     public async Task A_malformed_platform_is_refused_naming_the_problem_and_records_nothing(string body, string named)
     {
         var before = await brokers.Manager.EventCount();
