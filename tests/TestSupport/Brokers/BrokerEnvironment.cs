@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace EventSourced.Broker.Tests.Hosting;
+namespace EventSourced.TestSupport.Brokers;
 
 /// <summary>
 /// Everything one broker deployment owns, isolated from every other test: its own database, RabbitMQ virtual host,

@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EventSourced.Broker.Tests.Hosting;
+namespace EventSourced.TestSupport.Brokers;
 
 /// <summary>
 /// The real broker, as its own OS process on a loopback port: what `./run` starts. Tests can kill it (SIGKILL, no
@@ -34,9 +34,10 @@ public sealed class BrokerProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     /// <param name="overrides">Settings of this process only, on top of the environment's.</param>
-    public static async Task<BrokerProcess> Start(BrokerEnvironment environment, IReadOnlyDictionary<string, string>? overrides = null)
+    /// <param name="port">The loopback port to serve on (a broker restarted where its clients know it); a free one by default.</param>
+    public static async Task<BrokerProcess> Start(BrokerEnvironment environment, IReadOnlyDictionary<string, string>? overrides = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var broker = BrokerBinaries();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(broker, "EventSourced.Broker.dll"), "--contentRoot", broker])
         {
@@ -44,7 +45,7 @@ public sealed class BrokerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = broker,
         };
-        foreach (var (key, value) in environment.Settings(port)) start.Environment[key] = value;
+        foreach (var (key, value) in environment.Settings(port.Value)) start.Environment[key] = value;
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = new Process { StartInfo = start };
         var started = new BrokerProcess(process, new Uri($"http://127.0.0.1:{port}"), environment);
@@ -123,7 +124,7 @@ public sealed class BrokerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The broker's build output of the same configuration as these tests (the test project references it).</summary>
+    /// <summary>The broker's build output of the same configuration as the tests (every test project that starts brokers references its project).</summary>
     private static string BrokerBinaries()
     {
         var testBinaries = new DirectoryInfo(AppContext.BaseDirectory);
