@@ -1,3 +1,4 @@
+using Xunit;
 using System.Security.Cryptography;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
