@@ -40,9 +40,10 @@ public static class BrokerApplication
         // have it enabled, against the same database and RabbitMQ. The bus is registered before the daemon, so it starts
         // first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges that no
         // queue is bound to yet (RabbitMQ drops it).
-        var runsProvisioners = builder.Configuration.GetValue("Provisioners:Enabled", true);
-        services.AddBrokerHealth(runsProvisioners);
-        if (runsProvisioners)
+        var roles = BrokerRoles.From(builder.Configuration);
+        services.AddSingleton(roles);
+        services.AddBrokerHealth(builder.Configuration, roles);
+        if (roles.Worker)
         {
             services.AddProvisioners(builder.Configuration);
             marten.AddAsyncDaemon(DaemonMode.HotCold);

@@ -7,7 +7,7 @@ using EventSourced.Broker.Tests.Hosting;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary>
-/// Every route the broker maps but <c>/health</c> requires the platform's credentials, before anything of the request is
+/// Every route the broker maps but <c>/health/live</c> and <c>/health/ready</c> requires the platform's credentials, before anything of the request is
 /// read: the routes are taken from the broker's own endpoint data source, so a route added tomorrow is walked too.
 /// </summary>
 public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
@@ -57,9 +57,10 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
     {
         var open = MappedEndpoint.Of(fixture.Environment).Where(e => e.AllowsAnonymous).Select(e => e.ToString());
 
-        Assert.Equal(["GET /health"], open);
+        Assert.Equal(["GET /health/live", "GET /health/ready"], open.Order(StringComparer.Ordinal));
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
     }
 
     /// <summary>Paths and methods that match no route tell an anonymous caller nothing either (no 404 or 405 to map the API by).</summary>
@@ -70,7 +71,8 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
     [InlineData("GET", "/admin")]
     [InlineData("POST", "/v2/catalog")]
     [InlineData("DELETE", "/admin/instances")]
-    [InlineData("PUT", "/health")]
+    [InlineData("PUT", "/health/ready")]
+    [InlineData("GET", "/health")]
     public async Task UnmappedRouteOrMethod_WithoutCredentials_Returns401(string method, string path)
     {
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };
