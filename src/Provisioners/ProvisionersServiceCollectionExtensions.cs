@@ -10,6 +10,7 @@ using EventSourced.Provisioners.Watchdog;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners;
@@ -27,7 +28,8 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
         services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
-        services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>));
+        services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>, sp.GetServices<IForwardedEventsObserver>,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<BusForwarder>()));
         services.AddSingleton<IntegrationEventPublisher>();
         services.ConfigureMarten((sp, options) =>
         {
@@ -71,6 +73,7 @@ public static class ProvisionersServiceCollectionExtensions
                     r.Intervals(100, 500, 1000, 2000, 5000);
                 });
                 endpoint.UseInMemoryOutbox(context);
+                endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
             });
             bus.UsingRabbitMq((context, rabbit) =>
             {

@@ -1,6 +1,8 @@
 using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
 using EventSourced.Broker.Health;
+using EventSourced.Broker.Logging;
+using EventSourced.Broker.Telemetry;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
@@ -20,6 +22,7 @@ public static class BrokerApplication
     public static WebApplicationBuilder AddBroker(this WebApplicationBuilder builder)
     {
         BrokerCredentials.Require(builder);
+        builder.AddJsonLogs();
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<BrokerOptions>>((kestrel, broker) =>
@@ -43,6 +46,7 @@ public static class BrokerApplication
         var roles = BrokerRoles.From(builder.Configuration);
         services.AddSingleton(roles);
         services.AddBrokerHealth(builder.Configuration, roles);
+        builder.AddBrokerTelemetry(roles);
         if (roles.Worker)
         {
             services.AddProvisioners(builder.Configuration);
@@ -55,6 +59,7 @@ public static class BrokerApplication
 
     public static WebApplication MapBroker(this WebApplication app)
     {
+        app.UseMiddleware<RequestLogScope>();
         app.UseMiddleware<PostgresUnavailable>();
         app.UseMiddleware<OsbBadRequests>();
         app.UseMiddleware<RequestBodyLimit>();
