@@ -12,8 +12,8 @@ namespace EventSourced.Broker.Health;
 /// <item><c>/health/live</c>: the process serves HTTP. No dependency is checked, so an outage of PostgreSQL or RabbitMQ
 /// never gets a healthy process restarted (it recovers by itself once they are back).</item>
 /// <item><c>/health/ready</c>: what the node depends on, each checked for real when asked: PostgreSQL always (every route
-/// reads or appends there), RabbitMQ and the bus on worker nodes (the provisioning flow runs on them), the projections'
-/// lag on projector nodes (Marten's async daemon), the data root on local-backend workers (the dedicated servers live
+/// reads or appends there), RabbitMQ and the bus on worker nodes (the provisioning flow runs on them), the lag of
+/// Marten's async projections and subscriptions on the nodes that run its daemon (projectors, workers), the data root on local-backend workers (the dedicated servers live
 /// there). Any check failing answers 503 with every check's status and reason; a lagging projection only degrades (200):
 /// taking the node out of rotation would not make the daemon catch up.</item>
 /// </list>
@@ -38,7 +38,7 @@ public static class BrokerHealth
             if ((configuration[BackendServiceCollectionExtensions.BackendSetting]?.ToLowerInvariant() ?? "local") == "local")
                 checks.AddCheck<LocalDataRootCheck>("local-data-root", timeout: CheckTimeout);
         }
-        if (roles.Projector) checks.AddCheck<ProjectionLagCheck>("projection-lag", timeout: CheckTimeout);
+        if (roles.Worker || roles.Projector) checks.AddCheck<ProjectionLagCheck>("projection-lag", timeout: CheckTimeout);
         return services;
     }
 

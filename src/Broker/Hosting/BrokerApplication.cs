@@ -35,23 +35,23 @@ public static class BrokerApplication
         services.AddHostedService<SchemaCheck>();
         var marten = services.AddEventStore(builder.Configuration);
         services.AddCommands(builder.Configuration);
-        services.AddReadModels();
-        services.AddSingleton<InstanceHistory>();
-        DeadLetterQueues.AddTo(services, builder.Configuration);
-        // An API node (Provisioners:Enabled=false) only records commands and answers from the read models; the
-        // provisioning flow and Marten's async daemon (the forwarder is one of its subscriptions) run on the nodes that
-        // have it enabled, against the same database and RabbitMQ. The bus is registered before the daemon, so it starts
-        // first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges that no
-        // queue is bound to yet (RabbitMQ drops it).
         var roles = BrokerRoles.From(builder.Configuration);
         services.AddSingleton(roles);
+        // Every node applies the inline read models (it appends); the async ones run in the daemon of projector nodes.
+        services.AddReadModels(runsAsyncProjections: roles.Projector || !roles.Worker);
+        services.AddSingleton<InstanceHistory>();
+        DeadLetterQueues.AddTo(services, builder.Configuration);
         services.AddBrokerHealth(builder.Configuration, roles);
         builder.AddBrokerTelemetry(roles);
-        if (roles.Worker)
-        {
-            services.AddProvisioners(builder.Configuration);
-            marten.AddAsyncDaemon(DaemonMode.HotCold);
-        }
+        // An api-only node records commands and answers from the read models. Workers run the provisioning flow and a
+        // daemon for the subscriptions that carry the log out (bus forwarder, dfe events); projectors a daemon for the
+        // async read models; all against the same database and RabbitMQ. The bus is registered before the daemon, so it
+        // starts first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges
+        // that no queue is bound to yet (RabbitMQ drops it).
+        if (roles.Worker) services.AddProvisioners(builder.Configuration);
+        // HotCold leads each shard apart (RoleTests: a projector's daemon leading the read models does not keep a worker's
+        // from running the forwarder), so nodes of any mix of roles share the work, each shard on one node at a time.
+        if (roles.Worker || roles.Projector) marten.AddAsyncDaemon(DaemonMode.HotCold);
         services.AddSingleton<DashboardLinks>();
         services.AddSingleton<CatalogDocument>();
         return builder;
@@ -76,6 +76,7 @@ public static class BrokerApplication
             return next(context);
         });
         app.MapBrokerHealth();
+        if (!app.Services.GetRequiredService<BrokerRoles>().Api) return app;
         app.MapGroup("/v2")
             .AddEndpointFilter<ApiVersion>()
             .AddEndpointFilter<OriginatingIdentityFilter>()
