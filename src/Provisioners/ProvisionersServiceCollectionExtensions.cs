@@ -82,6 +82,7 @@ public static class ProvisionersServiceCollectionExtensions
                 {
                     h.Username(o.Username);
                     h.Password(o.Password);
+                    if (o.Nodes() is { Count: > 1 } nodes) h.UseCluster(cluster => { foreach (var (host, port) in nodes) cluster.Node($"{host}:{port}"); });
                 });
                 rabbit.ConfigureEndpoints(context);
             });

@@ -13,6 +13,27 @@ public sealed class RabbitMqOptions
     public string Username { get; set; } = "guest";
     public string Password { get; set; } = "guest";
 
+    /// <summary>
+    /// The other nodes of a RabbitMQ cluster, <c>host[:port]</c> comma-separated (the port defaults to <see cref="Port"/>):
+    /// every connection of the broker (MassTransit's and its own) goes to the first node that answers, <see cref="Host"/>
+    /// first, and reconnects to another when its node goes down. Empty for a single node.
+    /// </summary>
+    public string ClusterNodes { get; set; } = "";
+
+    /// <summary><see cref="Host"/> then each of <see cref="ClusterNodes"/>, in order.</summary>
+    public IReadOnlyList<(string Host, int Port)> Nodes() =>
+    [
+        (Host, Port),
+        .. ClusterNodes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(node =>
+            node.LastIndexOf(':') is var colon and > 0 && int.TryParse(node[(colon + 1)..], out var port)
+                ? (node[..colon], port)
+                : (node, Port)),
+    ];
+
+    /// <summary>A connection of the broker's own to the first node of <see cref="Nodes"/> that answers.</summary>
+    public Task<IConnection> Connect(ConnectionFactory factory, CancellationToken ct = default) =>
+        factory.CreateConnectionAsync(Nodes().Select(node => new AmqpTcpEndpoint(node.Host, node.Port)).ToList(), ct);
+
     /// <summary>A client connection of the broker's own beside MassTransit's (dfe events, dead letters, health), named for the node's list.</summary>
     public ConnectionFactory ConnectionFactory(string clientName) => new()
     {
