@@ -72,6 +72,9 @@ public static class ProvisionersServiceCollectionExtensions
                     r.Ignore<DocumentAlreadyExistsException>();
                     r.Intervals(100, 500, 1000, 2000, 5000);
                 });
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
+                    && context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.UsesQuorumQueues)
+                    rabbit.SetQuorumQueue();
                 endpoint.UseInMemoryOutbox(context);
                 endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
             });

@@ -20,6 +20,16 @@ public sealed class RabbitMqOptions
     /// </summary>
     public string ClusterNodes { get; set; } = "";
 
+    /// <summary>
+    /// The type of the endpoints' queues (the saga's, the sub-provisioners', their error queues are MassTransit's):
+    /// <c>Quorum</c> replicates each queue over the cluster's nodes (a node lost loses no message), <c>Classic</c> keeps it
+    /// on one node; <c>Auto</c> is quorum with <see cref="ClusterNodes"/> and classic on a single node. A queue keeps the
+    /// type it was created with: changing it on existing queues needs them deleted (or a new virtual host) first.
+    /// </summary>
+    public RabbitMqQueueType QueueType { get; set; } = RabbitMqQueueType.Auto;
+
+    public bool UsesQuorumQueues => QueueType == RabbitMqQueueType.Quorum || (QueueType == RabbitMqQueueType.Auto && Nodes().Count > 1);
+
     /// <summary><see cref="Host"/> then each of <see cref="ClusterNodes"/>, in order.</summary>
     public IReadOnlyList<(string Host, int Port)> Nodes() =>
     [
@@ -40,3 +50,5 @@ public sealed class RabbitMqOptions
         HostName = Host, Port = Port, VirtualHost = VirtualHost, UserName = Username, Password = Password, ClientProvidedName = clientName,
     };
 }
+
+public enum RabbitMqQueueType { Auto, Classic, Quorum }
