@@ -32,6 +32,22 @@ public sealed class HealthProbeTests(BrokerFixture fixture) : IClassFixture<Brok
     }
 
     [Fact]
+    public async Task AFreshWorker_MakesItsDataRoot_AndIsReady()
+    {
+        // A deployment of its own: the fixture's broker holds the claim of its database for its own data root.
+        await using var environment = await BrokerEnvironment.Create();
+        var fresh = Path.Combine(environment.DataRoot, "fresh", "instances");
+        await using var worker = await BrokerProcess.Start(environment, new Dictionary<string, string>
+        {
+            ["Provisioners__Local__DataRoot"] = fresh,
+            ["Broker__Roles"] = "worker",
+        });
+        var report = await (await worker.Client.GetAsync("/health/ready")).Json();
+        Assert.Equal("Healthy", (string?)report["checks"]!["local-data-root"]!["status"]);
+        Assert.True(Directory.Exists(fresh));
+    }
+
+    [Fact]
     public async Task DataRootGone_ReadyIsRedNamingIt_AndGreenAgainWhenItIsBack()
     {
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };

@@ -41,6 +41,9 @@ public sealed class DataRootClaim(
     public async Task StartAsync(CancellationToken ct)
     {
         await Claim(ct);
+        // Made now rather than at the first provisioning, so the readiness check (which reports a data root that is gone)
+        // is green on a fresh worker.
+        Directory.CreateDirectory(_dataRoot);
         log.LogInformation("Local backend: data root {DataRoot} on {Host} claimed", _dataRoot, _host);
         _watch = Watch(_stopping.Token);
     }
