@@ -17,7 +17,7 @@ public static class ConstantJsonServer
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
         var bytes = Encoding.UTF8.GetBytes(body);
-        app.MapGet("/health", () => Results.Ok());
+        app.MapGet("/health/ready", () => Results.Ok());
         app.MapGet("/v2/service_instances/{instanceId}/last_operation", () => Results.Bytes(bytes, "application/json"));
         await app.RunAsync();
         return 0;

@@ -25,7 +25,7 @@ public static class WritePath
         await Task.Delay(TimeSpan.FromSeconds(3));
         var idleCores = CpuSnapshot.Take(broker.Process.Pid).Since(idle).BrokerCores;
         result.Details["idle_broker_cores"] = idleCores;
-        await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Provisioners__Enabled"] = "false" });
+        await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Broker__Roles"] = "api" });
         using var apiLoad = new HttpLoad(apiNode.Process.BaseAddress, apiNode.Headers, apiNode.Process.Pid);
 
         foreach (var clients in new[] { 1, 4, 16 })
@@ -69,7 +69,7 @@ public static class WritePath
         result.Notes.Add("Each PUT appends ServiceInstanceProvisioningRequested to a new Marten stream (Rich mode: sequence round trip, then stream row + event row + inline " +
                          "last_operations row in one transaction, after reading the stream). The saga then runs on the simulated " +
                          "backend in the same broker process while the level runs: that work shares the 2 cores. " +
-                         "The API node is a second broker with Provisioners__Enabled=false on its own database: it records the " +
+                         "The API node is a second broker with Broker__Roles=api on its own database: it records the " +
                          "requests and answers from the read models, as a front node whose flow runs on other nodes would.");
         return result;
     }

@@ -16,7 +16,11 @@ public static class ProjectionsServiceCollectionExtensions
     /// instance directory asynchronous (run by the daemon). Their tables are part of Marten's schema (created, migrated
     /// and checked with the event store's own).
     /// </summary>
-    public static IServiceCollection AddReadModels(this IServiceCollection services)
+    /// <param name="runsAsyncProjections">
+    /// False on a node whose daemon must not run the async read models (a worker without the projector role: its daemon
+    /// runs the subscriptions only). Their tables stay in its schema all the same.
+    /// </param>
+    public static IServiceCollection AddReadModels(this IServiceCollection services, bool runsAsyncProjections = true)
     {
         services.AddSingleton<LastOperations>();
         services.AddSingleton<BindingOperations>();
@@ -34,7 +38,8 @@ public static class ProjectionsServiceCollectionExtensions
         {
             foreach (var view in sp.GetServices<StreamView>())
             {
-                options.Projections.Add(view, view.Lifecycle, view.Name, async => async.TeardownDataOnRebuild = false);
+                if (runsAsyncProjections || view.Lifecycle != JasperFx.Events.Projections.ProjectionLifecycle.Async)
+                    options.Projections.Add(view, view.Lifecycle, view.Name, async => async.TeardownDataOnRebuild = false);
                 options.Storage.ExtendedSchemaObjects.Add(view.Table());
             }
         });

@@ -11,6 +11,7 @@ using EventSourced.Provisioners.Watchdog;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners;
@@ -28,7 +29,8 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
         services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
-        services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>));
+        services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>, sp.GetServices<IForwardedEventsObserver>,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<BusForwarder>()));
         services.AddSingleton<IntegrationEventPublisher>();
         services.ConfigureMarten((sp, options) =>
         {
@@ -72,7 +74,11 @@ public static class ProvisionersServiceCollectionExtensions
                     r.Ignore<DocumentAlreadyExistsException>();
                     r.Intervals(100, 500, 1000, 2000, 5000);
                 });
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
+                    && context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.UsesQuorumQueues)
+                    rabbit.SetQuorumQueue();
                 endpoint.UseInMemoryOutbox(context);
+                endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
             });
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -81,6 +87,7 @@ public static class ProvisionersServiceCollectionExtensions
                 {
                     h.Username(o.Username);
                     h.Password(o.Password);
+                    if (o.Nodes() is { Count: > 1 } nodes) h.UseCluster(cluster => { foreach (var (host, port) in nodes) cluster.Node($"{host}:{port}"); });
                 });
                 rabbit.ConfigureEndpoints(context);
             });

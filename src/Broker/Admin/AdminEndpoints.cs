@@ -60,7 +60,7 @@ public static partial class AdminEndpoints
             : Results.Json(new
             {
                 error = "NotFound",
-                description = "Drift is computed on the worker nodes of the local backend (Provisioners:Enabled=true, Provisioners:Backend=local); this node is not one.",
+                description = "Drift is computed on the worker nodes of the local backend (Broker:Roles with worker, Provisioners:Backend=local); this node is not one.",
             }, statusCode: 404);
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")]

@@ -23,7 +23,7 @@ public sealed class HealthCheckRabbitMqConnection(IOptions<RabbitMqOptions> opti
             var factory = options.Value.ConnectionFactory("broker health check");
             (factory.RequestedConnectionTimeout, factory.AutomaticRecoveryEnabled, factory.TopologyRecoveryEnabled) =
                 (TimeSpan.FromSeconds(3), true, false);
-            return _connection = await factory.CreateConnectionAsync();
+            return _connection = await options.Value.Connect(factory);
         }
         finally
         {

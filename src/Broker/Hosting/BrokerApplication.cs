@@ -2,6 +2,8 @@ using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Health;
+using EventSourced.Broker.Logging;
+using EventSourced.Broker.Telemetry;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceBindings;
 using EventSourced.Broker.ServiceInstances;
@@ -22,6 +24,7 @@ public static class BrokerApplication
     public static WebApplicationBuilder AddBroker(this WebApplicationBuilder builder)
     {
         BrokerCredentials.Require(builder);
+        builder.AddJsonLogs();
         var services = builder.Services;
         services.AddOptions<BrokerOptions>().Bind(builder.Configuration.GetSection(BrokerOptions.Section));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<BrokerOptions>>((kestrel, broker) =>
@@ -34,21 +37,23 @@ public static class BrokerApplication
         services.AddHostedService<SchemaCheck>();
         var marten = services.AddEventStore(builder.Configuration);
         services.AddCommands(builder.Configuration);
-        services.AddReadModels();
+        var roles = BrokerRoles.From(builder.Configuration);
+        services.AddSingleton(roles);
+        // Every node applies the inline read models (it appends); the async ones run in the daemon of projector nodes.
+        services.AddReadModels(runsAsyncProjections: roles.Projector || !roles.Worker);
         services.AddSingleton<InstanceHistory>();
         DeadLetterQueues.AddTo(services, builder.Configuration);
-        // An API node (Provisioners:Enabled=false) only records commands and answers from the read models; the
-        // provisioning flow and Marten's async daemon (the forwarder is one of its subscriptions) run on the nodes that
-        // have it enabled, against the same database and RabbitMQ. The bus is registered before the daemon, so it starts
-        // first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges that no
-        // queue is bound to yet (RabbitMQ drops it).
-        var runsProvisioners = builder.Configuration.GetValue("Provisioners:Enabled", true);
-        services.AddBrokerHealth(runsProvisioners);
-        if (runsProvisioners)
-        {
-            services.AddProvisioners(builder.Configuration);
-            marten.AddAsyncDaemon(DaemonMode.HotCold);
-        }
+        services.AddBrokerHealth(builder.Configuration, roles);
+        builder.AddBrokerTelemetry(roles);
+        // An api-only node records commands and answers from the read models. Workers run the provisioning flow and a
+        // daemon for the subscriptions that carry the log out (bus forwarder, dfe events); projectors a daemon for the
+        // async read models; all against the same database and RabbitMQ. The bus is registered before the daemon, so it
+        // starts first (it waits until its endpoints are bound): the forwarder must not publish a backlog into exchanges
+        // that no queue is bound to yet (RabbitMQ drops it).
+        if (roles.Worker) services.AddProvisioners(builder.Configuration);
+        // HotCold leads each shard apart (RoleTests: a projector's daemon leading the read models does not keep a worker's
+        // from running the forwarder), so nodes of any mix of roles share the work, each shard on one node at a time.
+        if (roles.Worker || roles.Projector) marten.AddAsyncDaemon(DaemonMode.HotCold);
         services.AddOptions<DashboardOptions>().Bind(builder.Configuration.GetSection(DashboardOptions.Section))
             .Validate(o => string.IsNullOrEmpty(o.SigningKey) || o.SigningKey.Length >= DashboardOptions.MinimumSigningKeyLength,
                 $"Dashboard:SigningKey must have at least {DashboardOptions.MinimumSigningKeyLength} characters (e.g. `openssl rand -base64 32`), or be left out to derive it from Secrets:Key.")
@@ -63,6 +68,7 @@ public static class BrokerApplication
 
     public static WebApplication MapBroker(this WebApplication app)
     {
+        app.UseMiddleware<RequestLogScope>();
         app.UseMiddleware<PostgresUnavailable>();
         app.UseMiddleware<OsbBadRequests>();
         app.UseMiddleware<RequestBodyLimit>();
@@ -79,6 +85,7 @@ public static class BrokerApplication
             return next(context);
         });
         app.MapBrokerHealth();
+        if (!app.Services.GetRequiredService<BrokerRoles>().Api) return app;
         app.MapGroup("/v2")
             .AddEndpointFilter<ApiVersion>()
             .AddEndpointFilter<OriginatingIdentityFilter>()

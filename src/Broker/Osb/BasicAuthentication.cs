@@ -10,7 +10,7 @@ namespace EventSourced.Broker.Osb;
 /// <summary>
 /// HTTP basic authentication against the configured broker credentials, for every request (401 with a challenge
 /// otherwise): OSB, admin, any route added later, and paths that match no route. Only endpoints marked
-/// <c>AllowAnonymous</c> (<c>/health</c>) are open. A middleware rather than an endpoint filter, so it runs before
+/// <c>AllowAnonymous</c> (<c>/health/live</c>, <c>/health/ready</c>) are open. A middleware rather than an endpoint filter, so it runs before
 /// anything of the request is bound or read: an anonymous caller learns nothing from a 400 on its query or body.
 /// </summary>
 public sealed class BasicAuthentication(RequestDelegate next, IOptions<BrokerOptions> options)

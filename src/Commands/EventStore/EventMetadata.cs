@@ -6,7 +6,8 @@ namespace EventSourced.Commands.EventStore;
 /// <summary>
 /// Who and what caused an append: the correlation id follows one OSB operation end to end, the causation id names the
 /// message that led to it, and the OSB originating/request identities are kept as the platform sent them. Stored in
-/// Marten's own metadata columns (correlation_id, causation_id) and headers.
+/// Marten's own metadata columns (correlation_id, causation_id) and headers, with the trace the append ran in
+/// (<see cref="EventTrace"/>).
 /// </summary>
 public sealed record EventMetadata(
     Guid CorrelationId,
@@ -24,6 +25,7 @@ public sealed record EventMetadata(
         session.CausationId = CausationId?.ToString();
         if (OriginatingIdentity is not null) session.SetHeader(OriginatingIdentityHeader, OriginatingIdentity);
         if (RequestIdentity is not null) session.SetHeader(RequestIdentityHeader, RequestIdentity);
+        if (EventTrace.Current() is { } traceparent) session.SetHeader(EventTrace.Header, traceparent);
     }
 
     public static EventMetadata Of(IEvent e) => new(

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using EventSourced.Commands.ServiceInstances;
 using JasperFx;
 using JasperFx.Events;
@@ -25,7 +26,12 @@ public static class EventStoreServiceCollectionExtensions
     {
         var connectionString = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (env ConnectionStrings__Postgres).");
-        services.AddSingleton(_ => NpgsqlDataSource.Create(Tuned(connectionString)));
+        // Statements are traced (Npgsql's ActivitySource, when telemetry listens) only inside a trace of their own: a
+        // request's or a step's. The daemon's polling would otherwise start a trace of one span every few hundred ms.
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(Tuned(connectionString))
+            .ConfigureTracing(tracing => tracing.ConfigureCommandFilter(_ => Activity.Current is not null)
+                .ConfigureBatchFilter(_ => Activity.Current is not null))
+            .Build());
         services.AddOptions<EventStoreOptions>().Bind(configuration.GetSection(EventStoreOptions.Section)).PostConfigure<IServiceProvider>(
             (settings, sp) => settings.AutoCreate ??= sp.GetService<IHostEnvironment>() is { } environment && environment.IsProduction()
                 ? AutoCreate.None

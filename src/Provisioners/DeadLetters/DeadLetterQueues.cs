@@ -88,7 +88,7 @@ public sealed class DeadLetterQueues(IOptions<RabbitMqOptions> options)
     public static string ErrorQueueOf(string endpoint) => $"{endpoint}_error";
 
     private Task<IConnection> Connect(CancellationToken ct) =>
-        options.Value.ConnectionFactory("broker dead-letters").CreateConnectionAsync(ct);
+        options.Value.Connect(options.Value.ConnectionFactory("broker dead-letters"), ct);
 
     // An endpoint that never failed has no error queue: a passive declare of a missing queue closes the channel, which is
     // why each queue gets a channel of its own.

@@ -82,7 +82,7 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         {
             if (_channel is { IsOpen: true }) return _channel;
             var factory = options.Value.ConnectionFactory("broker dfe integration events");
-            if (_connection is { IsOpen: true } == false) _connection = await factory.CreateConnectionAsync(ct);
+            if (_connection is { IsOpen: true } == false) _connection = await options.Value.Connect(factory, ct);
             _channel = await _connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
             await _channel.ExchangeDeclareAsync(DfeEvent.Exchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);

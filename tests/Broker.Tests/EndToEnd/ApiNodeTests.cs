@@ -4,7 +4,11 @@ using EventSourced.Commands.ServiceInstances;
 
 namespace EventSourced.Broker.Tests.EndToEnd;
 
-/// <summary>A node with the provisioning flow disabled records commands; a worker node on the same state carries them out.</summary>
+/// <summary>
+/// A node with the provisioning flow disabled records commands; a worker node on the same state carries them out. Made
+/// with the deprecated <c>Provisioners:Enabled=false</c>, which still means <c>Broker:Roles=api</c> (Hosting/RoleTests
+/// has each role alone).
+/// </summary>
 public sealed class ApiNodeTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string> ApiOnly = new() { ["Provisioners__Enabled"] = "false" };

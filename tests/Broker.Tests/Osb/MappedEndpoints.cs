@@ -36,7 +36,7 @@ public sealed record MappedEndpoint(string Method, RoutePattern Pattern, bool Al
         {
             builder.UseEnvironment("Production");
             foreach (var (key, value) in environment.Settings(httpPort: 1)) builder.UseSetting(key.Replace("__", ":"), value);
-            builder.UseSetting("Provisioners:Enabled", "false");
+            builder.UseSetting("Broker:Roles", "api");
         });
         return [.. factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(endpoint => (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method =>

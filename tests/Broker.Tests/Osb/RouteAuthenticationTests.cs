@@ -7,9 +7,9 @@ using EventSourced.Broker.Tests.Hosting;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary>
-/// Every route the broker maps but <c>/health</c> and the dashboard's instance pages (opened by a signed link instead) and
-/// their stylesheet requires the platform's credentials, before anything of the request is read: the routes are taken
-/// from the broker's own endpoint data source, so a route added tomorrow is walked too.
+/// Every route the broker maps but <c>/health/live</c>, <c>/health/ready</c> and the dashboard's instance pages (opened by
+/// a signed link instead) and their stylesheet requires the platform's credentials, before anything of the request is
+/// read: the routes are taken from the broker's own endpoint data source, so a route added tomorrow is walked too.
 /// </summary>
 public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
@@ -58,9 +58,11 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
     {
         var open = MappedEndpoint.Of(fixture.Environment).Where(e => e.AllowsAnonymous).Select(e => e.ToString());
 
-        Assert.Equal(["GET /dashboard/dashboard.css", "GET /dashboard/instances/{instanceId}", "GET /health"], open);
+        Assert.Equal(["GET /dashboard/dashboard.css", "GET /dashboard/instances/{instanceId}", "GET /health/live", "GET /health/ready"],
+            open.Order(StringComparer.Ordinal));
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         // An instance page without a signed link shows nothing but the refusal.
         var unsigned = await anonymous.GetAsync($"/dashboard/instances/{Guid.NewGuid()}");
         Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
@@ -75,7 +77,8 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
     [InlineData("GET", "/admin")]
     [InlineData("POST", "/v2/catalog")]
     [InlineData("DELETE", "/admin/instances")]
-    [InlineData("PUT", "/health")]
+    [InlineData("PUT", "/health/ready")]
+    [InlineData("GET", "/health")]
     public async Task UnmappedRouteOrMethod_WithoutCredentials_Returns401(string method, string path)
     {
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };

@@ -103,13 +103,13 @@ public sealed class BrokerProcess : IAsyncDisposable
             }
             try
             {
-                return (await Client.GetAsync("/health")).StatusCode.ToString();
+                return (await Client.GetAsync("/health/ready")).StatusCode.ToString();
             }
             catch (HttpRequestException e)
             {
                 return e.Message;
             }
-        }, health => health == nameof(HttpStatusCode.OK), "the broker answers /health with 200", seconds: 90, details: () => Output);
+        }, health => health == nameof(HttpStatusCode.OK), "the broker answers /health/ready with 200", seconds: 90, details: () => Output);
 
     private void Append(string? line)
     {

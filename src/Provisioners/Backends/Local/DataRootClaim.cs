@@ -41,6 +41,9 @@ public sealed class DataRootClaim(
     public async Task StartAsync(CancellationToken ct)
     {
         await Claim(ct);
+        // Made now rather than at the first provisioning, so the readiness check (which reports a data root that is gone)
+        // is green on a fresh worker.
+        Directory.CreateDirectory(_dataRoot);
         log.LogInformation("Local backend: data root {DataRoot} on {Host} claimed", _dataRoot, _host);
         _watch = Watch(_stopping.Token);
     }
@@ -77,7 +80,7 @@ public sealed class DataRootClaim(
                     "Each instance's dedicated server lives on the machine and data root of the worker that created it, and any " +
                     "worker may run any instance's next step, so two such workers would break instances. Until instances are " +
                     $"placed on hosts, run local-backend workers on one machine with the same {Setting} (or more API nodes, " +
-                    "Provisioners:Enabled=false); stop that worker first to start this one on another data root.");
+                    "Broker:Roles without worker); stop that worker first to start this one on another data root.");
             await Execute(connection, "SELECT pg_advisory_lock_shared($1, $2)", ct, LockSpace, Key);
             await Execute(connection, $"""
                 INSERT INTO {Table} (lock_key, host, data_root, process_id, claimed_at) VALUES ($1, $2, $3, $4, now())
