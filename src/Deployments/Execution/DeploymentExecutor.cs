@@ -67,8 +67,14 @@ public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentCl
                 await Bounded(rest, group.MaxInFlight, a => Change(a, prepared, budget));
             }
             // New VMs a failure left unused go to the sweeper.
+            // In the order they took their slots, so each waiting one gets the slot an earlier orphan gives back.
             foreach (var (_, task) in prepared)
-                if (await task is { } unused && !Vms.ContainsValue(unused)) sweeper.Orphan(unused, budget);
+            {
+                string? unused;
+                try { unused = await task; }
+                catch (StepFailedException) { continue; } // already recorded by the instance that awaited it, or moot
+                if (unused is not null && !Vms.ContainsValue(unused)) sweeper.Orphan(unused, budget);
+            }
         }
 
         private void Prepare(IEnumerable<InstanceAction> actions, SurgeBudget? budget, Dictionary<string, Task<string?>> prepared)

@@ -84,9 +84,12 @@ public static class Placer
         var used = existing.Select(i => i.Index).ToHashSet();
         var next = 0;
         foreach (var instance in kept) yield return (group, instance.Index, instance.Az, instance.Host, instance, PlacementKind.Kept);
-        foreach (var az in group.Azs)
-            for (var slot = perAz[az].Count(i => keptIds.Contains(i.Index)); slot < targets[az]; slot++)
+        // Open slots are filled round-robin over the AZs, so consecutive indexes land in different AZs.
+        var open = group.Azs.ToDictionary(az => az, az => targets[az] - perAz[az].Count(i => keptIds.Contains(i.Index)));
+        while (open.Values.Any(o => o > 0))
+            foreach (var az in group.Azs.Where(az => open[az] > 0))
             {
+                open[az]--;
                 if (movers.TryDequeue(out var mover))
                 {
                     yield return (group, mover.Index, az, null, mover, PlacementKind.Moved);
