@@ -9,7 +9,7 @@ namespace EventSourced.Deployments.Placement;
 /// instances already get the larger shares, so removing an AZ moves only its instances, and a balanced group whose
 /// AZs did not change moves nothing.</item>
 /// <item>New and moved instances go to the least loaded host of their AZ, and get the first free address of the AZ's
-/// subnet (never reserved, static only for groups naming them, never one another instance holds).</item>
+/// subnet (never reserved, static only for groups naming them, never one another instance holds or held before this plan).</item>
 /// </list>
 /// Addresses of instances that stay are claimed for all groups first, so a new instance never takes one.</summary>
 public static class Placer
@@ -19,6 +19,10 @@ public static class Placer
     {
         var failures = new List<string>();
         var taken = new HashSet<string>(addressesTakenElsewhere ?? new HashSet<string>());
+        // Every address in use now stays out of allocation for this plan: an instance moved or deleted may still hold
+        // its address while a new one starts (create-swap-delete, or a group rolled before the other), and two
+        // instances must never hold one address even for a moment.
+        var inUse = actual.Instances.Select(i => i.Address).ToHashSet();
         var hostLoad = new Dictionary<string, int>();
         var decisions = new List<(InstanceGroup Group, int Index, string Az, string? Host, ActualInstance? Was, PlacementKind Kind)>();
 
@@ -41,7 +45,7 @@ public static class Placer
             var candidates = d.Group.StaticAddresses.Count > 0
                 ? d.Group.StaticAddresses.Where(subnet.Static.Contains)
                 : subnet.Dynamic;
-            var address = candidates.FirstOrDefault(a => !taken.Contains(a));
+            var address = candidates.FirstOrDefault(a => !taken.Contains(a) && !inUse.Contains(a));
             if (address is null)
             {
                 failures.Add($"instance group '{d.Group.Name}': no free {(d.Group.StaticAddresses.Count > 0 ? "static" : "dynamic")} address " +
