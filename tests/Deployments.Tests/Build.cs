@@ -5,10 +5,10 @@ namespace EventSourced.Deployments.Tests;
 
 /// <summary>A group as the property tests vary it.</summary>
 public sealed record GroupSpec(string Name, int Instances, string[] Azs, string VmType = "small", string Version = "1",
-    string Property = "a", int? Surge = null, int Canaries = 1, int MaxInFlight = 1, bool Disk = true)
+    string Property = "a", int? Surge = null, int Canaries = 1, int MaxInFlight = 1, bool Disk = true, bool Serial = true)
 {
     public override string ToString() =>
-        $"{Name}×{Instances} azs=[{string.Join(",", Azs)}] {VmType} v{Version} p={Property} surge={Surge?.ToString() ?? "-"} canaries={Canaries} mif={MaxInFlight}";
+        $"{Name}×{Instances} azs=[{string.Join(",", Azs)}] {VmType} v{Version} p={Property} surge={Surge?.ToString() ?? "-"} canaries={Canaries} mif={MaxInFlight}{(Serial ? "" : " parallel")}";
 }
 
 /// <summary>Cloud configs and manifests built in code, for tests that generate many of them.</summary>
@@ -30,7 +30,7 @@ public static class Build
         return new DeploymentManifest("d", groups.Select(g => new InstanceGroup(g.Name, g.Instances, g.Azs, g.VmType,
             g.Disk ? "ten" : null, "default", [],
             [new Job("pg", "pg", g.Version, new Dictionary<string, string> { ["conf.x"] = g.Property }, [])],
-            new UpdateBlock(g.Canaries, new InFlight(g.MaxInFlight, false), true, g.Surge).Over(deployment))).ToList(), deployment);
+            new UpdateBlock(g.Canaries, new InFlight(g.MaxInFlight, false), g.Serial, g.Surge).Over(deployment))).ToList(), deployment);
     }
 
     /// <summary>The state after deploying <paramref name="manifest"/> from nothing.</summary>

@@ -64,3 +64,14 @@ public class PlannerTests
         Assert.Equal(6, report.PeakVms);
     }
 }
+
+public class StageTests
+{
+    [Fact]
+    public void A_group_with_serial_false_runs_with_the_group_before_it()
+    {
+        var manifest = Build.Manifest([new GroupSpec("a", 1, ["z1"]), new GroupSpec("b", 1, ["z1"], Serial: false), new GroupSpec("c", 1, ["z1"])]);
+        var plan = Planner.Plan(manifest, Build.Cloud(1), ActualDeployment.Empty);
+        Assert.Equal([["a", "b"], ["c"]], plan.Stages.Select(s => s.Select(g => g.Group).ToArray()).ToArray());
+    }
+}

@@ -111,6 +111,7 @@ public class PlannerProperties
         foreach (var group in plan.Groups)
             Assert.True(rollout.Backend.PeakVms(group.Group) <= group.PeakBound,
                 $"{group.Group}: peak {rollout.Backend.PeakVms(group.Group)} > max({group.Desired}, {group.Current}) + {group.Surge}");
+        Assert.True(rollout.Backend.PeakVms() <= plan.Groups.Sum(g => g.PeakBound), $"deployment: peak {rollout.Backend.PeakVms()}");
         Assert.Equal(s.After.Sum(g => g.Instances), rollout.Backend.Vms.Count);
         var outcome = Planner.Outcome(s.AfterManifest, rollout.Plan, rollout.Result.Vms);
         Assert.Equal(rollout.Backend.Vms.Order(), outcome.Instances.Select(i => i.Vm).Order());

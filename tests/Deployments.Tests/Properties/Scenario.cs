@@ -7,7 +7,7 @@ namespace EventSourced.Deployments.Tests.Properties;
 
 /// <summary>A random deployment and a random change to it: 1–4 AZs, 1–3 groups of 0–9 instances over random AZ
 /// subsets, each field of each group changed or not (instances, AZs, vm type, job version, a property, surge,
-/// canaries, max_in_flight), a deployment-level surge, and random step times.</summary>
+/// canaries, max_in_flight), groups serial or running with the one before, a deployment-level surge, and random step times.</summary>
 public sealed record Scenario(int Azs, GroupSpec[] Before, GroupSpec[] After, int? DeploymentSurge, StepTimes Times)
 {
     public CloudConfig Cloud => Build.Cloud(Azs, hosts: 2, addresses: 80);
@@ -36,7 +36,8 @@ public static class Arbitraries
         from surge in Gen.Elements<int?>(null, 0, 1, 2, 5, 100)
         from canaries in Gen.Choose(0, 3)
         from inFlight in Gen.Choose(1, 4)
-        select new GroupSpec(name, instances, zones, vm, version, property, surge, canaries, inFlight);
+        from serial in Gen.Elements(true, true, false)
+        select new GroupSpec(name, instances, zones, vm, version, property, surge, canaries, inFlight, Serial: serial);
 
     private static Gen<GroupSpec> Change(GroupSpec before, int azs) =>
         from fresh in Group(before.Name, azs)
@@ -51,6 +52,7 @@ public static class Arbitraries
             Surge = (mask & 32) != 0 ? fresh.Surge : before.Surge,
             Canaries = (mask & 64) != 0 ? fresh.Canaries : before.Canaries,
             MaxInFlight = (mask & 128) != 0 ? fresh.MaxInFlight : before.MaxInFlight,
+            Serial = fresh.Serial,
         };
 
     private static Gen<Scenario> Scenario() =>
