@@ -26,9 +26,12 @@ public sealed class VirtualTime : SynchronizationContext, IDeploymentClock
     public override void Post(SendOrPostCallback d, object? state) => _ready.Enqueue((d, state));
     public override void Send(SendOrPostCallback d, object? state) => d(state);
 
-    /// <summary>Runs <paramref name="main"/> to completion on the loop.</summary>
-    public T Run<T>(Func<Task<T>> main)
+    /// <summary>Runs <paramref name="main"/> to completion on the loop. A run that is still going after
+    /// <paramref name="limit"/> of virtual time (default a year) is a livelock — a deadlocked rollout whose periodic
+    /// sweeper keeps the clock ticking — and throws instead of spinning forever.</summary>
+    public T Run<T>(Func<Task<T>> main, TimeSpan? limit = null)
     {
+        var end = Now + (limit ?? TimeSpan.FromDays(365));
         var previous = Current;
         SetSynchronizationContext(this);
         try
@@ -41,6 +44,7 @@ public sealed class VirtualTime : SynchronizationContext, IDeploymentClock
                 if (!_timers.TryDequeue(out var timer, out var due))
                     throw new InvalidOperationException($"virtual time {Now}: nothing runnable and no timer pending (a deadlock)");
                 if (timer.Task.IsCompleted) continue;
+                if (due.At > end) throw new TimeoutException($"virtual time passed {end} with the run still going (a livelock)");
                 Now = due.At;
                 timer.TrySetResult();
             }

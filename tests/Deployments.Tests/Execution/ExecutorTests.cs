@@ -117,3 +117,33 @@ public class ExecutorTests
         Assert.NotNull(plan);
     }
 }
+
+public class VirtualTimeTests
+{
+    [Fact]
+    public void A_run_that_never_ends_is_stopped_at_the_virtual_limit_instead_of_spinning()
+    {
+        var time = new VirtualTime();
+        var error = Assert.Throws<TimeoutException>(() => time.Run(async () =>
+        {
+            while (true) await time.Delay(TimeSpan.FromMinutes(5));
+#pragma warning disable CS0162
+            return 0;
+#pragma warning restore CS0162
+        }, TimeSpan.FromDays(1)));
+        Assert.Contains("livelock", error.Message);
+        Assert.True(time.Now <= TimeSpan.FromDays(1));
+    }
+
+    [Fact]
+    public void A_deadlock_with_no_timer_left_is_reported()
+    {
+        var time = new VirtualTime();
+        var error = Assert.Throws<InvalidOperationException>(() => time.Run(async () =>
+        {
+            await new TaskCompletionSource().Task;
+            return 0;
+        }));
+        Assert.Contains("deadlock", error.Message);
+    }
+}
