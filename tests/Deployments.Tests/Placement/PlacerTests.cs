@@ -51,4 +51,17 @@ public class PlacerTests
         var placement = Placer.Place(Build.Manifest([new GroupSpec("g", 2, ["z1"])]), cloud, ActualDeployment.Empty, new HashSet<string> { "10.0.1.4" });
         Assert.Equal(["10.0.1.5", "10.0.1.6"], placement.Instances.Select(i => i.Address));
     }
+
+    [Fact]
+    public void An_instance_stays_where_it_is_when_AZs_are_added_or_others_removed()
+    {
+        var cloud = Build.Cloud(3);
+        var actual = Build.Deployed(Build.Manifest([new GroupSpec("g", 1, ["z2", "z3"])]), cloud);
+        Assert.Equal("z2", Assert.Single(actual.Instances).Az);
+        foreach (var azs in new[] { new[] { "z1", "z2", "z3" }, ["z1", "z2"], ["z3", "z1", "z2"] })
+        {
+            var plan = Planner.Plan(Build.Manifest([new GroupSpec("g", 1, azs)]), cloud, actual);
+            Assert.Equal(ActionKind.Keep, Assert.Single(plan.Groups[0].Actions).Kind);
+        }
+    }
 }

@@ -63,17 +63,39 @@ public class PlannerProperties
     [Property]
     public void Removing_AZs_moves_only_the_instances_in_them(Scenario s)
     {
-        // From a state with a history (deployed, then changed), so AZs are not always filled front to back.
+        // From a state with a history (deployed, then changed), so AZs are not always filled front to back; every
+        // position's AZ removed in turn.
         var (_, changed) = Change(s);
         var actual = Planner.Outcome(s.AfterManifest, changed);
-        var shrunk = s.After.Select((g, i) => g with { Azs = g.Azs.Length > 1 ? g.Azs.Where((_, z) => z != i % g.Azs.Length).ToArray() : g.Azs }).ToArray();
-        var plan = Planner.Plan(Build.Manifest(shrunk, s.DeploymentSurge), s.Cloud, actual);
-        foreach (var action in plan.Groups.SelectMany(g => g.Actions))
+        for (var position = 0; position < 4; position++)
         {
-            var removed = s.After.Single(g => g.Name == action.Group).Azs.Except(shrunk.Single(g => g.Name == action.Group).Azs).ToList();
-            var stays = !removed.Contains(action.Current!.Az);
-            Assert.Equal(stays ? ActionKind.Keep : ActionKind.Recreate, action.Kind);
-            if (stays) Assert.Equal((action.Current.Az, action.Current.Host, action.Current.Address), (action.Target!.Az, action.Target.Host, action.Target.Address));
+            var shrunk = s.After.Select(g => g with { Azs = g.Azs.Length > 1 ? g.Azs.Where((_, z) => z != position % g.Azs.Length).ToArray() : g.Azs })
+                .ToArray();
+            var plan = Planner.Plan(Build.Manifest(shrunk, s.DeploymentSurge), s.Cloud, actual);
+            foreach (var action in plan.Groups.SelectMany(g => g.Actions))
+            {
+                var removed = s.After.Single(g => g.Name == action.Group).Azs.Except(shrunk.Single(g => g.Name == action.Group).Azs).ToList();
+                var stays = !removed.Contains(action.Current!.Az);
+                Assert.True((stays ? ActionKind.Keep : ActionKind.Recreate) == action.Kind,
+                    $"removing {string.Join(",", removed)}: {action}");
+                if (stays)
+                    Assert.Equal((action.Current.Az, action.Current.Host, action.Current.Address),
+                        (action.Target!.Az, action.Target.Host, action.Target.Address));
+            }
+        }
+    }
+
+    [Property]
+    public void A_group_already_balanced_over_its_new_AZs_moves_nothing(Scenario s)
+    {
+        var (actual, plan) = Change(s);
+        foreach (var group in s.AfterManifest.InstanceGroups)
+        {
+            var existing = actual.Instances.Where(i => i.Group == group.Name).ToList();
+            var counts = group.Azs.Select(az => existing.Count(i => i.Az == az)).ToList();
+            if (existing.Count != group.Instances || existing.Any(i => !group.Azs.Contains(i.Az)) || counts.Max() - counts.Min() > 1) continue;
+            Assert.All(plan.Groups.Single(g => g.Group == group.Name).Actions, a =>
+                Assert.Equal((a.Current!.Az, a.Current.Host, a.Current.Address), (a.Target!.Az, a.Target.Host, a.Target.Address)));
         }
     }
 
