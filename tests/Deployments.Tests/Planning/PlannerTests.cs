@@ -63,6 +63,17 @@ public class PlannerTests
         Assert.Equal(TimeSpan.FromSeconds(40), report.EstimatedDuration);
         Assert.Equal(6, report.PeakVms);
     }
+
+    [Fact]
+    public void A_dry_run_of_an_impossible_update_says_why_and_changes_nothing()
+    {
+        var cloud = Build.Cloud(1, addresses: 5); // 3 dynamic
+        var actual = Build.Deployed(Build.Manifest([new GroupSpec("g", 2, ["z1"])]), cloud);
+        var plan = Planner.Plan(Build.Manifest([new GroupSpec("g", 4, ["z1"])]), cloud, actual);
+        var text = DryRunReport.Of(plan, actual, StepTimes.Uniform(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))).Render();
+        Assert.Contains("The update cannot be done:", text);
+        Assert.Contains("no free dynamic address in network 'default' of AZ 'z1' for instance g/3", text);
+    }
 }
 
 public class StageTests
