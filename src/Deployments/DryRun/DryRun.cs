@@ -1,0 +1,51 @@
+using System.Text;
+using EventSourced.Deployments.Execution;
+using EventSourced.Deployments.Model;
+using EventSourced.Deployments.Planning;
+using EventSourced.Deployments.Simulation;
+
+namespace EventSourced.Deployments.DryRun;
+
+/// <summary>What an update would do, answered before it is done: the plan's per-instance actions and strategy per
+/// group, and the peak VM count and duration it would reach, estimated by running the plan on a simulated backend in
+/// virtual time with the given step times (the backend's recorded ones, when the engine has them).</summary>
+public sealed record DryRunReport(DeploymentPlan Plan, TimeSpan EstimatedDuration, int PeakVms, IReadOnlyDictionary<string, int> PeakVmsByGroup)
+{
+    public static DryRunReport Of(DeploymentPlan plan, ActualDeployment actual, StepTimes times)
+    {
+        if (!plan.Succeeded) return new DryRunReport(plan, TimeSpan.Zero, actual.Instances.Count, new Dictionary<string, int>());
+        var time = new VirtualTime();
+        var backend = new SimulatedBackend(time, times, actual);
+        var result = time.Run(() => new DeploymentExecutor(backend, time).Execute(plan));
+        return new DryRunReport(plan, result.Converged - result.Started, backend.PeakVms(),
+            plan.Groups.ToDictionary(g => g.Group, g => backend.PeakVms(g.Group)));
+    }
+
+    public string Render()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"Deployment {Plan.Deployment}: dry run, nothing changed.");
+        if (!Plan.Succeeded)
+        {
+            text.AppendLine("The update cannot be done:");
+            foreach (var failure in Plan.Failures) text.AppendLine($"  - {failure}");
+            return text.ToString();
+        }
+        foreach (var group in Plan.Groups)
+        {
+            var strategy = group.Strategy == UpdateStrategy.CreateSwapDelete ? $"create-swap-delete (surge {group.Surge})" : "delete-create";
+            text.AppendLine($"Instance group {group.Group}: {group.Current} → {group.Desired} instances, {strategy}, " +
+                            $"canaries {group.Canaries}, max_in_flight {group.MaxInFlight}, peak {PeakVmsByGroup.GetValueOrDefault(group.Group)} VMs");
+            var changed = group.Actions.Where(a => a.Kind != ActionKind.Keep).ToList();
+            for (var i = 0; i < changed.Count; i++)
+            {
+                var canary = changed[i].Kind != ActionKind.Delete && group.Changes.Take(group.Canaries).Contains(changed[i]) ? " [canary]" : "";
+                text.AppendLine($"  - {changed[i]}{canary}");
+            }
+            var unchanged = group.Actions.Count(a => a.Kind == ActionKind.Keep);
+            if (unchanged > 0) text.AppendLine($"  - {unchanged} unchanged");
+        }
+        text.AppendLine($"Peak VMs: {PeakVms}. Estimated duration: {EstimatedDuration.TotalSeconds:0.#} s (simulated with the given step times).");
+        return text.ToString();
+    }
+}
