@@ -6,8 +6,8 @@ using EventSourced.Commands.ServiceInstances;
 
 namespace EventSourced.Broker.Tests.Clusters;
 
-/// <summary>Which cluster a database request names, who may use it, and what the broker refuses (simulated backend).</summary>
-public sealed class ClusterRequestTests(SimulatedClusterFixture fixture) : IClassFixture<SimulatedClusterFixture>
+/// <summary>Which cluster a database request names, who may use it, and what the broker refuses, on real servers.</summary>
+public sealed class ClusterRequestTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private HttpClient Client => fixture.Broker.Client;
     private string Output() => fixture.Broker.Output;
@@ -16,11 +16,11 @@ public sealed class ClusterRequestTests(SimulatedClusterFixture fixture) : IClas
     public async Task Database_ByNameInItsSpace_OrByNamesOfAnotherOrgAndSpace_FindsTheCluster()
     {
         var (byName, byPlaceNames) = (Guid.NewGuid(), Guid.NewGuid());
-        await (await Client.ProvisionDatabase(byName, new { cluster = SimulatedClusterFixture.ClusterName })).AcceptedOperation();
+        await (await Client.ProvisionDatabase(byName, new { cluster = ClusterFixture.ClusterName })).AcceptedOperation();
         // The cluster's org and space given by their names (from the cluster's context), the request made in the same space.
         await (await Client.ProvisionDatabase(byPlaceNames, new Dictionary<string, string>
         {
-            ["cluster"] = SimulatedClusterFixture.ClusterName, ["cluster-org"] = $"{ClusterOsb.Org}-name", ["cluster-space"] = $"{ClusterOsb.Space}-name",
+            ["cluster"] = ClusterFixture.ClusterName, ["cluster-org"] = $"{ClusterOsb.Org}-name", ["cluster-space"] = $"{ClusterOsb.Space}-name",
         })).AcceptedOperation();
         await Client.Succeeds(byName, Output);
         await Client.Succeeds(byPlaceNames, Output);
@@ -39,7 +39,7 @@ public sealed class ClusterRequestTests(SimulatedClusterFixture fixture) : IClas
             (string?)body["description"]);
 
         // A name is looked up in the requesting space only: the same name elsewhere is another cluster (or none).
-        response = await fixture.Refused(c => c.ProvisionDatabase(Guid.NewGuid(), new { cluster = SimulatedClusterFixture.ClusterName }, space: "other-space"));
+        response = await fixture.Refused(c => c.ProvisionDatabase(Guid.NewGuid(), new { cluster = ClusterFixture.ClusterName }, space: "other-space"));
         Assert.Contains("does not exist in organization", (string?)(await response.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest"))["description"]);
     }
 

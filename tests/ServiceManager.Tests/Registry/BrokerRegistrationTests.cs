@@ -23,7 +23,7 @@ public sealed class BrokerRegistrationTests(TwoBrokers brokers) : IClassFixture<
         Assert.Equal("postgresql-analytics", offering["name"]!.GetValue<string>());
         var plans = await Admin.GetAsync($"/v1/service_plans?fieldQuery={Uri.EscapeDataString($"service_offering_id eq '{offering["id"]}'")}")
             .Expect(HttpStatusCode.OK);
-        Assert.Equal(["analytics-large", "analytics-small"], plans["items"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(Catalogs.PlansB, plans["items"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).Order());
     }
 
     [Fact]

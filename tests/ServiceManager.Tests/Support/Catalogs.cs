@@ -10,6 +10,12 @@ public static class Catalogs
     public const string ServiceB = "7a1e0c52-0b7f-4e55-9d1a-3c2b4e5f6a01";
     public const string SmallB = "7a1e0c52-0b7f-4e55-9d1a-3c2b4e5f6a11";
     public const string LargeB = "7a1e0c52-0b7f-4e55-9d1a-3c2b4e5f6a12";
+    private const string ClusterSmallB = "7a1e0c52-0b7f-4e55-9d1a-3c2b4e5f6a13";
+    private const string ClusterLargeB = "7a1e0c52-0b7f-4e55-9d1a-3c2b4e5f6a14";
+    private const string DatabaseB = "7a1e0c52-0b7f-4e55-9d1a-3c2b4e5f6a15";
+
+    /// <summary>Broker B's plans: its own ids and names over every plan of the default catalog (configuration cannot remove any).</summary>
+    public static readonly string[] PlansB = ["analytics-cluster-large", "analytics-cluster-small", "analytics-database", "analytics-large", "analytics-small"];
 
     public static Dictionary<string, string> BrokerA(string backend = "simulated") => new()
     {
@@ -29,5 +35,13 @@ public static class Catalogs
         ["Catalog__Services__0__Plans__1__Id"] = LargeB,
         ["Catalog__Services__0__Plans__1__Name"] = "analytics-large",
         ["Catalog__Services__0__Plans__1__AllowedPlanTransitions__0"] = SmallB,
+        ["Catalog__Services__0__Plans__2__Id"] = ClusterSmallB,
+        ["Catalog__Services__0__Plans__2__Name"] = "analytics-cluster-small",
+        ["Catalog__Services__0__Plans__2__AllowedPlanTransitions__0"] = ClusterLargeB,
+        ["Catalog__Services__0__Plans__3__Id"] = ClusterLargeB,
+        ["Catalog__Services__0__Plans__3__Name"] = "analytics-cluster-large",
+        ["Catalog__Services__0__Plans__3__AllowedPlanTransitions__0"] = ClusterSmallB,
+        ["Catalog__Services__0__Plans__4__Id"] = DatabaseB,
+        ["Catalog__Services__0__Plans__4__Name"] = "analytics-database",
     };
 }

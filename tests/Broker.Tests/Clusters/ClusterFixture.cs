@@ -3,8 +3,8 @@ using EventSourced.Broker.Tests.Osb;
 
 namespace EventSourced.Broker.Tests.Clusters;
 
-/// <summary>A broker on the simulated backend with a ready cluster named <see cref="ClusterName"/> in the default space.</summary>
-public sealed class SimulatedClusterFixture : IAsyncLifetime
+/// <summary>A broker on the local backend (real servers) with a ready cluster named <see cref="ClusterName"/> in the default space.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string ClusterName = "shared-cluster";
 
@@ -14,7 +14,7 @@ public sealed class SimulatedClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Environment = await BrokerEnvironment.Create(new Dictionary<string, string> { ["Provisioners__Backend"] = "simulated" });
+        Environment = await BrokerEnvironment.Create();
         Broker = await BrokerProcess.Start(Environment);
         await (await Broker.Client.ProvisionCluster(ClusterId, ClusterName)).AcceptedOperation();
         await Broker.Client.Succeeds(ClusterId, () => Broker.Output);
