@@ -15,6 +15,7 @@ namespace EventSourced.Broker.Tests.Telemetry;
 /// simulated backend): a provisioning shows up in <c>broker.operation.duration</c> (kind Provision, succeeded) and in the
 /// <c>broker.operations</c> gauge, and the projections' lag is reported.
 /// </summary>
+[Collection(InProcessBroker.Collection)]
 public sealed class MetricsTests : IAsyncLifetime
 {
     private BrokerEnvironment _environment = null!;
@@ -31,20 +32,12 @@ public sealed class MetricsTests : IAsyncLifetime
     public async Task Provision_IsCountedWithItsDuration_AndProjectionLagIsReported()
     {
         var metrics = new List<Metric>();
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in _environment.Settings(httpPort: 1)) builder.UseSetting(key.Replace("__", ":"), value);
-            builder.ConfigureServices(services => services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics)));
-        });
-        using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{_environment.Username}:{_environment.Password}")));
-        client.DefaultRequestHeaders.Add("X-Broker-API-Version", "2.17");
+        await using var broker = new InProcessBroker(_environment, services => services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics)));
+        var client = broker.Client;
         var instanceId = Guid.NewGuid();
         Assert.Equal(HttpStatusCode.Accepted, (await client.Provision(instanceId)).StatusCode);
         Assert.Equal("succeeded", (await client.PollUntilDone(instanceId)).State);
-        var provider = factory.Services.GetRequiredService<MeterProvider>();
+        var provider = broker.Services.GetRequiredService<MeterProvider>();
 
         // The gauges are read every BrokerMetrics.Interval; the duration is recorded when the forwarder carries the end out.
         var seen = await Eventually.Until(() =>

@@ -17,6 +17,7 @@ namespace EventSourced.Broker.Tests.Telemetry;
 /// exporter: a provisioning is ONE trace, from the PUT through the log, the bus and every step to its
 /// <c>ServiceInstanceProvisioned</c> being carried out of the log.
 /// </summary>
+[Collection(InProcessBroker.Collection)]
 public sealed class TraceTests : IAsyncLifetime
 {
     private BrokerEnvironment _environment = null!;
@@ -33,16 +34,8 @@ public sealed class TraceTests : IAsyncLifetime
     public async Task Provision_IsOneTrace_FromThePutToItsProvisionedEventLeavingTheLog()
     {
         var spans = new LockedList<Activity>();
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Production");
-            foreach (var (key, value) in _environment.Settings(httpPort: 1)) builder.UseSetting(key.Replace("__", ":"), value);
-            builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
-        });
-        using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Basic",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{_environment.Username}:{_environment.Password}")));
-        client.DefaultRequestHeaders.Add("X-Broker-API-Version", "2.17");
+        await using var broker = new InProcessBroker(_environment, services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+        var client = broker.Client;
         var instanceId = Guid.NewGuid();
 
         Assert.Equal(HttpStatusCode.Accepted, (await client.Provision(instanceId)).StatusCode);
