@@ -97,16 +97,8 @@ public static class OsbBindings
     {
         var (broker, binding, missing) = await Owned(brokerId, instanceId, bindingId, Authentication.Platform(http), streams, http.RequestAborted);
         if (missing is not null) return missing;
-        try
-        {
-            return OsbProxy.Relay(await client.Send(broker!, HttpMethod.Get,
-                $"/v2/service_instances/{binding!.TargetInstanceId}/service_bindings/{bindingId}{http.Request.QueryString}", null,
-                OsbProxy.Headers(http.Request), http.RequestAborted), http);
-        }
-        catch (BrokerUnreachable e)
-        {
-            return OsbProxy.Unreachable(e);
-        }
+        return await OsbProxy.Pass(http, client, broker!,
+            $"/v2/service_instances/{binding!.TargetInstanceId}/service_bindings/{bindingId}{http.Request.QueryString}");
     }
 
     public static async Task<IResult> LastOperation(
@@ -148,20 +140,8 @@ public static class OsbBindings
             : (null, null, ApiErrors.NotFound($"service binding '{bindingId}' not found"));
     }
 
-    private static async Task<IResult> Forward(HttpContext http, BrokerClient client, InstanceRecorder recorder, Broker broker, HttpMethod method,
-        string pathAndQuery, JsonObject? body, string bindingId, string operationId, string type)
-    {
-        BrokerAnswer answer;
-        try
-        {
-            answer = await client.Send(broker, method, pathAndQuery, body, OsbProxy.Headers(http.Request), http.RequestAborted);
-        }
-        catch (BrokerUnreachable e)
-        {
-            await recorder.RecordBinding(bindingId, operationId, new Outcome.Broken(e.Message), CancellationToken.None);
-            return OsbProxy.Unreachable(e);
-        }
-        await recorder.RecordBinding(bindingId, operationId, Outcome.Of(answer, type), CancellationToken.None);
-        return OsbProxy.Relay(answer, http);
-    }
+    private static Task<IResult> Forward(HttpContext http, BrokerClient client, InstanceRecorder recorder, Broker broker, HttpMethod method,
+        string pathAndQuery, JsonObject? body, string bindingId, string operationId, string type) =>
+        OsbProxy.Forward(http, client, broker, method, pathAndQuery, body, type,
+            outcome => recorder.RecordBinding(bindingId, operationId, outcome, CancellationToken.None));
 }

@@ -81,18 +81,8 @@ public static class OsbInstances
                 operationId = running.OperationId.ToString();
                 break;
         }
-        BrokerAnswer answer;
-        try
-        {
-            answer = await client.Send(broker, HttpMethod.Put, $"/v2/service_instances/{instanceId}{http.Request.QueryString}", body, OsbProxy.Headers(http.Request), ct);
-        }
-        catch (BrokerUnreachable e)
-        {
-            await recorder.RecordInstance(instanceId, operationId, new Outcome.Broken(e.Message), CancellationToken.None);
-            return OsbProxy.Unreachable(e);
-        }
-        await recorder.RecordInstance(instanceId, operationId, Outcome.Of(answer, "create"), CancellationToken.None);
-        return OsbProxy.Relay(answer, http);
+        return await Forward(http, client, recorder, broker, HttpMethod.Put, $"/v2/service_instances/{instanceId}{http.Request.QueryString}", body,
+            instanceId, operationId, "create");
     }
 
     public static async Task<IResult> Update(
@@ -185,15 +175,7 @@ public static class OsbInstances
                 ["service_id"] = instance.ServiceCatalogId, ["plan_id"] = instance.PlanCatalogId,
                 ["parameters"] = new JsonObject { [ReferencePlan.Parameter] = instance.ReferencedInstanceId },
             });
-        try
-        {
-            return OsbProxy.Relay(await client.Send(broker!, HttpMethod.Get, $"/v2/service_instances/{instanceId}{http.Request.QueryString}", null,
-                OsbProxy.Headers(http.Request), http.RequestAborted), http);
-        }
-        catch (BrokerUnreachable e)
-        {
-            return OsbProxy.Unreachable(e);
-        }
+        return await OsbProxy.Pass(http, client, broker!, $"/v2/service_instances/{instanceId}{http.Request.QueryString}");
     }
 
     public static async Task<IResult> LastOperation(
@@ -241,20 +223,8 @@ public static class OsbInstances
             : (null, null, ApiErrors.NotFound($"service instance '{instanceId}' not found"));
     }
 
-    private static async Task<IResult> Forward(HttpContext http, BrokerClient client, InstanceRecorder recorder, Broker broker, HttpMethod method,
-        string pathAndQuery, JsonObject? body, string instanceId, string operationId, string type)
-    {
-        BrokerAnswer answer;
-        try
-        {
-            answer = await client.Send(broker, method, pathAndQuery, body, OsbProxy.Headers(http.Request), http.RequestAborted);
-        }
-        catch (BrokerUnreachable e)
-        {
-            await recorder.RecordInstance(instanceId, operationId, new Outcome.Broken(e.Message), CancellationToken.None);
-            return OsbProxy.Unreachable(e);
-        }
-        await recorder.RecordInstance(instanceId, operationId, Outcome.Of(answer, type), CancellationToken.None);
-        return OsbProxy.Relay(answer, http);
-    }
+    private static Task<IResult> Forward(HttpContext http, BrokerClient client, InstanceRecorder recorder, Broker broker, HttpMethod method,
+        string pathAndQuery, JsonObject? body, string instanceId, string operationId, string type) =>
+        OsbProxy.Forward(http, client, broker, method, pathAndQuery, body, type,
+            outcome => recorder.RecordInstance(instanceId, operationId, outcome, CancellationToken.None));
 }

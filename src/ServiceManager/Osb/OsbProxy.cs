@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using EventSourced.ServiceManager.Brokers;
 using EventSourced.ServiceManager.Hosting;
+using EventSourced.ServiceManager.Instances;
 using Microsoft.Extensions.Primitives;
 
 namespace EventSourced.ServiceManager.Osb;
@@ -46,6 +47,40 @@ public static class OsbProxy
     }
 
     public static IResult Unreachable(BrokerUnreachable e) => ApiErrors.BrokerError(502, e.Message);
+
+    /// <summary>A read (GET) passed to the broker and its answer relayed; nothing is recorded.</summary>
+    public static async Task<IResult> Pass(HttpContext http, BrokerClient client, Broker broker, string pathAndQuery)
+    {
+        try
+        {
+            return Relay(await client.Send(broker, HttpMethod.Get, pathAndQuery, null, Headers(http.Request), http.RequestAborted), http);
+        }
+        catch (BrokerUnreachable e)
+        {
+            return Unreachable(e);
+        }
+    }
+
+    /// <summary>
+    /// Sends the platform's request on to the broker and records what came of it (its answer as an outcome of
+    /// <paramref name="type"/>, or that it could not be reached) before the platform gets the answer.
+    /// </summary>
+    public static async Task<IResult> Forward(HttpContext http, BrokerClient client, Broker broker, HttpMethod method,
+        string pathAndQuery, JsonObject? body, string type, Func<Outcome, Task> record)
+    {
+        BrokerAnswer answer;
+        try
+        {
+            answer = await client.Send(broker, method, pathAndQuery, body, Headers(http.Request), http.RequestAborted);
+        }
+        catch (BrokerUnreachable e)
+        {
+            await record(new Outcome.Broken(e.Message));
+            return Unreachable(e);
+        }
+        await record(Outcome.Of(answer, type));
+        return Relay(answer, http);
+    }
 
     /// <summary>A query string with <paramref name="replace"/>d parameters (the ids the broker knows instead of the platform's).</summary>
     public static string Query(HttpRequest request, params (string Name, string Value)[] replace)
