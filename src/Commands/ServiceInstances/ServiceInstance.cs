@@ -136,6 +136,10 @@ public sealed record ServiceInstance
         _ => state,
     };
 
+    /// <summary>The instance whose server this instance's database lives on: its cluster, else itself.</summary>
+    [JsonIgnore]
+    public Guid ServerOwnerId => ClusterId ?? Id;
+
     /// <summary>The organizations and spaces besides its own that may create databases in this cluster.</summary>
     [JsonIgnore]
     public IReadOnlyList<ClusterShare> Shares => Shape == InstanceShape.Cluster ? ClusterShare.In(Parameters) : [];

@@ -85,7 +85,7 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
 
     /// <summary>The server an instance's database runs on: its own, or its cluster's for a database in a cluster.</summary>
     public async Task<ServerInfo?> ServerOf(ServiceInstance instance, CancellationToken ct = default) =>
-        instance.ClusterId is { } cluster ? (await Find(cluster, ct))?.Server : instance.Server;
+        instance.ServerOwnerId == instance.Id ? instance.Server : (await Find(instance.ServerOwnerId, ct))?.Server;
 
     /// <summary>
     /// One operation of the instance as last_operation reports it (its latest when <paramref name="operationId"/> is

@@ -38,7 +38,7 @@ public sealed class BindingSubProvisioner(
             async () =>
             {
                 var database = instance.Database ?? throw new BackendException($"Service instance {request.InstanceId} has no database.");
-                await databases.CreateLogin(DatabasePlacement.ServerOf(instance), database.Database, database.AdminUsername, username, password,
+                await databases.CreateLogin(instance.ServerOwnerId, database.Database, database.AdminUsername, username, password,
                     request.ExpiresAt, ct);
                 return new ServiceBindingCreated(request.InstanceId, request.BindingId, request.OperationId, username,
                     secrets.Protect(password), clock.GetUtcNow());
@@ -47,7 +47,7 @@ public sealed class BindingSubProvisioner(
         var recorded = await Record(context, request.BindingId, request.OperationId, outcome);
         if (instance.Database is { } db && (outcome is ServiceBindingFailed
                 || (recorded is Decision.Rejected && !await Succeeded(request.BindingId, request.OperationId, ct))))
-            await DropUnrecordedLogin(request, DatabasePlacement.ServerOf(instance), db, username, ct);
+            await DropUnrecordedLogin(request, instance.ServerOwnerId, db, username, ct);
     }
 
     public async Task Consume(ConsumeContext<ServiceBindingDeletionRequested> context)
@@ -61,7 +61,7 @@ public sealed class BindingSubProvisioner(
             async () =>
             {
                 if (instance.Database is { } database)
-                    await databases.DropLogin(DatabasePlacement.ServerOf(instance), database.Database, database.AdminUsername, UsernameOf(request.BindingId), ct);
+                    await databases.DropLogin(instance.ServerOwnerId, database.Database, database.AdminUsername, UsernameOf(request.BindingId), ct);
                 return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, clock.GetUtcNow());
             },
             reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));

@@ -16,7 +16,4 @@ public sealed record DatabasePlacement(Guid ServerInstanceId, string Database, s
     public static DatabasePlacement Of(ServiceInstance instance) => instance.ClusterId is { } cluster
         ? new DatabasePlacement(cluster, $"db_{instance.Id:N}", $"owner_{instance.Id:N}", ServerStays: true)
         : new DatabasePlacement(instance.Id, DedicatedDatabase, DedicatedOwner, ServerStays: false);
-
-    /// <summary>The server of an instance that has a database, with the names its log recorded.</summary>
-    public static Guid ServerOf(ServiceInstance instance) => instance.ClusterId ?? instance.Id;
 }

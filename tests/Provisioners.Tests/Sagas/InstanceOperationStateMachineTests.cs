@@ -3,74 +3,48 @@ using EventSourced.Provisioners.Messages;
 using EventSourced.Provisioners.Sagas;
 using EventSourced.TestSupport;
 using MassTransit;
-using MassTransit.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourced.Provisioners.Tests.Sagas;
 
 /// <summary>The operation saga's logic on MassTransit's in-memory test harness: which command follows which event.</summary>
-public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
+public sealed class InstanceOperationStateMachineTests : OperationSagaSpec
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
-    private readonly Guid _instance = Guid.NewGuid();
-    private readonly Guid _operation = Guid.NewGuid();
-    private readonly StepCommandLog _log = new();
-    private ServiceProvider _provider = null!;
-    private ITestHarness _harness = null!;
-    private ISagaStateMachineTestHarness<InstanceOperationStateMachine, InstanceOperationState> _saga = null!;
-
-    public async Task InitializeAsync()
-    {
-        _provider = new ServiceCollection()
-            .AddSingleton(_log)
-            .AddMassTransitTestHarness(x =>
-            {
-                x.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>();
-                x.AddConsumer<StepCommandLogger>();
-            })
-            .BuildServiceProvider(true);
-        _harness = _provider.GetRequiredService<ITestHarness>();
-        await _harness.Start();
-        _saga = _harness.GetSagaStateMachineHarness<InstanceOperationStateMachine, InstanceOperationState>();
-    }
-
-    public async Task DisposeAsync() => await _provider.DisposeAsync();
 
     [Fact]
     public async Task Provisioning_DrivesStorageServerDatabaseInOrder_ThenCompletes()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 2048, Now));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingStorage));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "small", "o", "s", null, null, 2048, Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.CreatingStorage));
         Assert.True(await Sent<ProvisionStorage>(m => m.DiskMb == 2048));
 
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 2048, Now));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingServer));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 2048, Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.CreatingServer));
         Assert.True(await Sent<ProvisionServer>());
-        await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
+        await Publish(new ServerProvisioned(InstanceId, OperationId, "127.0.0.1", 56001, Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.CreatingDatabase));
         Assert.True(await Sent<ProvisionDatabase>());
-        await Publish(new DatabaseProvisioned(_instance, _operation, "service", "admin", "v1:x", Now));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.Completing));
+        await Publish(new DatabaseProvisioned(InstanceId, OperationId, "service", "admin", "v1:x", Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.Completing));
         Assert.True(await Sent<CompleteOperation>());
 
-        await Publish(new ServiceInstanceProvisioned(_instance, _operation, Now));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.Final));
+        await Publish(new ServiceInstanceProvisioned(InstanceId, OperationId, Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.Final));
     }
 
     [Fact]
     public async Task Provisioning_StepFailure_RollsBackInReverseOrder_ThenFails()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
         Assert.True(await Sent<ProvisionServer>());
-        await Publish(new ResourceProvisioningFailed(_instance, _operation, ResourceKind.Server, "no free port", Now));
+        await Publish(new ResourceProvisioningFailed(InstanceId, OperationId, ResourceKind.Server, "no free port", Now));
 
         Assert.True(await Sent<DeprovisionDatabase>());
-        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await Publish(new DatabaseDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionServer>());
-        await Publish(new ServerDeprovisioned(_instance, _operation, Now));
+        await Publish(new ServerDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionStorage>());
-        await Publish(new StorageDeprovisioned(_instance, _operation, Now));
+        await Publish(new StorageDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("no free port")));
         // FailOperation is the last command of the rollback: had the saga also completed, it would have said so before.
         Assert.Empty(PublishedOf<CompleteOperation>());
@@ -79,131 +53,131 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     [Fact]
     public async Task Provisioning_TimedOut_RollsBack()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
-        await Publish(new ServiceInstanceOperationTimedOut(_instance, _operation, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new ServiceInstanceOperationTimedOut(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionDatabase>());
-        Assert.NotNull(await _saga.Exists(_operation, m => m.RemovingDatabase));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.RemovingDatabase));
     }
 
     [Fact]
     public async Task Deprovisioning_RemovesDatabaseServerStorage_ThenCompletes()
     {
-        await Publish(new ServiceInstanceDeprovisioningRequested(_instance, _operation, Now));
+        await Publish(new ServiceInstanceDeprovisioningRequested(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionDatabase>());
-        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await Publish(new DatabaseDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionServer>());
-        await Publish(new ServerDeprovisioned(_instance, _operation, Now));
+        await Publish(new ServerDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionStorage>());
-        await Publish(new StorageDeprovisioned(_instance, _operation, Now));
+        await Publish(new StorageDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<CompleteOperation>());
-        await Publish(new ServiceInstanceDeprovisioned(_instance, _operation, Now));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.Final));
+        await Publish(new ServiceInstanceDeprovisioned(InstanceId, OperationId, Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.Final));
     }
 
     [Fact]
     public async Task RepeatedEvent_InTheStateItLedTo_SendsThatStepAgain()
     {
         // A broker that died after committing the saga's new state but before its command left gets the event again.
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
         Assert.True(await Sent<ProvisionServer>());
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
         await WaitUntilPublished<ProvisionServer>(2);
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingServer));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.CreatingServer));
     }
 
     [Fact]
     public async Task RepeatedEvent_OfAnEarlierState_IsIgnored()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
-        await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
+        await Publish(new ServerProvisioned(InstanceId, OperationId, "127.0.0.1", 56001, Now));
         Assert.True(await Sent<ProvisionDatabase>());
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "small", "o", "s", null, null, 1024, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "small", "o", "s", null, null, 1024, Now));
         // The saga has handled both repeats (what it publishes while handling one is recorded before it counts as consumed).
         await ConsumedBySaga<StorageProvisioned>(2);
         await ConsumedBySaga<ServiceInstanceProvisioningRequested>(2);
         // Counted as delivered, not from the harness's list: a wrong re-send would carry the step's own message id.
-        await _harness.InactivityTask;
-        Assert.Single(_log.MessageIds<ProvisionServer>(_operation));
-        Assert.Single(_log.MessageIds<ProvisionStorage>(_operation));
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
+        await Harness.InactivityTask;
+        Assert.Single(Log.MessageIds<ProvisionServer>(OperationId));
+        Assert.Single(Log.MessageIds<ProvisionStorage>(OperationId));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.CreatingDatabase));
     }
 
     [Fact]
     public async Task RepeatedRemovalEvent_SendsTheNextRemovalAgain()
     {
-        await Publish(new ServiceInstanceDeprovisioningRequested(_instance, _operation, Now));
-        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await Publish(new ServiceInstanceDeprovisioningRequested(InstanceId, OperationId, Now));
+        await Publish(new DatabaseDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<DeprovisionServer>());
-        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await Publish(new DatabaseDeprovisioned(InstanceId, OperationId, Now));
         await WaitUntilPublished<DeprovisionServer>(2);
-        Assert.NotNull(await _saga.Exists(_operation, m => m.RemovingServer));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.RemovingServer));
     }
 
     [Fact]
     public async Task EventForAnUnknownOperation_IsDropped()
     {
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
         // Consumed (by the saga's endpoint, which found no saga) before anything is checked: nothing was left to come.
-        await Eventually.True(() => _harness.Consumed.Select<StorageProvisioned>().Any(x => x.Context.Message.OperationId == _operation),
+        await Eventually.True(() => Harness.Consumed.Select<StorageProvisioned>().Any(x => x.Context.Message.OperationId == OperationId),
             "the event reached the saga's endpoint");
         Assert.Empty(PublishedOf<ProvisionServer>());
-        Assert.Null(await _saga.Exists(_operation));
+        Assert.Null(await Saga.Exists(OperationId));
     }
 
     [Fact]
     public async Task TimedOutBeforeTheRequestCreatedTheSaga_FaultsSoItIsRetriedNotDropped()
     {
-        await Publish(new ServiceInstanceOperationTimedOut(_instance, _operation, Now));
+        await Publish(new ServiceInstanceOperationTimedOut(InstanceId, OperationId, Now));
         // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
-        await Eventually.True(() => _harness.Published.Select<Fault<ServiceInstanceOperationTimedOut>>()
-            .Any(x => x.Context.Message.Message.OperationId == _operation), "the timeout for a missing saga faults");
+        await Eventually.True(() => Harness.Published.Select<Fault<ServiceInstanceOperationTimedOut>>()
+            .Any(x => x.Context.Message.Message.OperationId == OperationId), "the timeout for a missing saga faults");
     }
 
     [Fact]
     public async Task CancelledBeforeTheRequestCreatedTheSaga_FaultsSoItIsRetriedNotDropped()
     {
-        await Publish(new ServiceInstanceProvisioningCancelled(_instance, _operation, Now));
-        await Eventually.True(() => _harness.Published.Select<Fault<ServiceInstanceProvisioningCancelled>>()
-            .Any(x => x.Context.Message.Message.OperationId == _operation), "the cancellation for a missing saga faults");
+        await Publish(new ServiceInstanceProvisioningCancelled(InstanceId, OperationId, Now));
+        await Eventually.True(() => Harness.Published.Select<Fault<ServiceInstanceProvisioningCancelled>>()
+            .Any(x => x.Context.Message.Message.OperationId == OperationId), "the cancellation for a missing saga faults");
     }
 
     [Fact]
     public async Task Cancelled_WhileProvisioning_FinalizesTheSaga()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "s", "p", "o", "sp", null, null, 1024, Now));
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "s", "p", "o", "sp", null, null, 1024, Now));
         await WaitUntilPublished<ProvisionStorage>(1);
 
-        await Publish(new ServiceInstanceProvisioningCancelled(_instance, _operation, Now));
+        await Publish(new ServiceInstanceProvisioningCancelled(InstanceId, OperationId, Now));
 
-        await Eventually.True(async () => await _saga.Exists(_operation, m => m.Final) is not null, "the cancelled provisioning's saga is finalized");
+        await Eventually.True(async () => await Saga.Exists(OperationId, m => m.Final) is not null, "the cancelled provisioning's saga is finalized");
     }
 
     [Fact]
     public async Task ClusterProvisioning_HasNoDatabaseStep_CompletesOnceTheServerRuns()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "cluster-small", "o", "s", null, null, 1024, Now,
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "cluster-small", "o", "s", null, null, 1024, Now,
             Shape: InstanceShape.Cluster));
-        await Publish(new StorageProvisioned(_instance, _operation, "/d", 1024, Now));
-        await Publish(new ServerProvisioned(_instance, _operation, "127.0.0.1", 56001, Now));
+        await Publish(new StorageProvisioned(InstanceId, OperationId, "/d", 1024, Now));
+        await Publish(new ServerProvisioned(InstanceId, OperationId, "127.0.0.1", 56001, Now));
 
         Assert.True(await Sent<CompleteOperation>());
-        Assert.NotNull(await _saga.Exists(_operation, m => m.Completing));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.Completing));
         Assert.Empty(PublishedOf<ProvisionDatabase>());
     }
 
     [Fact]
     public async Task ClusterRollback_StartsAtTheServer()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "cluster-small", "o", "s", null, null, 1024, Now,
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "cluster-small", "o", "s", null, null, 1024, Now,
             Shape: InstanceShape.Cluster));
-        await Publish(new ResourceProvisioningFailed(_instance, _operation, ResourceKind.Storage, "disk full", Now));
+        await Publish(new ResourceProvisioningFailed(InstanceId, OperationId, ResourceKind.Storage, "disk full", Now));
 
         Assert.True(await Sent<DeprovisionServer>());
-        await Publish(new ServerDeprovisioned(_instance, _operation, Now));
-        await Publish(new StorageDeprovisioned(_instance, _operation, Now));
+        await Publish(new ServerDeprovisioned(InstanceId, OperationId, Now));
+        await Publish(new StorageDeprovisioned(InstanceId, OperationId, Now));
         Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("disk full")));
         Assert.Empty(PublishedOf<DeprovisionDatabase>());
     }
@@ -211,13 +185,13 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     [Fact]
     public async Task ClusterDatabase_ProvisionsOnlyItsDatabase_AndIsRemovedByItsDatabaseStepAlone()
     {
-        await Publish(new ServiceInstanceProvisioningRequested(_instance, _operation, "pg", "database", "o", "s", null, null, 0, Now,
+        await Publish(new ServiceInstanceProvisioningRequested(InstanceId, OperationId, "pg", "database", "o", "s", null, null, 0, Now,
             Shape: InstanceShape.ClusterDatabase, ClusterId: Guid.NewGuid()));
         Assert.True(await Sent<ProvisionDatabase>());
-        Assert.NotNull(await _saga.Exists(_operation, m => m.CreatingDatabase));
-        await Publish(new ResourceProvisioningFailed(_instance, _operation, ResourceKind.Database, "cluster down", Now));
+        Assert.NotNull(await Saga.Exists(OperationId, m => m.CreatingDatabase));
+        await Publish(new ResourceProvisioningFailed(InstanceId, OperationId, ResourceKind.Database, "cluster down", Now));
         Assert.True(await Sent<DeprovisionDatabase>());
-        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await Publish(new DatabaseDeprovisioned(InstanceId, OperationId, Now));
 
         Assert.True(await Sent<FailOperation>(m => m.Reason.Contains("cluster down")));
         Assert.Empty(PublishedOf<ProvisionStorage>());
@@ -227,29 +201,27 @@ public sealed class InstanceOperationStateMachineTests : IAsyncLifetime
     [Fact]
     public async Task ClusterDatabase_Deprovisioning_CompletesAfterItsDatabase()
     {
-        await Publish(new ServiceInstanceDeprovisioningRequested(_instance, _operation, Now, Shape: InstanceShape.ClusterDatabase));
+        await Publish(new ServiceInstanceDeprovisioningRequested(InstanceId, OperationId, Now, Shape: InstanceShape.ClusterDatabase));
         Assert.True(await Sent<DeprovisionDatabase>());
-        await Publish(new DatabaseDeprovisioned(_instance, _operation, Now));
+        await Publish(new DatabaseDeprovisioned(InstanceId, OperationId, Now));
 
         Assert.True(await Sent<CompleteOperation>());
         Assert.Empty(PublishedOf<DeprovisionServer>());
     }
 
-    private Task Publish<T>(T message) where T : class => _harness.Bus.Publish(message);
-
     // Polled rather than Published.Any, whose inactivity window can close first on a loaded machine.
     // Counted by the logging consumer: the harness's published list keeps one entry per message id, and a step sent again
     // on a redelivery is the same message.
     private Task WaitUntilPublished<T>(int count) where T : class =>
-        Eventually.Until(() => Task.FromResult(_log.MessageIds<T>(_operation).Length), published => published >= count, $"{count} {typeof(T).Name} published");
+        Eventually.Until(() => Task.FromResult(Log.MessageIds<T>(OperationId).Length), published => published >= count, $"{count} {typeof(T).Name} published");
 
     private Task ConsumedBySaga<T>(int count) where T : class =>
-        Eventually.Until(() => Task.FromResult(_saga.Consumed.Select<T>().Count(x => OperationOf(x.Context.Message) == _operation)),
+        Eventually.Until(() => Task.FromResult(Saga.Consumed.Select<T>().Count(x => OperationOf(x.Context.Message) == OperationId)),
             consumed => consumed >= count, $"{count} {typeof(T).Name} consumed by the saga");
 
     /// <summary>What was published so far for this test's operation (no waiting: callers first wait for a positive signal).</summary>
     private List<T> PublishedOf<T>() where T : class =>
-        _harness.Published.Select<T>().Select(x => x.Context.Message).Where(m => OperationOf(m) == _operation).ToList();
+        Harness.Published.Select<T>().Select(x => x.Context.Message).Where(m => OperationOf(m) == OperationId).ToList();
 
     /// <summary>True once the saga published a matching <typeparamref name="T"/> for this operation; fails (with what it did publish) after a deadline.</summary>
     private async Task<bool> Sent<T>(Func<T, bool>? matches = null) where T : class
