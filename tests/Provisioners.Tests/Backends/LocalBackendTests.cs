@@ -33,6 +33,26 @@ public sealed class LocalBackendTests(LocalBackendFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task DeprovisionDatabase_EightTimesAtOnce_EveryRunSucceeds_AndTheDatabaseAndItsOwnerAreGone()
+    {
+        // A deprovision cancelling a provisioning sends the database step again when the provisioning's own step fails
+        // under it: both runs saw the owner role, one dropped it, the other failed with 'role "…" does not exist'.
+        var id = fixture.NewInstance();
+        var (_, endpoint, _) = await ProvisionAll(id);
+
+        var (gate, arrived) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), 0);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            if (Interlocked.Increment(ref arrived) == 8) gate.SetResult();
+            await gate.Task;
+            await fixture.Database.Deprovision(id, Database, Admin, serverStays: true, None);
+        })));
+
+        var failure = await Assert.ThrowsAsync<PostgresException>(async () => await ConnectAsAdmin(endpoint, Password));
+        Assert.Equal("28P01", failure.SqlState); // password authentication failed: the owner role is gone
+    }
+
+    [Fact]
     public async Task Provision_StorageServerDatabase_AdminConnectsOverTcp_AndProvisioningAgainReturnsTheSame()
     {
         var id = fixture.NewInstance();

@@ -53,6 +53,9 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
         try
         {
+            // A re-sent step runs beside the first (a deprovision cancelling a provisioning sends it again when the
+            // provisioning's own step fails under it): both would see the owner role, and the loser's DROP would fail.
+            await Superuser.Execute(connection, SerializeCatalogChanges, ct);
             // The logins of bindings the platform never removed go with the database: on a cluster's server, which lives
             // on, they would otherwise stay behind, roles without a database.
             var logins = await GrantedLogins(connection, database, ct);
