@@ -1,4 +1,5 @@
 using EventSourced.Projections.Clusters;
+using EventSourced.Projections.Hosts;
 using EventSourced.Projections.Rebuild;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
@@ -23,6 +24,7 @@ public static class ProjectionsServiceCollectionExtensions
     public static IServiceCollection AddReadModels(this IServiceCollection services, bool runsAsyncProjections = true)
     {
         services.AddSingleton<LastOperations>();
+        services.AddSingleton<HostDirectory>();
         services.AddSingleton<BindingOperations>();
         services.AddSingleton<InstanceDirectory>();
         services.AddSingleton<ClusterMembers>();

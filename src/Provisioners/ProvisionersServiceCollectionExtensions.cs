@@ -3,6 +3,8 @@ using Marten;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Bus;
 using EventSourced.Provisioners.Clusters;
+using System.Runtime.CompilerServices;
+using EventSourced.Provisioners.Hosts;
 using EventSourced.Provisioners.IntegrationEvents;
 using EventSourced.Provisioners.Sagas;
 using EventSourced.Provisioners.Sagas.Persistence;
@@ -27,6 +29,13 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddSagaDocuments();
         services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
         services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
+        services.AddOptions<WorkerHostOptions>().Bind(configuration.GetSection(WorkerHostOptions.Section))
+            .Validate(o => WorkerHostOptions.IsValidName(o.Name),
+                $"{WorkerHostOptions.Section}:Name must be 1 to 63 lower-case letters, digits and dashes (not at either end).")
+            .Validate(o => o.Capacity > 0, $"{WorkerHostOptions.Section}:Capacity must be positive.")
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, $"{WorkerHostOptions.Section}:HeartbeatInterval must be positive.")
+            .ValidateOnStart();
+        services.AddHostedService<HostHeartbeat>();
         services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>, sp.GetServices<IForwardedEventsObserver>,
@@ -58,28 +67,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<OrphanRemover>();
             bus.AddConsumer<ChildDetacher>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
-            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
-            {
-                // Saga state is optimistic (no row lock): a message that lost a race on its saga's revision is retried at
-                // once against the fresh state, several times; anything else backs off.
-                endpoint.UseMessageRetry(r =>
-                {
-                    r.Handle<JasperFx.ConcurrencyException>();
-                    r.Handle<DocumentAlreadyExistsException>();
-                    r.Immediate(20);
-                });
-                endpoint.UseMessageRetry(r =>
-                {
-                    r.Ignore<JasperFx.ConcurrencyException>();
-                    r.Ignore<DocumentAlreadyExistsException>();
-                    r.Intervals(100, 500, 1000, 2000, 5000);
-                });
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
-                    && context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.UsesQuorumQueues)
-                    rabbit.SetQuorumQueue();
-                endpoint.UseInMemoryOutbox(context);
-                endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
-            });
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) => ConfigureEndpoint(context, endpoint));
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 var o = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -89,10 +77,71 @@ public static class ProvisionersServiceCollectionExtensions
                     h.Password(o.Password);
                     if (o.Nodes() is { Count: > 1 } nodes) h.UseCluster(cluster => { foreach (var (host, port) in nodes) cluster.Node($"{host}:{port}"); });
                 });
+                ConfigureHostedSteps(context, rabbit);
                 rabbit.ConfigureEndpoints(context);
             });
         });
         return services;
+    }
+
+    /// <summary>
+    /// The consumers that work on a host's own resources, each on two queues: its shared queue (bound to its messages'
+    /// exchanges, as every consumer's), which carries out this host's work and forwards other hosts', and this host's own
+    /// queue (bound to nothing: only forwarded messages reach it). Configured here, not by ConfigureEndpoints, which
+    /// leaves out a consumer already configured on an endpoint.
+    /// </summary>
+    private static void ConfigureHostedSteps(IBusRegistrationContext context, IRabbitMqBusFactoryConfigurator rabbit)
+    {
+        Shared<StorageSubProvisioner>();
+        Shared<ServerSubProvisioner>();
+        Shared<DatabaseSubProvisioner>();
+        Shared<BindingSubProvisioner>();
+        Shared<OrphanRemover>();
+        rabbit.ReceiveEndpoint(HostQueue.Name(context.GetRequiredService<IOptions<WorkerHostOptions>>().Value.Name), endpoint =>
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            ConfigureEndpoint(context, endpoint);
+            endpoint.ConfigureConsumer<StorageSubProvisioner>(context);
+            endpoint.ConfigureConsumer<ServerSubProvisioner>(context);
+            endpoint.ConfigureConsumer<DatabaseSubProvisioner>(context);
+            endpoint.ConfigureConsumer<BindingSubProvisioner>(context);
+            endpoint.ConfigureConsumer<OrphanRemover>(context);
+        });
+
+        void Shared<T>() where T : class, IConsumer =>
+            rabbit.ReceiveEndpoint(KebabCaseEndpointNameFormatter.Instance.Consumer<T>(), endpoint =>
+            {
+                ConfigureEndpoint(context, endpoint);
+                endpoint.UseConsumeFilter(typeof(HostRouting<>), context);
+                endpoint.ConfigureConsumer<T>(context);
+            });
+    }
+
+    // Endpoints configured by hand may also get the configure-endpoints callback: each is configured once.
+    private static readonly ConditionalWeakTable<IReceiveEndpointConfigurator, object> Configured = new();
+
+    private static void ConfigureEndpoint(IRegistrationContext context, IReceiveEndpointConfigurator endpoint)
+    {
+        if (!Configured.TryAdd(endpoint, new object())) return;
+        // Saga state is optimistic (no row lock): a message that lost a race on its saga's revision is retried at
+        // once against the fresh state, several times; anything else backs off.
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Handle<JasperFx.ConcurrencyException>();
+            r.Handle<DocumentAlreadyExistsException>();
+            r.Immediate(20);
+        });
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<JasperFx.ConcurrencyException>();
+            r.Ignore<DocumentAlreadyExistsException>();
+            r.Intervals(100, 500, 1000, 2000, 5000);
+        });
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
+            && context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.UsesQuorumQueues)
+            rabbit.SetQuorumQueue();
+        endpoint.UseInMemoryOutbox(context);
+        endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
     }
 
     /// <summary>The saga state's place in Marten's schema, also for hosts without the bus (`db apply` creates it).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using EventSourced.Projections.Hosts;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Projections.Status;
 using EventSourced.Provisioners.Reconciler;
@@ -9,7 +10,7 @@ namespace EventSourced.Broker.Admin;
 
 /// <summary>
 /// Operator views: the instance directory, each instance's details and history, how far each projection is, the servers the
-/// resurrector restarted and how the local backend differs from the log (drift).
+/// resurrector restarted, how the local backend differs from the log (drift), and the worker hosts.
 /// </summary>
 public static partial class AdminEndpoints
 {
@@ -22,6 +23,7 @@ public static partial class AdminEndpoints
         admin.MapGet("/projections", async (ProjectionStatus status, CancellationToken ct) => Results.Ok(await status.Read(ct)));
         admin.MapGet("/resurrections", async (IDocumentStore store, CancellationToken ct) => Results.Ok(await Resurrections.Latest(store, ct)));
         admin.MapGet("/drift", Drift);
+        admin.MapGet("/hosts", async (HostDirectory hosts, CancellationToken ct) => Results.Ok(await hosts.List(ct)));
         return admin;
     }
 

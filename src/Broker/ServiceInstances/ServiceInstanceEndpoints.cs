@@ -7,6 +7,7 @@ using EventSourced.Commands.Clusters;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.Clusters;
+using EventSourced.Projections.Hosts;
 using EventSourced.Projections.ServiceInstances;
 using FluentValidation;
 using FluentValidation.Results;
@@ -29,7 +30,7 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Provision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, ServiceInstanceStore instances, ClusterStore clusters,
-        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, CancellationToken ct)
+        ClusterMembers members, DashboardLinks dashboards, HostDirectory hosts, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
@@ -57,7 +58,12 @@ public static class ServiceInstanceEndpoints
             decision = await clusters.ProvisionChild(id, clusterId!.Value, (state, cluster) => ClusterDecisions.Decide(state, cluster, child, user),
                 metadata, ct);
         }
-        else decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command), metadata, ct: ct);
+        else
+        {
+            var (host, noRoom) = await hosts.Place(ct);
+            var placed = command with { Host = host, NoRoom = noRoom };
+            decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, placed), metadata, ct: ct);
+        }
         var dashboardUrl = dashboards.For(id);
         return decision switch
         {

@@ -21,7 +21,8 @@ public static class ClusterDecisions
         ServiceInstance child, ServiceInstance cluster, ProvisionServiceInstance command, string? userId)
     {
         var clusterId = command.ClusterId ?? throw new ArgumentException("A child's provisioning names its cluster.", nameof(command));
-        var decided = ServiceInstanceDecisions.Decide(child, command);
+        // A database in a cluster lives on its cluster's server, so on its cluster's host.
+        var decided = ServiceInstanceDecisions.Decide(child, command with { Host = cluster.Host });
         if (decided is not Decision.Accepted) return (decided, null);
         if (ClusterRules.RefuseAttach(cluster, clusterId, command.OrganizationGuid, command.SpaceGuid, userId) is { } refused)
             return (new Decision.Rejected(refused), null);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Commands.Hosts;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -83,6 +84,7 @@ public static class EventStoreServiceCollectionExtensions
         options.Projections.Errors.SkipUnknownEvents = false;
 
         options.Schema.For<InboxEntry>().DocumentAlias("inbox");
+        options.Schema.For<RegisteredHost>().DocumentAlias("host");
     }
 
     // Tuned for a broker whose every request and flow step runs the same few statements: prepared once per connection,

@@ -44,7 +44,7 @@ public static class ServiceBindingDecisions
         }
         return new Decision.Accepted(command.OperationId, [
             new ServiceBindingRequested(command.InstanceId, command.BindingId, command.OperationId, command.AppGuid, command.Parameters,
-                command.Context, command.PredecessorBindingId, command.Now, command.ExpiresAt, command.PlanId),
+                command.Context, command.PredecessorBindingId, command.Now, command.ExpiresAt, command.PlanId, instance.Host),
         ]);
     }
 
@@ -57,7 +57,7 @@ public static class ServiceBindingDecisions
         { Status: BindingStatus.Creating } => Decision.Reject(DomainErrorCode.ConcurrencyError,
             $"Service binding {command.BindingId} is still being created."),
         _ => new Decision.Accepted(command.OperationId, [
-            new ServiceBindingDeletionRequested(command.InstanceId, command.BindingId, command.OperationId, command.Now),
+            new ServiceBindingDeletionRequested(command.InstanceId, command.BindingId, command.OperationId, command.Now, instance.Host),
         ]),
     };
 

@@ -1,3 +1,4 @@
+using EventSourced.Commands.Hosts;
 using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Commands.ServiceInstances;
@@ -6,7 +7,8 @@ namespace EventSourced.Commands.ServiceInstances;
 
 public sealed record ServiceBindingRequested(
     Guid InstanceId, Guid BindingId, Guid OperationId, string? AppGuid, string? Parameters, string? Context,
-    Guid? PredecessorBindingId, DateTimeOffset RequestedAt, DateTimeOffset? ExpiresAt = null, string? PlanId = null) : IDomainEvent;
+    Guid? PredecessorBindingId, DateTimeOffset RequestedAt, DateTimeOffset? ExpiresAt = null, string? PlanId = null,
+    string? Host = null) : IDomainEvent, IRunsOnHost;
 
 /// <summary>The binding's login role exists; its password is stored only encrypted.</summary>
 public sealed record ServiceBindingCreated(
@@ -14,7 +16,8 @@ public sealed record ServiceBindingCreated(
 
 public sealed record ServiceBindingFailed(Guid InstanceId, Guid BindingId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
 
-public sealed record ServiceBindingDeletionRequested(Guid InstanceId, Guid BindingId, Guid OperationId, DateTimeOffset RequestedAt) : IDomainEvent;
+public sealed record ServiceBindingDeletionRequested(
+    Guid InstanceId, Guid BindingId, Guid OperationId, DateTimeOffset RequestedAt, string? Host = null) : IDomainEvent, IRunsOnHost;
 
 public sealed record ServiceBindingDeleted(Guid InstanceId, Guid BindingId, Guid OperationId, DateTimeOffset DeletedAt) : IDomainEvent;
 

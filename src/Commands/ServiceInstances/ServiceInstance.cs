@@ -47,6 +47,12 @@ public sealed record ServiceInstance
     /// <summary>The cluster a <see cref="InstanceShape.ClusterDatabase"/> lives in.</summary>
     public Guid? ClusterId { get; init; }
 
+    /// <summary>
+    /// The worker host the instance's resources live on (chosen with the provisioning request, else the host that made
+    /// its storage); a database in a cluster lives on its cluster's. Null: made before hosts, or nothing made yet.
+    /// </summary>
+    public string? Host { get; init; }
+
     /// <summary>A cluster's attached children, in the order they attached; kept across the cluster's lives.</summary>
     public ImmutableList<ClusterChild> Children { get; init; } = [];
     public DateTimeOffset? CreatedAt { get; init; }
@@ -72,14 +78,14 @@ public sealed record ServiceInstance
     {
         ServiceInstanceProvisioningRequested e => Initial with
         {
-            Orphans = state.Orphans, Children = state.Children, Shape = e.Shape, ClusterId = e.ClusterId,
+            Orphans = state.Orphans, Children = state.Children, Shape = e.Shape, ClusterId = e.ClusterId, Host = e.Host,
             Id = e.InstanceId, Status = InstanceStatus.Provisioning, ServiceId = e.ServiceId, PlanId = e.PlanId,
             OrganizationGuid = e.OrganizationGuid, SpaceGuid = e.SpaceGuid, Parameters = e.Parameters, Context = e.Context,
             MaintenanceVersion = e.MaintenanceVersion, DiskMb = e.DiskMb, CreatedAt = e.RequestedAt, UpdatedAt = e.RequestedAt,
             Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Provision, "Provisioning requested", e.RequestedAt, e.DeadlineAt)),
         },
         StorageProvisioned e => state.Progress(e.OperationId, "Storage provisioned", e.ProvisionedAt) with
-            { Storage = new StorageInfo(e.DataDirectory, e.DiskMb) },
+            { Storage = new StorageInfo(e.DataDirectory, e.DiskMb), Host = state.Host ?? e.Host },
         ServerProvisioned e => state.Progress(e.OperationId, "Server started", e.ProvisionedAt) with
             { Server = new ServerInfo(e.Host, e.Port) },
         DatabaseProvisioned e => state.Progress(e.OperationId, "Database created", e.ProvisionedAt) with

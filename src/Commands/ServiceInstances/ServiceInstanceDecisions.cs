@@ -8,7 +8,7 @@ public sealed record ProvisionServiceInstance(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset Now,
     string? MaintenanceInfoVersion = null, string? PlanMaintenanceVersion = null, DateTimeOffset? DeadlineAt = null,
-    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null);
+    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null, string? Host = null, string? NoRoom = null);
 
 public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
@@ -59,12 +59,12 @@ public static class ServiceInstanceDecisions
         _ when !state.Children.IsEmpty => Decision.Reject(DomainErrorCode.Invalid, ClusterRules.DeleteRefused(state.Children)),
         InstanceStatus.Provisioning => new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningCancelled(command.InstanceId, state.LastOperation!.Id, command.Now),
-            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt, state.Shape),
+            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt, state.Shape, state.Host),
         ]),
         _ when state.Busy => Decision.Reject(DomainErrorCode.ConcurrencyError,
             $"Service instance {state.Id} has operation {state.LastOperation!.Id} in progress."),
         _ => new Decision.Accepted(command.OperationId, [
-            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt, state.Shape),
+            new ServiceInstanceDeprovisioningRequested(command.InstanceId, command.OperationId, command.Now, command.DeadlineAt, state.Shape, state.Host),
         ]),
     };
 
@@ -84,7 +84,7 @@ public static class ServiceInstanceDecisions
             events.Add(new ServiceInstanceContextUpdated(state.Id, command.Context, command.Now));
         if (plan != state.PlanId || !JsonText.Equivalent(parameters, state.Parameters) || maintenance != state.MaintenanceVersion)
             events.Add(new ServiceInstanceUpdateRequested(state.Id, command.OperationId, plan, parameters, maintenance,
-                plan == state.PlanId ? state.DiskMb : command.DiskMb, command.Now, command.DeadlineAt));
+                plan == state.PlanId ? state.DiskMb : command.DiskMb, command.Now, command.DeadlineAt, state.Host));
         return events.Count == 0 ? new Decision.AlreadyDone() : new Decision.Accepted(command.OperationId, events);
     }
 
@@ -139,7 +139,7 @@ public static class ServiceInstanceDecisions
     public static Decision Decide(ServiceInstance state, RecordOrphan command) =>
         state.Orphans.Contains(new Orphan(command.OperationId, command.Resource))
             ? new Decision.AlreadyDone()
-            : new Decision.Accepted(command.OperationId, [new OrphanedResourceFound(state.Id, command.OperationId, command.Resource, command.Now)]);
+            : new Decision.Accepted(command.OperationId, [new OrphanedResourceFound(state.Id, command.OperationId, command.Resource, command.Now) { Host = state.Host }]);
 
     public static Decision Decide(ServiceInstance state, RecordOrphanRemoved command) =>
         state.Orphans.Contains(new Orphan(command.OperationId, command.Resource))
@@ -154,11 +154,13 @@ public static class ServiceInstanceDecisions
         : state.Status != InstanceStatus.Provisioned ? Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is not usable ({state.Status}).")
         : null;
 
-    private static Decision Requested(ProvisionServiceInstance command) =>
-        new Decision.Accepted(command.OperationId, [
+    /// <summary>A new life of the instance, on the host chosen for it; refused when no host has room for it.</summary>
+    private static Decision Requested(ProvisionServiceInstance command) => command.NoRoom is { } full
+        ? Decision.Reject(DomainErrorCode.Unprocessable, full)
+        : new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningRequested(command.InstanceId, command.OperationId, command.ServiceId, command.PlanId,
                 command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now,
-                command.PlanMaintenanceVersion, command.DeadlineAt, command.Shape, command.ClusterId),
+                command.PlanMaintenanceVersion, command.DeadlineAt, command.Shape, command.ClusterId, command.Host),
         ]);
 
     private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command) =>

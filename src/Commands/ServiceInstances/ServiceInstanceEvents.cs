@@ -1,3 +1,4 @@
+using EventSourced.Commands.Hosts;
 using EventSourced.Commands.EventStore;
 
 namespace EventSourced.Commands.ServiceInstances;
@@ -8,9 +9,11 @@ public sealed record ServiceInstanceProvisioningRequested(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset RequestedAt,
     string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null,
-    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null) : IDomainEvent;
+    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null, string? Host = null) : IDomainEvent;
 
-public sealed record StorageProvisioned(Guid InstanceId, Guid OperationId, string DataDirectory, int DiskMb, DateTimeOffset ProvisionedAt) : IDomainEvent;
+/// <param name="Host">The worker host whose disk it is (every later step of the instance runs there).</param>
+public sealed record StorageProvisioned(
+    Guid InstanceId, Guid OperationId, string DataDirectory, int DiskMb, DateTimeOffset ProvisionedAt, string? Host = null) : IDomainEvent;
 
 public sealed record ServerProvisioned(Guid InstanceId, Guid OperationId, string Host, int Port, DateTimeOffset ProvisionedAt) : IDomainEvent;
 
@@ -33,7 +36,7 @@ public sealed record ServiceInstanceProvisioningCancelled(Guid InstanceId, Guid 
 /// <param name="Shape">The instance's shape, for the saga that removes what it is made of.</param>
 public sealed record ServiceInstanceDeprovisioningRequested(
     Guid InstanceId, Guid OperationId, DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null,
-    InstanceShape Shape = InstanceShape.Dedicated) : IDomainEvent;
+    InstanceShape Shape = InstanceShape.Dedicated, string? Host = null) : IDomainEvent;
 
 public sealed record DatabaseDeprovisioned(Guid InstanceId, Guid OperationId, DateTimeOffset DeprovisionedAt) : IDomainEvent;
 
@@ -49,7 +52,7 @@ public sealed record ServiceInstanceDeprovisioningFailed(Guid InstanceId, Guid O
 
 public sealed record ServiceInstanceUpdateRequested(
     Guid InstanceId, Guid OperationId, string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb,
-    DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null) : IDomainEvent;
+    DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null, string? Host = null) : IDomainEvent;
 
 /// <summary>The server runs with the requested plan's disk and the requested parameters' settings.</summary>
 public sealed record ServerReconfigured(Guid InstanceId, Guid OperationId, int DiskMb, DateTimeOffset ReconfiguredAt) : IDomainEvent;
@@ -67,7 +70,12 @@ public sealed record ServiceInstanceContextUpdated(Guid InstanceId, string Conte
 /// A step finished after its operation was rolled back or ended: what it created is no part of the instance and must be
 /// removed. Recorded before the removal, so that a removal that fails or a broker that dies first cannot lose it.
 /// </summary>
-public sealed record OrphanedResourceFound(Guid InstanceId, Guid OperationId, ResourceKind Resource, DateTimeOffset FoundAt) : IDomainEvent;
+public sealed record OrphanedResourceFound(Guid InstanceId, Guid OperationId, ResourceKind Resource, DateTimeOffset FoundAt)
+    : IDomainEvent, IRunsOnHost
+{
+    /// <summary>Where the resource is (the instance's host).</summary>
+    public string? Host { get; init; }
+}
 
 /// <summary>The orphan is gone: removed, or kept because the instance's current life recorded that resource as its own.</summary>
 public sealed record OrphanedResourceRemoved(Guid InstanceId, Guid OperationId, ResourceKind Resource, bool Kept, DateTimeOffset RemovedAt) : IDomainEvent;

@@ -83,6 +83,20 @@ public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventSt
         return json is null ? null : Deserialize(json);
     }
 
+    /// <summary>How many instances live on each host (those that hold resources: not gone, not rolled back).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> InstancesPerHost(CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT instance->>'host', count(*)::int FROM {QualifiedTable}
+            WHERE status NOT IN ('{InstanceStatus.Deprovisioned}', '{InstanceStatus.ProvisioningFailed}') AND instance->>'host' IS NOT NULL
+            GROUP BY 1
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new Dictionary<string, int>();
+        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = reader.GetInt32(1);
+        return counts;
+    }
+
     /// <summary>The server an instance's database runs on: its own, or its cluster's for a database in a cluster.</summary>
     public async Task<ServerInfo?> ServerOf(ServiceInstance instance, CancellationToken ct = default) =>
         instance.ServerOwnerId == instance.Id ? instance.Server : (await Find(instance.ServerOwnerId, ct))?.Server;

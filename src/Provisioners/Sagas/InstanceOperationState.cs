@@ -17,6 +17,9 @@ public sealed class InstanceOperationState : SagaStateMachineInstance, ISagaVers
     public InstanceShape Shape { get; set; }
     public string? FailureReason { get; set; }
 
+    /// <summary>The host the instance's resources live on, where every step of it is sent (null: any host).</summary>
+    public string? Host { get; set; }
+
     /// <summary>How many times a nudge re-sent a stalled step: part of each step command's message id.</summary>
     public int Attempt { get; set; }
 }

@@ -56,16 +56,17 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
 
         Initially(
             When(ProvisioningRequested)
-                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb, c.Saga.Shape) =
-                    (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb, c.Message.Shape))
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.DiskMb, c.Saga.Shape, c.Saga.Host) =
+                    (c.Message.InstanceId, OperationKind.Provision, c.Message.DiskMb, c.Message.Shape, c.Message.Host))
                 .IfElse(c => c.Saga.Shape == InstanceShape.ClusterDatabase,
                     child => child.Send(s => s.ProvisionDatabase()).TransitionTo(CreatingDatabase),
                     own => own.Send(s => s.ProvisionStorage()).TransitionTo(CreatingStorage)),
             When(DeprovisioningRequested)
-                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.Shape) = (c.Message.InstanceId, OperationKind.Deprovision, c.Message.Shape))
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.Shape, c.Saga.Host) =
+                    (c.Message.InstanceId, OperationKind.Deprovision, c.Message.Shape, c.Message.Host))
                 .Remove(),
             When(UpdateRequested)
-                .Then(c => (c.Saga.InstanceId, c.Saga.Kind) = (c.Message.InstanceId, OperationKind.Update))
+                .Then(c => (c.Saga.InstanceId, c.Saga.Kind, c.Saga.Host) = (c.Message.InstanceId, OperationKind.Update, c.Message.Host))
                 .Send(s => s.ReconfigureServer())
                 .TransitionTo(Reconfiguring));
 
@@ -74,8 +75,9 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
             When(UpdateStepFailed).Then(c => c.Saga.FailureReason = $"{c.Message.Resource} update failed: {c.Message.Reason}").Fail(),
             When(TimedOut).Then(c => c.Saga.FailureReason = "The update timed out.").Fail());
 
+        // No host was chosen with the request (none was registered yet): the host that made the disk keeps the rest.
         During(CreatingStorage,
-            When(StorageReady).Send(s => s.ProvisionServer()).TransitionTo(CreatingServer));
+            When(StorageReady).Then(c => c.Saga.Host ??= c.Message.Host).Send(s => s.ProvisionServer()).TransitionTo(CreatingServer));
         During(CreatingServer,
             When(ServerReady).IfElse(c => c.Saga.Shape == InstanceShape.Cluster,
                 cluster => cluster.Complete(),

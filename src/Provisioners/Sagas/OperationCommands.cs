@@ -9,19 +9,19 @@ namespace EventSourced.Provisioners.Sagas;
 /// </summary>
 internal static class OperationCommands
 {
-    public static ProvisionStorage ProvisionStorage(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId, saga.DiskMb);
+    public static ProvisionStorage ProvisionStorage(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId, saga.DiskMb) { Host = saga.Host };
 
-    public static ProvisionServer ProvisionServer(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
+    public static ProvisionServer ProvisionServer(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId) { Host = saga.Host };
 
-    public static ProvisionDatabase ProvisionDatabase(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
+    public static ProvisionDatabase ProvisionDatabase(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId) { Host = saga.Host };
 
-    public static ReconfigureServer ReconfigureServer(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
+    public static ReconfigureServer ReconfigureServer(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId) { Host = saga.Host };
 
-    public static DeprovisionDatabase DeprovisionDatabase(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
+    public static DeprovisionDatabase DeprovisionDatabase(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId) { Host = saga.Host };
 
-    public static DeprovisionServer DeprovisionServer(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
+    public static DeprovisionServer DeprovisionServer(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId) { Host = saga.Host };
 
-    public static DeprovisionStorage DeprovisionStorage(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
+    public static DeprovisionStorage DeprovisionStorage(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId) { Host = saga.Host };
 
     public static CompleteOperation CompleteOperation(this InstanceOperationState saga) => new(saga.CorrelationId, saga.InstanceId);
 

@@ -1,12 +1,14 @@
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Messages;
+using EventSourced.Provisioners.Hosts;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
 /// <summary>The persistent disk of an instance: a data directory sized by the plan.</summary>
-public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecorder recorder)
+public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecorder recorder, IOptions<WorkerHostOptions> host)
     : IConsumer<ProvisionStorage>, IConsumer<DeprovisionStorage>
 {
     public async Task Consume(ConsumeContext<ProvisionStorage> context)
@@ -16,14 +18,14 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
         if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
         if (state.Storage is { } recorded)
         {
-            await recorder.AnswerAgain(context, new StorageProvisioned(instanceId, operationId, recorded.DataDirectory, recorded.DiskMb, recorder.Now));
+            await recorder.AnswerAgain(context, new StorageProvisioned(instanceId, operationId, recorded.DataDirectory, recorded.DiskMb, recorder.Now, state.Host));
             return;
         }
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
                 var allocation = await storage.Provision(instanceId, diskMb, ct);
-                return new StorageProvisioned(instanceId, operationId, allocation.DataDirectory, allocation.DiskMb, recorder.Now);
+                return new StorageProvisioned(instanceId, operationId, allocation.DataDirectory, allocation.DiskMb, recorder.Now, host.Value.Name);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Storage, reason, recorder.Now));
         await recorder.RecordOrOrphan(context, instanceId, operationId, outcome, ResourceKind.Storage, nameof(StorageSubProvisioner));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using EventSourced.Commands.EventStore;
+using EventSourced.Provisioners.Hosts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,10 +10,11 @@ using Npgsql;
 namespace EventSourced.Provisioners.Backends.Local;
 
 /// <summary>
-/// The local backend keeps each instance's server on the machine of the worker that ran its step, and any worker may run
-/// any step: two local-backend workers on different data roots (or machines) would split an instance between them. Until
-/// instances are placed on hosts, a local-backend worker claims its (machine, data root) at start and refuses to start
-/// while a live worker holds another one; workers on the same data root of the same machine share it.
+/// The local backend keeps each instance's server on the machine and data root of its host (<c>Provisioners:Host:Name</c>),
+/// and any worker of that host name may run the host's steps: two workers of one host name on different data roots (or
+/// machines) would split an instance between them. A local-backend worker claims (host name, machine, data root) at start
+/// and refuses to start while a live worker of the same host name holds another machine or data root; workers on the
+/// same data root of the same machine share it, and workers of other host names have their own.
 /// </summary>
 /// <remarks>
 /// The claim is a session-level shared advisory lock keyed by (machine, data root), held on a connection of its own for the
@@ -21,7 +23,7 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// Claims are checked and taken under a transaction lock, so two workers starting at once cannot both pass.
 /// </remarks>
 public sealed class DataRootClaim(
-    NpgsqlDataSource dataSource, IOptions<LocalBackendOptions> options, IOptions<EventStoreOptions> store,
+    NpgsqlDataSource dataSource, IOptions<LocalBackendOptions> options, IOptions<WorkerHostOptions> hostOptions, IOptions<EventStoreOptions> store,
     IHostApplicationLifetime lifetime, ILogger<DataRootClaim> log) : IHostedService, IAsyncDisposable
 {
     public const string Setting = LocalBackendOptions.SectionName + ":DataRoot";
@@ -30,12 +32,13 @@ public sealed class DataRootClaim(
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly string _host = Environment.MachineName;
+    private readonly string _hostName = hostOptions.Value.Name;
     private readonly string _dataRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Value.DataRoot));
     private readonly CancellationTokenSource _stopping = new();
     private NpgsqlConnection? _connection;
     private Task? _watch;
 
-    private int Key => BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{_host}\n{_dataRoot}"))) & int.MaxValue;
+    private int Key => BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{_hostName}\n{_host}\n{_dataRoot}"))) & int.MaxValue;
     private string Table => $"\"{store.Value.Schema}\".local_data_roots";
 
     public async Task StartAsync(CancellationToken ct)
@@ -71,22 +74,23 @@ public sealed class DataRootClaim(
             await Execute(connection, $"""
                 CREATE TABLE IF NOT EXISTS {Table} (
                     lock_key integer PRIMARY KEY, host text NOT NULL, data_root text NOT NULL,
-                    process_id integer NOT NULL, claimed_at timestamptz NOT NULL)
+                    process_id integer NOT NULL, claimed_at timestamptz NOT NULL);
+                ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS host_name text
                 """, ct);
             if (await OtherHolder(connection, ct) is { } other)
                 throw new DataRootClaimedElsewhere(
-                    $"This worker's local backend would use {Setting} '{_dataRoot}' on {_host}, but a running local-backend worker " +
-                    $"uses {Setting} '{other.DataRoot}' on {other.Host} (process {other.ProcessId}, since {other.ClaimedAt:u}). " +
-                    "Each instance's dedicated server lives on the machine and data root of the worker that created it, and any " +
-                    "worker may run any instance's next step, so two such workers would break instances. Until instances are " +
-                    $"placed on hosts, run local-backend workers on one machine with the same {Setting} (or more API nodes, " +
-                    "Broker:Roles without worker); stop that worker first to start this one on another data root.");
+                    $"This worker's local backend would use {Setting} '{_dataRoot}' on {_host} as host '{_hostName}', but a running " +
+                    $"local-backend worker of the same host uses {Setting} '{other.DataRoot}' on {other.Host} (process {other.ProcessId}, " +
+                    $"since {other.ClaimedAt:u}). Each instance's dedicated server lives on the machine and data root of its host, and " +
+                    "any worker of that host may run the instance's next step, so two such workers would break instances. Give " +
+                    $"this worker a host of its own ({WorkerHostOptions.Section}:Name), or the same {Setting} on the same machine; stop " +
+                    "that worker first to start this one on another data root.");
             await Execute(connection, "SELECT pg_advisory_lock_shared($1, $2)", ct, LockSpace, Key);
             await Execute(connection, $"""
-                INSERT INTO {Table} (lock_key, host, data_root, process_id, claimed_at) VALUES ($1, $2, $3, $4, now())
+                INSERT INTO {Table} (lock_key, host, data_root, process_id, claimed_at, host_name) VALUES ($1, $2, $3, $4, now(), $5)
                 ON CONFLICT (lock_key) DO UPDATE SET host = excluded.host, data_root = excluded.data_root,
-                    process_id = excluded.process_id, claimed_at = excluded.claimed_at
-                """, ct, Key, _host, _dataRoot, Environment.ProcessId);
+                    process_id = excluded.process_id, claimed_at = excluded.claimed_at, host_name = excluded.host_name
+                """, ct, Key, _host, _dataRoot, Environment.ProcessId, _hostName);
             await transaction.CommitAsync(ct);
             _connection = connection;
         }
@@ -97,7 +101,10 @@ public sealed class DataRootClaim(
         }
     }
 
-    /// <summary>A live session of this database holding a claim with another key, and what that key stands for.</summary>
+    /// <summary>
+    /// A live session of this database holding a claim of the same host name with another key, and what that key stands
+    /// for (a claim whose row is missing, or recorded before host names, counts as the same host).
+    /// </summary>
     private async Task<(string Host, string DataRoot, int ProcessId, DateTime ClaimedAt)?> OtherHolder(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
@@ -105,12 +112,13 @@ public sealed class DataRootClaim(
                    coalesce(r.process_id, l.pid), coalesce(r.claimed_at, now())
             FROM pg_locks l LEFT JOIN {Table} r ON r.lock_key = l.objid::text::integer
             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid::text::integer = $1
-              AND l.objid::text::integer <> $2 AND l.objid::text::integer <> 0
+              AND l.objid::text::integer <> $2 AND l.objid::text::integer <> 0 AND coalesce(r.host_name, $3) = $3
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             LIMIT 1
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = LockSpace });
         command.Parameters.Add(new NpgsqlParameter { Value = Key });
+        command.Parameters.Add(new NpgsqlParameter { Value = _hostName });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return (reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetDateTime(3));

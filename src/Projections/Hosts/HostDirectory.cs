@@ -1,0 +1,65 @@
+using EventSourced.Commands.Hosts;
+using EventSourced.Projections.ServiceInstances;
+using Marten;
+
+namespace EventSourced.Projections.Hosts;
+
+/// <summary>A registered host as operators see it: is it beating, and how full is it.</summary>
+public sealed record HostStatus(string Name, string? Az, int Capacity, int Instances, bool Live, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
+
+/// <summary>Where a new instance goes: a host, or none registered (any worker takes it), or every live host full.</summary>
+public sealed record HostChoice(string? Host, string? Refusal);
+
+/// <summary>The worker hosts, from their heartbeats and the instances living on each.</summary>
+public sealed class HostDirectory(IDocumentStore store, LastOperations lastOperations, TimeProvider clock)
+{
+    /// <summary>
+    /// How long placement works from one reading of the hosts (counting its own placements meanwhile): counting every
+    /// instance per request would cost each PUT a scan. Other API nodes' placements show at the next reading, so a
+    /// host can take a few more than its capacity when many nodes place at once.
+    /// </summary>
+    public static readonly TimeSpan PlacementReadingLifetime = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _lock = new();
+    private (List<HostStatus> Hosts, DateTimeOffset ReadAt)? _reading;
+
+    public async Task<IReadOnlyList<HostStatus>> List(CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var hosts = await session.Query<RegisteredHost>().OrderBy(h => h.Id).ToListAsync(ct);
+        var counts = await lastOperations.InstancesPerHost(ct);
+        var now = clock.GetUtcNow();
+        return hosts.Select(h => new HostStatus(h.Id, h.Az, h.Capacity, counts.GetValueOrDefault(h.Id), h.IsLive(now), h.RegisteredAt, h.LastSeenAt))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The live host with the fewest instances (then by name, so that equal hosts fill in a stable order). No live
+    /// host registered: no choice (the worker that makes the storage keeps the instance). Every live host full: refused.
+    /// </summary>
+    public async Task<HostChoice> Place(CancellationToken ct = default)
+    {
+        if (FreshReading() is null)
+        {
+            var (live, readAt) = ((await List(ct)).Where(h => h.Live).ToList(), clock.GetUtcNow());
+            // Placements made meanwhile count in the reading they were made from: a fresh one stays.
+            lock (_lock) if (FreshReading() is null) _reading = (live, readAt);
+        }
+        lock (_lock)
+        {
+            var hosts = _reading!.Value.Hosts;
+            if (hosts.Count == 0) return new HostChoice(null, null);
+            var roomy = hosts.Where(h => h.Instances < h.Capacity)
+                .OrderBy(h => h.Instances).ThenBy(h => h.Name, StringComparer.Ordinal).FirstOrDefault();
+            if (roomy is null)
+                return new HostChoice(null, $"Every worker host is full: {string.Join(", ", hosts.Select(h => $"{h.Name} {h.Instances}/{h.Capacity}"))}.");
+            hosts[hosts.IndexOf(roomy)] = roomy with { Instances = roomy.Instances + 1 };
+            return new HostChoice(roomy.Name, null);
+        }
+    }
+
+    private List<HostStatus>? FreshReading()
+    {
+        lock (_lock) return _reading is { } r && clock.GetUtcNow() - r.ReadAt < PlacementReadingLifetime ? r.Hosts : null;
+    }
+}
