@@ -1,4 +1,5 @@
 using EventSourced.Commands.Catalog;
+using EventSourced.Commands.CloudConfigs;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
@@ -14,6 +15,7 @@ public static class CommandsServiceCollectionExtensions
     public static IServiceCollection AddCommands(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ServiceInstanceStore>();
+        services.AddSingleton<CloudConfigStore>();
         services.AddSingleton<ServiceBindingStore>();
         services.AddSingleton<Clusters.ClusterStore>();
         services.AddSingleton(TimeProvider.System);
