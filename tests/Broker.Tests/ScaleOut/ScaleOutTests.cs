@@ -9,11 +9,12 @@ namespace EventSourced.Broker.Tests.ScaleOut;
 
 /// <summary>
 /// The deployment split by role as an operator scales it out: 2 api, 2 worker and 2 projector processes on one
-/// PostgreSQL database and one RabbitMQ virtual host, simulated backend. 300 provisionings are spread over both APIs (16
-/// in flight); once a third is accepted, one worker and one projector are SIGKILLed and stay dead, so the surviving one
-/// of each role must finish everything alone (the killed worker's unacknowledged messages come back from RabbitMQ, its
-/// daemon's shards are taken over by HotCold). Every provisioning ends succeeded on both APIs, last_operation never goes
-/// back nor forgets an accepted instance on either, and the event log shows each ran once.
+/// PostgreSQL database and one RabbitMQ virtual host, simulated backend shared in PostgreSQL. 300 provisionings are
+/// spread over both APIs (32 in flight); once a third is accepted, the leading worker and projector (whose daemons hold
+/// Marten's HotCold locks) are SIGKILLed and stay dead, so the surviving one of each role must finish everything alone
+/// (the killed worker's unacknowledged messages come back from RabbitMQ, its daemon's shards are taken over by
+/// HotCold). Every provisioning ends succeeded on both APIs, last_operation never goes back nor forgets an accepted
+/// instance on either, and the event log shows each ran once.
 /// </summary>
 public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -44,7 +45,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var clock = Stopwatch.StartNew();
         var started = await Task.WhenAll(
-            Start("api"), Start("api"), Start("worker"), Start("worker"), Start("projector"), Start("projector"));
+            Start("api", 0), Start("api", 1), Start("worker", 0), Start("worker", 1), Start("projector", 0), Start("projector", 1));
         var (apis, workers, projectors) = (started[..2], started[2..4], started[4..]);
         output.WriteLine($"6 processes ready after {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -59,8 +60,14 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await thirdAccepted.Task;
             killTime = run.Elapsed;
-            await Task.WhenAll(workers[0].Kill(), projectors[0].Kill());
-            output.WriteLine($"worker {workers[0].ProcessId} and projector {projectors[0].ProcessId} SIGKILLed at {killTime.TotalSeconds:F1} s");
+            // The one of each role whose daemon leads (holds Marten's HotCold advisory locks), when one is seen to: its
+            // shards must be taken over, not merely kept by the other.
+            var locks = await AdvisoryLocksByProcess();
+            var (worker, projector) = (Leader("worker", locks), Leader("projector", locks));
+            await Task.WhenAll(workers[worker].Kill(), projectors[projector].Kill());
+            output.WriteLine($"worker-{worker} (pid {workers[worker].ProcessId}) and projector-{projector} (pid {projectors[projector].ProcessId}) " +
+                             $"SIGKILLed at {killTime.TotalSeconds:F1} s; advisory locks held then: " +
+                             string.Join(", ", locks.Select(l => $"{l.Key} {l.Value}")));
         });
         var faults = new List<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, Provisions), new ParallelOptions { MaxDegreeOfParallelism = InFlight }, async (i, _) =>
@@ -95,16 +102,21 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(twice.Count == 0, $"recorded twice in one operation:\n{string.Join("\n", twice.Take(30))}");
         // The surviving projector carries the async read models on: the directory lists every instance.
         await Eventually.Until(() => DirectoryRows(), rows => rows == Provisions, "every instance in the instance directory",
-            seconds: 60, details: () => Tails([projectors[1]]));
+            seconds: 60, details: () => Tails(projectors));
 
         output.WriteLine($"{Provisions} provisionings over 2 APIs, {InFlight} in flight: all succeeded after {provisioned.TotalSeconds:F1} s " +
                          $"(kills at {killTime.TotalSeconds:F1} s); whole test {clock.Elapsed.TotalSeconds:F1} s; " +
                          $"RabbitMQ redelivered {await Redelivered()} messages (the killed worker's unacknowledged ones; sampled, may lag)");
     }
 
-    private async Task<BrokerProcess> Start(string role)
+    /// <summary>A process of one role, named in PostgreSQL (application_name <c>role-n</c>) so its locks can be told apart.</summary>
+    private async Task<BrokerProcess> Start(string role, int n)
     {
-        var process = await BrokerProcess.Start(_environment, new Dictionary<string, string> { ["Broker__Roles"] = role });
+        var process = await BrokerProcess.Start(_environment, new Dictionary<string, string>
+        {
+            ["Broker__Roles"] = role,
+            ["ConnectionStrings__Postgres"] = $"{_environment.Database.ConnectionString};Application Name={role}-{n}",
+        });
         lock (_processes) _processes.Add(process);
         return process;
     }
@@ -118,6 +130,23 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         var vhost = await (await management.GetAsync($"api/vhosts/{_environment.VirtualHost.Name}")).Json();
         return vhost["message_stats"]?["redeliver"]?.ToString() ?? "0";
     }
+
+    /// <summary>Advisory locks held in the deployment's database, by the application_name of the process holding them.</summary>
+    private async Task<IReadOnlyDictionary<string, long>> AdvisoryLocksByProcess()
+    {
+        await using var command = _environment.Database.DataSource.CreateCommand("""
+            SELECT a.application_name, count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() GROUP BY 1 ORDER BY 1
+            """);
+        var locks = new Dictionary<string, long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) locks[reader.GetString(0)] = reader.GetInt64(1);
+        return locks;
+    }
+
+    /// <summary>The index of the process of <paramref name="role"/> holding the most advisory locks (the first one when none holds any).</summary>
+    private static int Leader(string role, IReadOnlyDictionary<string, long> locks) =>
+        locks.GetValueOrDefault($"{role}-1") > locks.GetValueOrDefault($"{role}-0") ? 1 : 0;
 
     private async Task<long> DirectoryRows()
     {
