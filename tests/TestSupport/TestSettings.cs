@@ -1,17 +1,32 @@
+using EventSourced.TestSupport.Containers;
+
 namespace EventSourced.TestSupport;
 
-/// <summary>Where the servers that ./test starts (infra/up) listen; the same environment variables the broker reads.</summary>
+/// <summary>
+/// Where the tests' PostgreSQL and RabbitMQ listen: the same environment variables the broker reads (./test sets them
+/// for the servers of infra/up). A server the environment does not name is started with Testcontainers when a Docker
+/// endpoint answers (<see cref="ContainerServers"/>: <c>dotnet test</c> from an IDE); with neither, the first test that
+/// needs it fails saying what to set or start.
+/// </summary>
 public static class TestSettings
 {
-    public static string PostgresConnectionString =>
-        Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")
-        ?? "Host=127.0.0.1;Port=55432;Username=broker;Password=broker;Database=broker";
+    private static readonly Lazy<RabbitMqEndpoint> Rabbit = new(() =>
+        Variable("RabbitMq__Host") is null && Variable("RabbitMq__Port") is null
+            ? ContainerServers.RabbitMq
+            : new RabbitMqEndpoint(
+                Variable("RabbitMq__Host") ?? "127.0.0.1",
+                int.Parse(Variable("RabbitMq__Port") ?? "55672"),
+                int.Parse(Variable("RabbitMq__ManagementPort") ?? "55673"),
+                Variable("RabbitMq__Username") ?? "broker",
+                Variable("RabbitMq__Password") ?? "broker"));
 
-    public static string RabbitHost => Environment.GetEnvironmentVariable("RabbitMq__Host") ?? "127.0.0.1";
-    public static int RabbitPort => int.Parse(Environment.GetEnvironmentVariable("RabbitMq__Port") ?? "55672");
-    public static int RabbitManagementPort => int.Parse(Environment.GetEnvironmentVariable("RabbitMq__ManagementPort") ?? "55673");
-    public static string RabbitUsername => Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "broker";
-    public static string RabbitPassword => Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "broker";
+    public static string PostgresConnectionString => Variable("ConnectionStrings__Postgres") ?? ContainerServers.PostgresConnectionString;
+
+    public static string RabbitHost => Rabbit.Value.Host;
+    public static int RabbitPort => Rabbit.Value.Port;
+    public static int RabbitManagementPort => Rabbit.Value.ManagementPort;
+    public static string RabbitUsername => Rabbit.Value.Username;
+    public static string RabbitPassword => Rabbit.Value.Password;
 
     /// <summary>
     /// Where the local backend keeps the dedicated servers' data, reachable by the postgres user when run as root: the
@@ -31,4 +46,6 @@ public static class TestSettings
             return root;
         }
     }
+
+    private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -3,6 +3,7 @@ using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Projections;
 using EventSourced.Provisioners;
+using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.DeadLetters;
 
 namespace EventSourced.Broker.Cli;
@@ -28,7 +29,7 @@ public static class OperatorCommands
         // A filter, not SetMinimumLevel: the Logging:LogLevel:Default of appsettings.json would override a minimum level.
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
         builder.Services.AddEventStore(builder.Configuration);
-        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddSagaDocuments();
+        builder.Services.AddCommands(builder.Configuration).AddReadModels().AddSagaDocuments().AddSimulatedTables(builder.Configuration);
         DeadLetterQueues.AddTo(builder.Services, builder.Configuration);
         using var host = builder.Build();
         return await action(host.Services);

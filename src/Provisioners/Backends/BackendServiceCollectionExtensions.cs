@@ -1,7 +1,10 @@
+using EventSourced.Commands.EventStore;
 using EventSourced.Provisioners.Backends.Local;
 using EventSourced.Provisioners.Backends.Simulated;
+using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners.Backends;
 
@@ -19,15 +22,40 @@ public static class BackendServiceCollectionExtensions
                 break;
             case "simulated":
                 services.AddOptions<SimulatedBackendOptions>().Bind(configuration.GetSection(SimulatedBackendOptions.SectionName));
-                services.AddSingleton<SimulatedBackend>();
-                services.AddSingleton<IStorageBackend>(sp => sp.GetRequiredService<SimulatedBackend>());
-                services.AddSingleton<IServerBackend>(sp => sp.GetRequiredService<SimulatedBackend>());
-                services.AddSingleton<IDatabaseBackend>(sp => sp.GetRequiredService<SimulatedBackend>());
+                if (SharesSimulatedState(configuration)) AddAsEveryBackend<SharedSimulatedBackend>(services.AddSimulatedTables(configuration));
+                else AddAsEveryBackend<SimulatedBackend>(services);
                 break;
             case var other:
                 throw new InvalidOperationException($"{BackendSetting} '{other}' is not a backend: use 'local' or 'simulated'.");
         }
         services.AddHostedService<ServerReconciler>();
         return services;
+    }
+
+    /// <summary>
+    /// The shared simulated backend's tables in Marten's schema, when configured (<c>Provisioners:Simulated:Shared</c>):
+    /// for the workers, and for <c>db apply</c>, which creates the schema production runs on.
+    /// </summary>
+    public static IServiceCollection AddSimulatedTables(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (configuration[BackendSetting]?.ToLowerInvariant() == "simulated" && SharesSimulatedState(configuration))
+            services.ConfigureMarten((sp, options) =>
+            {
+                foreach (var table in new SimulatedTables(sp.GetRequiredService<IOptions<EventStoreOptions>>().Value.Schema).SchemaObjects())
+                    options.Storage.ExtendedSchemaObjects.Add(table);
+            });
+        return services;
+    }
+
+    private static bool SharesSimulatedState(IConfiguration configuration) =>
+        configuration.GetSection(SimulatedBackendOptions.SectionName).GetValue<bool>(nameof(SimulatedBackendOptions.Shared));
+
+    /// <summary>One instance serves as the storage, server and database backend.</summary>
+    private static void AddAsEveryBackend<TBackend>(IServiceCollection services) where TBackend : class, IStorageBackend, IServerBackend, IDatabaseBackend
+    {
+        services.AddSingleton<TBackend>();
+        services.AddSingleton<IStorageBackend>(sp => sp.GetRequiredService<TBackend>());
+        services.AddSingleton<IServerBackend>(sp => sp.GetRequiredService<TBackend>());
+        services.AddSingleton<IDatabaseBackend>(sp => sp.GetRequiredService<TBackend>());
     }
 }

@@ -3,10 +3,13 @@ using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners.Backends.Simulated;
 
-/// <summary>Storage, servers, their settings and logins as entries in memory, each step after the configured latency.</summary>
+/// <summary>
+/// Storage, servers, their settings and logins as entries in this process's memory, each step after the configured
+/// latency: the model of one worker (see <see cref="SharedSimulatedBackend"/> for several).
+/// </summary>
 public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) : IStorageBackend, IServerBackend, IDatabaseBackend
 {
-    private const int FirstPort = 20000;
+    internal const int FirstPort = 20000;
     private readonly ConcurrentDictionary<Guid, int> _storage = new();
     private readonly ConcurrentDictionary<Guid, Server> _servers = new();
     private readonly ConcurrentDictionary<(Guid InstanceId, string Username), Login> _logins = new();
@@ -41,7 +44,7 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
     {
         var chosen = ServerSettings.Validate(settings);
         await Step(ct);
-        if (!_storage.ContainsKey(instanceId)) throw new BackendException($"no storage provisioned for instance {instanceId}");
+        if (!_storage.ContainsKey(instanceId)) throw new BackendException($"no storage provisioned for instance {instanceId}{InThisProcessOnly}");
         if (_servers.Count >= options.Value.Capacity && !_servers.ContainsKey(instanceId))
             throw new BackendException($"capacity of {options.Value.Capacity} simulated servers reached");
         return _servers.AddOrUpdate(instanceId,
@@ -101,8 +104,12 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
 
     private void EnsureRunning(Guid instanceId)
     {
-        if (!_servers.ContainsKey(instanceId)) throw new BackendException($"the server of instance {instanceId} is not running");
+        if (!_servers.ContainsKey(instanceId)) throw new BackendException($"the server of instance {instanceId} is not running{InThisProcessOnly}");
     }
+
+    /// <summary>What a step that misses a resource says: another worker may hold it, which this model cannot know.</summary>
+    private const string InThisProcessOnly =
+        " (in this process's memory: with more than one worker, set Provisioners:Simulated:Shared=true so all see one simulated IaaS)";
 
     private Task Step(CancellationToken ct) =>
         options.Value.StepLatency > TimeSpan.Zero ? Task.Delay(options.Value.StepLatency, ct) : Task.CompletedTask;

@@ -11,4 +11,11 @@ public sealed class SimulatedBackendOptions
 
     public TimeSpan StepLatency { get; set; } = TimeSpan.Zero;
     public int Capacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// True keeps the model's disks, servers and logins in the deployment's PostgreSQL (<see cref="SharedSimulatedBackend"/>),
+    /// so that every worker sees them, as workers see one real IaaS. False (the default, what the benchmarks measure: the
+    /// broker's own paths only) keeps them in this process's memory, which is right for one worker only.
+    /// </summary>
+    public bool Shared { get; set; }
 }
