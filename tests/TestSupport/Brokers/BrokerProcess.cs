@@ -44,7 +44,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     public static async Task<BrokerProcess> Start(BrokerEnvironment environment, IReadOnlyDictionary<string, string>? overrides = null, int? port = null)
     {
         port ??= FreePort();
-        var broker = BrokerBinaries();
+        var broker = Binaries();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(broker, "EventSourced.Broker.dll"), "--contentRoot", broker])
         {
             RedirectStandardOutput = true,
@@ -132,7 +132,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>The broker's build output of the same configuration as the tests (every test project that starts brokers references its project).</summary>
-    private static string BrokerBinaries()
+    public static string Binaries()
     {
         var testBinaries = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = testBinaries.Parent!.Name;
