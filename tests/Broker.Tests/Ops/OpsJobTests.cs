@@ -177,6 +177,28 @@ public sealed class OpsJobTests(SimulatedBrokerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task ProvisionJob_WithClusterId_PutsADatabaseInTheOwnersCluster_DeprovisionChecksTheCluster()
+    {
+        var (clusterId, databaseId) = (Guid.NewGuid(), Guid.NewGuid());
+        var owner = $"owner-{Guid.NewGuid():N}";
+        var cluster = await OpsClient.JobWhenFinished(await (await OpsClient.ProvisionJob(new { ownerId = owner, instanceId = clusterId, planId = ClusterPlanId })).JobId());
+        Assert.Equal("succeeded", (string?)cluster["state"]);
+
+        var database = await OpsClient.JobWhenFinished(await (await OpsClient.ProvisionJob(new { ownerId = owner, instanceId = databaseId, clusterId })).JobId());
+
+        Assert.True((string?)database["state"] == "succeeded", database.ToJsonString());
+        Assert.Equal(DatabasePlanId, (string?)database["planId"]);
+        Assert.Equal(clusterId, ServiceInstance.Fold(await fixture.Environment.InstanceEvents(databaseId)).ClusterId);
+        var elsewhere = await fixture.Environment.Refused(OpsClient, c => c.PostAsJsonAsync("/api/v1/ops/deprovision", new { instanceId = databaseId, clusterId = Guid.NewGuid() }));
+        Assert.Contains($"is not in cluster", (string?)(await elsewhere.AssertOsbError(HttpStatusCode.BadRequest, "BadRequest"))["description"]);
+        var deprovisioned = await OpsClient.JobWhenFinished(await (await OpsClient.PostAsJsonAsync("/api/v1/ops/deprovision", new { instanceId = databaseId, clusterId })).JobId());
+        Assert.Equal("succeeded", (string?)deprovisioned["state"]);
+    }
+
+    private const string ClusterPlanId = "7a0c3e51-3b1d-4e0e-9f6a-1c2d3e4f5a61";
+    private const string DatabasePlanId = "7a0c3e51-3b1d-4e0e-9f6a-1c2d3e4f5a63";
+
+    [Fact]
     public async Task JobsAndOsbOperations_PublishDfeEvents_WithTheRequestingServiceAndTheOriginalRequest()
     {
         await using var subscriber = await DfeSubscriber.Connect(fixture.Environment.VirtualHost.Name);
