@@ -60,6 +60,8 @@ public sealed class BrokerUnderTest : IAsyncDisposable
             ["RabbitMq__Password"] = TestSettings.RabbitPassword,
             ["Broker__Username"] = username,
             ["Broker__Password"] = password,
+            ["Ops__Username"] = "operator",
+            ["Ops__Password"] = RandomNumberGenerator.GetHexString(20, lowercase: true),
             ["Secrets__Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Provisioners__Backend"] = "simulated",
             ["Provisioners__Simulated__StepLatency"] = "00:00:00",

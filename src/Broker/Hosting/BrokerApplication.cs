@@ -3,6 +3,7 @@ using EventSourced.Broker.Catalog;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Health;
 using EventSourced.Broker.Logging;
+using EventSourced.Broker.Ops;
 using EventSourced.Broker.Telemetry;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceBindings;
@@ -39,6 +40,8 @@ public static class BrokerApplication
         services.AddCommands(builder.Configuration);
         var roles = BrokerRoles.From(builder.Configuration);
         services.AddSingleton(roles);
+        OpsOptions.Require(builder, roles);
+        services.AddOpsApi(builder.Configuration);
         // Every node applies the inline read models (it appends); the async ones run in the daemon of projector nodes.
         services.AddReadModels(runsAsyncProjections: roles.Projector || !roles.Worker);
         services.AddSingleton<InstanceHistory>();
@@ -93,6 +96,7 @@ public static class BrokerApplication
             .MapServiceInstances()
             .MapServiceBindings();
         app.MapGroup("/admin").MapAdmin().MapDeadLetters();
+        app.MapOpsApi();
         app.MapDashboard();
         return app;
     }

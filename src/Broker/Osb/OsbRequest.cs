@@ -19,7 +19,9 @@ public static class OsbRequest
     /// Reads the body as a JSON object; malformed JSON, a wrong shape or a string the log cannot hold is the caller's 400,
     /// never a 500. A body past Kestrel's limit (<c>Broker:MaxRequestBodyBytes</c>) throws, and becomes a 413.
     /// </summary>
-    public static async Task<(T? Body, string? Error)> ReadBody<T>(HttpRequest request, CancellationToken ct) where T : class
+    /// <param name="options">How the body is spelled: OSB's snake_case unless given (the ops API's camelCase).</param>
+    public static async Task<(T? Body, string? Error)> ReadBody<T>(HttpRequest request, CancellationToken ct, JsonSerializerOptions? options = null)
+        where T : class
     {
         using var buffer = new MemoryStream();
         try
@@ -36,7 +38,7 @@ public static class OsbRequest
         try
         {
             if (Unstorable(json.Span) is { } problem) return (null, problem);
-            var body = JsonSerializer.Deserialize<T>(json.Span, JsonOptions);
+            var body = JsonSerializer.Deserialize<T>(json.Span, options ?? JsonOptions);
             return body is null ? (null, "The request body must be a JSON object.") : (body, null);
         }
         catch (JsonException e)

@@ -54,7 +54,7 @@ public static class ServiceInstanceEndpoints
             var (clusterId, unknown) = await ClusterReference.Resolve(members, command, ct);
             if (unknown is not null) return OsbErrors.From(unknown);
             var child = command with { ClusterId = clusterId };
-            var user = OriginatingIdentity.Of(request.HttpContext)?.UserId;
+            var user = OriginatingIdentityFilter.Of(request.HttpContext)?.UserId;
             decision = await clusters.ProvisionChild(id, clusterId!.Value, (state, cluster) => ClusterDecisions.Decide(state, cluster, child, user),
                 metadata, ct);
         }

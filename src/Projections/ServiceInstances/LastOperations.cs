@@ -18,7 +18,7 @@ namespace EventSourced.Projections.ServiceInstances;
 /// right after a 202 sees the operation, on any node. The folded instance is stored as json, not jsonb: it is only read
 /// back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL.
 /// </summary>
-public sealed class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
+public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
     : StreamView(ProjectionName, ProjectionLifecycle.Inline, ServiceInstance.StreamPrefix, options.Value.Schema, "last_operations")
 {
     public const string ProjectionName = "last-operations";

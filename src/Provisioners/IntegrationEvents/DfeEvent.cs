@@ -1,5 +1,7 @@
+using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using JasperFx.Events;
 
 namespace EventSourced.Provisioners.IntegrationEvents;
 
@@ -7,6 +9,8 @@ namespace EventSourced.Provisioners.IntegrationEvents;
 /// The body of an integration event on the <c>dfe</c> topic exchange (routing key = <see cref="Event"/>), in JSON with
 /// camelCase names. Documented in the README; outside subscribers depend on it, so fields are only ever added.
 /// </summary>
+/// <param name="RequestingService">Who asked for the operation the event completes (an OSB platform, the ops API or CLI).</param>
+/// <param name="Request">The request that started the operation, as recorded.</param>
 public sealed record DfeEvent(
     string Event,
     Guid EventId,
@@ -16,7 +20,9 @@ public sealed record DfeEvent(
     string PlanId,
     DateTimeOffset OccurredAt,
     DateTimeOffset? InstanceCreatedAt,
-    string? ResourceUri)
+    string? ResourceUri,
+    DfeRequester? RequestingService = null,
+    DfeRequest? Request = null)
 {
     public const string Exchange = "dfe";
 
@@ -41,4 +47,49 @@ public sealed record DfeEvent(
             $"postgresql://{server.Host}:{server.Port}/{db.Database}",
         _ => null,
     };
+}
+
+/// <summary>
+/// Who asked: the platform of the request's originating identity (<c>cloudfoundry</c>, <c>kubernetes</c>, <c>ops</c> for the
+/// ops API and CLI, <c>unknown</c> when a platform sent none), its user, and the identity object as the platform sent it.
+/// </summary>
+public sealed record DfeRequester(string Platform, string? User, JsonElement? Identity)
+{
+    public static DfeRequester Of(string? originatingIdentity) =>
+        OriginatingIdentity.TryParse(originatingIdentity, out var identity)
+            ? new DfeRequester(identity!.Platform, identity.UserId, identity.Value)
+            : new DfeRequester("unknown", null, null);
+}
+
+/// <summary>
+/// The request that started an operation, as recorded: its kind (<c>provision</c>, <c>deprovision</c>, <c>update</c>), when,
+/// what was asked for (service, plan, owner's organization and space, parameters, context) and the platform's request id.
+/// </summary>
+public sealed record DfeRequest(
+    string Kind, DateTimeOffset RequestedAt, string? ServiceId, string? PlanId, string? OrganizationGuid, string? SpaceGuid,
+    JsonElement? Parameters, JsonElement? Context, string? RequestIdentity)
+{
+    /// <summary>The request event of operation <paramref name="operationId"/> in <paramref name="stream"/>, with who asked; nulls when there is none.</summary>
+    public static (DfeRequester? Requester, DfeRequest? Request) Of(IEnumerable<IEvent> stream, Guid operationId)
+    {
+        foreach (var recorded in stream)
+        {
+            var request = recorded.Data switch
+            {
+                ServiceInstanceProvisioningRequested e when e.OperationId == operationId => new DfeRequest("provision", e.RequestedAt,
+                    e.ServiceId, e.PlanId, e.OrganizationGuid, e.SpaceGuid, Json(e.Parameters), Json(e.Context), null),
+                ServiceInstanceDeprovisioningRequested e when e.OperationId == operationId =>
+                    new DfeRequest("deprovision", e.RequestedAt, null, null, null, null, null, null, null),
+                ServiceInstanceUpdateRequested e when e.OperationId == operationId =>
+                    new DfeRequest("update", e.RequestedAt, null, e.PlanId, null, null, Json(e.Parameters), null, null),
+                _ => null,
+            };
+            if (request is null) continue;
+            var metadata = EventMetadata.Of(recorded);
+            return (DfeRequester.Of(metadata.OriginatingIdentity), request with { RequestIdentity = metadata.RequestIdentity });
+        }
+        return (null, null);
+    }
+
+    private static JsonElement? Json(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
 }

@@ -63,8 +63,10 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         var before = ServiceInstance.Fold(stream.TakeWhile(e => e.Version < recorded.Version).Payloads());
         if (!Existed(data, before)) return null;
         var instance = ServiceInstance.Evolve(before, data);
-        return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, instance.LastOperation?.Id ?? Guid.Empty,
-            instance.ServiceId, instance.PlanId, recorded.Timestamp, instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance));
+        var operationId = instance.LastOperation?.Id ?? Guid.Empty;
+        var (requester, request) = DfeRequest.Of(stream.TakeWhile(e => e.Version <= recorded.Version), operationId);
+        return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, operationId,
+            instance.ServiceId, instance.PlanId, recorded.Timestamp, instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance), requester, request);
     }
 
     private static bool Existed(IDomainEvent e, ServiceInstance before) => e switch

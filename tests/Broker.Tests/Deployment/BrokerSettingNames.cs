@@ -1,6 +1,7 @@
 using System.Reflection;
 using EventSourced.Broker.Health;
 using EventSourced.Broker.Hosting;
+using EventSourced.Broker.Ops;
 using EventSourced.Broker.Telemetry;
 using EventSourced.Commands.EventStore;
 using EventSourced.Provisioners.Backends;
@@ -23,6 +24,7 @@ public static class BrokerSettingNames
     private static readonly (string Section, Type Options)[] Sections =
     [
         (BrokerOptions.Section, typeof(BrokerOptions)),
+        (OpsOptions.Section, typeof(OpsOptions)),
         (BrokerHealthOptions.Section, typeof(BrokerHealthOptions)),
         (EventStoreOptions.Section, typeof(EventStoreOptions)),
         (RabbitMqOptions.Section, typeof(RabbitMqOptions)),

@@ -60,7 +60,7 @@ public sealed class DeploymentManifestTests
         if (cli is null) return; // No Compose CLI on this machine: the YAML checks above still ran.
         var start = new ProcessStartInfo(cli.Value.File) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in cli.Value.Args.Concat(["-f", Path.Combine(Infra, file), "config", "-q"])) start.ArgumentList.Add(arg);
-        foreach (var (key, value) in new Dictionary<string, string> { ["BROKER_PASSWORD"] = "p", ["SECRETS_KEY"] = "k", ["RABBITMQ_COOKIE"] = "c" })
+        foreach (var (key, value) in new Dictionary<string, string> { ["BROKER_PASSWORD"] = "p", ["OPS_PASSWORD"] = "o", ["SECRETS_KEY"] = "k", ["RABBITMQ_COOKIE"] = "c" })
             start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
@@ -98,7 +98,7 @@ public sealed class DeploymentManifestTests
                     Assert.Equal((string)variable["name"], (string)Map(reference)["key"]);
             }
             // A secret never written into a manifest: only by reference.
-            Assert.DoesNotContain(env, e => (string)e["name"] is "Secrets__Key" or "Broker__Password" or "RabbitMq__Password" or "ConnectionStrings__Postgres"
+            Assert.DoesNotContain(env, e => (string)e["name"] is "Secrets__Key" or "Broker__Password" or "Ops__Password" or "RabbitMq__Password" or "ConnectionStrings__Postgres"
                 && e.ContainsKey("value"));
             Assert.Equal("/health/ready", Probe(container, "readinessProbe"));
             Assert.Equal("/health/live", Probe(container, "livenessProbe"));

@@ -34,14 +34,14 @@ public sealed class IdentityHeaderTests(BrokerFixture fixture) : IClassFixture<B
     [Fact]
     public void TryParse_PlatformAndJsonObject()
     {
-        Assert.True(Broker.Osb.OriginatingIdentity.TryParse(CloudFoundryUser, out var identity));
+        Assert.True(Commands.EventStore.OriginatingIdentity.TryParse(CloudFoundryUser, out var identity));
         Assert.Equal("cloudfoundry", identity!.Platform);
         Assert.Equal("683ea748-3092-4ff4-b656-39cacc4d5360", identity.Value.GetProperty("user_id").GetString());
     }
 
     [Theory]
     [MemberData(nameof(Malformed))]
-    public void TryParse_Malformed_IsRefused(string header) => Assert.False(Broker.Osb.OriginatingIdentity.TryParse(header, out _));
+    public void TryParse_Malformed_IsRefused(string header) => Assert.False(Commands.EventStore.OriginatingIdentity.TryParse(header, out _));
 
     [Fact]
     public async Task Catalog_WellFormedOriginatingIdentity_Returns200() =>

@@ -39,6 +39,8 @@ public sealed class BrokerEnvironment : IAsyncDisposable
     public int PortRangeStart { get; }
     public string Username { get; } = "platform";
     public string Password { get; } = RandomNumberGenerator.GetHexString(20, lowercase: true);
+    public string OpsUsername { get; } = "operator";
+    public string OpsPassword { get; } = RandomNumberGenerator.GetHexString(20, lowercase: true);
     public string SecretKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     /// <param name="overrides">Broker settings, by environment variable name, that replace or add to the defaults of <see cref="Settings"/>.</param>
@@ -75,6 +77,8 @@ public sealed class BrokerEnvironment : IAsyncDisposable
         ["RabbitMq__Password"] = TestSettings.RabbitPassword,
         ["Broker__Username"] = Username,
         ["Broker__Password"] = Password,
+        ["Ops__Username"] = OpsUsername,
+        ["Ops__Password"] = OpsPassword,
         ["Secrets__Key"] = SecretKey,
         ["Provisioners__Local__DataRoot"] = DataRoot,
         ["Provisioners__Local__PortRangeStart"] = PortRangeStart.ToString(),

@@ -24,12 +24,18 @@ public sealed class BrokerProcess : IAsyncDisposable
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{environment.Username}:{environment.Password}")));
         Client.DefaultRequestHeaders.Add("X-Broker-API-Version", "2.17");
+        OpsClient = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        OpsClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{environment.OpsUsername}:{environment.OpsPassword}")));
     }
 
     public Uri BaseAddress { get; }
 
     /// <summary>Authenticated, with X-Broker-API-Version 2.17.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>Authenticated with the ops credentials (the ops API, <c>/api/v1</c>).</summary>
+    public HttpClient OpsClient { get; }
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
@@ -38,7 +44,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     public static async Task<BrokerProcess> Start(BrokerEnvironment environment, IReadOnlyDictionary<string, string>? overrides = null, int? port = null)
     {
         port ??= FreePort();
-        var broker = BrokerBinaries();
+        var broker = Binaries();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(broker, "EventSourced.Broker.dll"), "--contentRoot", broker])
         {
             RedirectStandardOutput = true,
@@ -89,6 +95,7 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
         _process.Dispose();
         Client.Dispose();
+        OpsClient.Dispose();
     }
 
     private Task WaitUntilHealthy() =>
@@ -125,7 +132,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>The broker's build output of the same configuration as the tests (every test project that starts brokers references its project).</summary>
-    private static string BrokerBinaries()
+    public static string Binaries()
     {
         var testBinaries = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = testBinaries.Parent!.Name;

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Text.Json;
+using EventSourced.Broker.Ops;
+using Spectre.Console;
+
+namespace EventSourced.Broker.Cli;
+
+/// <summary>
+/// <c>provision [--cluster-id] &lt;owner-id&gt; &lt;instance-id&gt; [&lt;guest-location&gt;]</c> and <c>deprovision [--cluster-id]
+/// &lt;instance-id&gt;</c>, as DreamFactory's <c>dfe:provision</c> / <c>dfe:deprovision</c>: each submits a job to the ops
+/// API, then follows it step by step until it ends. Exit code 0: the job succeeded; 1: it failed; 2: the API refused
+/// it; 3: the broker could not be reached or asked, or the wait ran out.
+/// </summary>
+public static class JobCommands
+{
+    public const string UrlVariable = "Ops__Url";
+
+    private static readonly Option<string> Url = new("--url")
+    {
+        Description = $"The broker's base URL (default: ${UrlVariable}, else http://127.0.0.1:8080).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(UrlVariable) ?? "http://127.0.0.1:8080",
+    };
+    private static readonly Option<string?> Username = new("--username")
+    {
+        Description = "The ops API user (default: $Ops__Username).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ops__Username"),
+    };
+    private static readonly Option<string?> Password = new("--password")
+    {
+        Description = "The ops API password (default: $Ops__Password; prefer the variable, a command line is visible to other users).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ops__Password"),
+    };
+    private static readonly Option<string> Output = new("--output", "-o")
+    {
+        Description = "text (the steps as they happen) or json (the finished job, for scripts).", DefaultValueFactory = _ => "text",
+    };
+    private static readonly Option<TimeSpan> Timeout = new("--timeout")
+    {
+        Description = "How long to wait for the job to end (e.g. 00:10:00).", DefaultValueFactory = _ => TimeSpan.FromMinutes(15),
+    };
+    private static readonly Option<string?> ClusterId = new("--cluster-id") { Description = "The cluster the instance's database lives in." };
+
+    static JobCommands() => Output.AcceptOnlyFromAmong("text", "json");
+
+    public static Command Provision()
+    {
+        var owner = new Argument<string>("owner-id") { Description = "Who owns the new instance." };
+        var instance = new Argument<string>("instance-id") { Description = "The new instance's id (a GUID)." };
+        var guestLocation = new Argument<string?>("guest-location") { Description = "Where it runs: this broker's backend.", Arity = ArgumentArity.ZeroOrOne };
+        var plan = new Option<string?>("--plan-id") { Description = "The plan (default: the catalog's first dedicated plan, or database plan with --cluster-id)." };
+        var command = new Command("provision", "Provision an instance through the ops API and follow the job.")
+            { owner, instance, guestLocation, ClusterId, plan, Url, Username, Password, Output, Timeout };
+        command.SetAction((parse, ct) => Run(parse, "provision", new ProvisionJobRequest(parse.GetValue(owner), parse.GetValue(instance),
+            PlanId: parse.GetValue(plan), ClusterId: parse.GetValue(ClusterId), GuestLocation: parse.GetValue(guestLocation)), ct));
+        return command;
+    }
+
+    public static Command Deprovision()
+    {
+        var instance = new Argument<string>("instance-id") { Description = "The instance to deprovision (a GUID)." };
+        var command = new Command("deprovision", "Deprovision an instance through the ops API and follow the job.")
+            { instance, ClusterId, Url, Username, Password, Output, Timeout };
+        command.SetAction((parse, ct) => Run(parse, "deprovision", new DeprovisionJobRequest(parse.GetValue(instance), parse.GetValue(ClusterId)), ct));
+        return command;
+    }
+
+    private static async Task<int> Run(ParseResult parse, string job, object request, CancellationToken ct)
+    {
+        var json = parse.GetValue(Output) == "json";
+        if (string.IsNullOrEmpty(parse.GetValue(Username)) || string.IsNullOrEmpty(parse.GetValue(Password)))
+            return await Refused("No ops credentials: set Ops__Username and Ops__Password (or --username/--password).", 3);
+        if (!Uri.TryCreate(parse.GetValue(Url), UriKind.Absolute, out var url)) return await Refused($"--url '{parse.GetValue(Url)}' is not an absolute URL.", 3);
+        using var client = new OpsApiClient(url, parse.GetValue(Username)!, parse.GetValue(Password)!);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(parse.GetValue(Timeout));
+        try
+        {
+            var accepted = await client.Submit(job, request, deadline.Token);
+            var progress = json ? null : new JobProgress();
+            progress?.Accepted(accepted);
+            var finished = await Follow(client, accepted.JobId, progress, deadline.Token);
+            if (json) Console.WriteLine(JsonSerializer.Serialize(finished, OpsApi.Json));
+            else progress!.Finished(finished);
+            return finished.State == "succeeded" ? 0 : 1;
+        }
+        catch (OpsApiRefusal refusal)
+        {
+            return await Refused($"{job} refused: {refusal.Description} ({(int)refusal.Status} {refusal.Error})",
+                refusal.Status is System.Net.HttpStatusCode.Unauthorized ? 3 : 2, refusal.Error);
+        }
+        catch (HttpRequestException e)
+        {
+            return await Refused($"The broker at {url} cannot be reached: {e.Message}", 3);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return await Refused($"The job did not end within {parse.GetValue(Timeout)}; it goes on in the broker.", 3);
+        }
+
+        async Task<int> Refused(string message, int exitCode, string error = "CliError")
+        {
+            if (json) Console.WriteLine(JsonSerializer.Serialize(new OpsError(error, message), OpsApi.Json));
+            await Console.Error.WriteLineAsync(message);
+            return exitCode;
+        }
+    }
+
+    /// <summary>Polls the job until it ends, telling <paramref name="progress"/> each step once, as it is recorded.</summary>
+    private static async Task<JobView> Follow(OpsApiClient client, Guid jobId, JobProgress? progress, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            var job = await client.Job(jobId, ct);
+            progress?.Steps(job.Steps);
+            if (job.Finished) return job;
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+        }
+    }
+}
+
+/// <summary>The steps of a job as lines, each once; with colour on a terminal, plain when the output is redirected.</summary>
+internal sealed class JobProgress
+{
+    private readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+    private int _shown;
+
+    public JobProgress()
+    {
+        // Redirected output (a pipe, a log) is not wrapped at an imagined 80 columns.
+        if (Console.IsOutputRedirected) _console.Profile.Width = 500;
+    }
+
+    public void Accepted(JobAccepted job) =>
+        _console.MarkupLine($"[bold]{job.Kind}[/] of instance {job.InstanceId}: job {job.JobId}");
+
+    public void Steps(IReadOnlyList<JobStep> steps)
+    {
+        foreach (var step in steps.Skip(_shown))
+            _console.MarkupLine($"  [grey]{step.At:HH:mm:ss.fff}[/] {Markup.Escape(step.Name)}: {Markup.Escape(step.Description)}");
+        _shown = Math.Max(_shown, steps.Count);
+    }
+
+    public void Finished(JobView job) =>
+        _console.MarkupLine(job.State == "succeeded"
+            ? $"[green]{job.Kind} succeeded[/] in {(job.FinishedAt - job.StartedAt)?.TotalSeconds:0.0} s"
+            : $"[red]{job.Kind} failed[/]: {Markup.Escape(job.Error ?? job.Description)}");
+}
