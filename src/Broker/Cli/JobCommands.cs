@@ -15,17 +15,17 @@ public static class JobCommands
 {
     public const string UrlVariable = "Ops__Url";
 
-    private static readonly Option<string> Url = new("--url")
+    internal static readonly Option<string> Url = new("--url")
     {
         Description = $"The broker's base URL (default: ${UrlVariable}, else http://127.0.0.1:8080).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(UrlVariable) ?? "http://127.0.0.1:8080",
     };
-    private static readonly Option<string?> Username = new("--username")
+    internal static readonly Option<string?> Username = new("--username")
     {
         Description = "The ops API user (default: $Ops__Username).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ops__Username"),
     };
-    private static readonly Option<string?> Password = new("--password")
+    internal static readonly Option<string?> Password = new("--password")
     {
         Description = "The ops API password (default: $Ops__Password; prefer the variable, a command line is visible to other users).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ops__Password"),

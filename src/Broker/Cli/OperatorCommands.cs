@@ -15,13 +15,13 @@ namespace EventSourced.Broker.Cli;
 /// </summary>
 public static class OperatorCommands
 {
-    public static bool Handles(string[] args) => args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision", ..];
+    public static bool Handles(string[] args) => args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "cloud-config", ..];
 
     public static async Task<int> Run(string[] args)
     {
         var root = new RootCommand("On-demand PostgreSQL service broker") 
         {
-            ProjectionsCommand.Create(), DbCommand.Create(), DeadLettersCommand.Create(), JobCommands.Provision(), JobCommands.Deprovision(),
+            ProjectionsCommand.Create(), DbCommand.Create(), DeadLettersCommand.Create(), JobCommands.Provision(), JobCommands.Deprovision(), CloudConfigCommands.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

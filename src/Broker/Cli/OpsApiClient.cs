@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using EventSourced.Broker.CloudConfigs;
 using EventSourced.Broker.Ops;
 
 namespace EventSourced.Broker.Cli;
@@ -31,16 +32,30 @@ public sealed class OpsApiClient(Uri baseAddress, string username, string passwo
 
     public async Task<JobView> Job(Guid jobId, CancellationToken ct) => await Read<JobView>(await _http.GetAsync($"{OpsApi.Prefix}/ops/jobs/{jobId}", ct), ct);
 
+    public async Task<CloudConfigView> CloudConfig(int? version, CancellationToken ct) =>
+        await Read<CloudConfigView>(await _http.GetAsync($"{OpsApi.Prefix}{CloudConfigEndpoints.Path}{(version is { } v ? $"?version={v}" : "")}", ct), ct);
+
+    public async Task<CloudConfigAccepted> UpdateCloudConfig(string yaml, int? ifMatch, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{OpsApi.Prefix}{CloudConfigEndpoints.Path}")
+        {
+            Content = new StringContent(yaml, Encoding.UTF8, "application/yaml"),
+        };
+        if (ifMatch is { } version) request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+        return await Read<CloudConfigAccepted>(await _http.SendAsync(request, ct), ct);
+    }
+
     private static async Task<T> Read<T>(HttpResponseMessage response, CancellationToken ct)
     {
         using (response)
         {
             var body = await response.Content.ReadAsStringAsync(ct);
             if (response.IsSuccessStatusCode) return JsonSerializer.Deserialize<T>(body, OpsApi.Json)!;
-            OpsError? error = null;
-            try { error = JsonSerializer.Deserialize<OpsError>(body, OpsApi.Json); }
+            CloudConfigInvalid? error = null;
+            try { error = JsonSerializer.Deserialize<CloudConfigInvalid>(body, OpsApi.Json); }
             catch (JsonException) { }
-            throw new OpsApiRefusal(response.StatusCode, error?.Error ?? response.ReasonPhrase ?? "Error", error?.Description ?? body);
+            var details = error?.Errors is { Count: > 0 } errors ? $"{error.Description}{Environment.NewLine}{string.Join(Environment.NewLine, errors)}" : error?.Description;
+            throw new OpsApiRefusal(response.StatusCode, error?.Error ?? response.ReasonPhrase ?? "Error", details ?? body);
         }
     }
 

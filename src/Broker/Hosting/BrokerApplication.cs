@@ -1,5 +1,6 @@
 using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
+using EventSourced.Broker.CloudConfigs;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Health;
 using EventSourced.Broker.Logging;
@@ -66,6 +67,7 @@ public static class BrokerApplication
         services.AddSingleton<DashboardLinks>();
         services.AddRazorComponents();
         services.AddSingleton<CatalogDocument>();
+        services.AddSingleton<InstanceProvisioning>();
         return builder;
     }
 
@@ -96,7 +98,7 @@ public static class BrokerApplication
             .MapServiceInstances()
             .MapServiceBindings();
         app.MapGroup("/admin").MapAdmin().MapDeadLetters();
-        app.MapOpsApi();
+        app.MapOpsApi().MapCloudConfig();
         app.MapDashboard();
         return app;
     }

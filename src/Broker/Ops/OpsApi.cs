@@ -72,9 +72,15 @@ public static class OpsApi
     /// </summary>
     public static string OriginatingIdentity(HttpRequest request)
     {
+        var identity = new JsonObject { ["username"] = UserName(request) };
+        return $"{Platform} {Convert.ToBase64String(Encoding.UTF8.GetBytes(identity.ToJsonString()))}";
+    }
+
+    /// <summary>The ops client's user name, from the credentials authentication accepted.</summary>
+    public static string UserName(HttpRequest request)
+    {
         var header = AuthenticationHeaderValue.Parse(request.Headers.Authorization!);
         var credentials = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter!));
-        var identity = new JsonObject { ["username"] = credentials[..credentials.IndexOf(':')] };
-        return $"{Platform} {Convert.ToBase64String(Encoding.UTF8.GetBytes(identity.ToJsonString()))}";
+        return credentials[..credentials.IndexOf(':')];
     }
 }

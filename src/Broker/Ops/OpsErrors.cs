@@ -24,6 +24,13 @@ public static class OpsErrors
             [DomainErrorCode.RequiresApp] = (StatusCodes.Status422UnprocessableEntity, "RequiresApp"),
         };
 
+    /// <summary>Documents the statuses a route answers with an <see cref="OpsError"/>.</summary>
+    public static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder route, params int[] statuses)
+    {
+        foreach (var status in statuses) route.Produces<OpsError>(status);
+        return route;
+    }
+
     public static IResult From(DomainError error)
     {
         var (status, code) = ByDomainError[error.Code];

@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EventSourced.Broker.Osb;
+using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands.Catalog;
-using EventSourced.Commands.Clusters;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using FluentValidation;
@@ -27,8 +27,8 @@ public static partial class OpsJobEndpoints
     }
 
     private static async Task<IResult> Provision(
-        HttpRequest request, ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, ServiceInstanceStore instances,
-        ClusterStore clusters, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+        HttpRequest request, ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, InstanceProvisioning provisioning,
+        IConfiguration configuration, TimeProvider clock, CancellationToken ct)
     {
         var (body, error) = await OsbRequest.ReadBody<ProvisionJobRequest>(request, ct, OpsApi.Json);
         if (body is null) return OpsErrors.BadRequest(error!);
@@ -76,14 +76,7 @@ public static partial class OpsJobEndpoints
         if (!validation.IsValid) return OpsErrors.From(validation);
 
         var metadata = new EventMetadata(command.OperationId, OriginatingIdentity: OpsApi.OriginatingIdentity(request));
-        Decision decision;
-        if (clusterId is not null)
-        {
-            var child = command with { ClusterId = clusterId };
-            decision = await clusters.ProvisionChild(id, clusterId.Value,
-                (state, cluster) => ClusterDecisions.Decide(state, cluster, child, OpsApi.Platform), metadata, ct);
-        }
-        else decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, command), metadata, ct: ct);
+        var decision = await provisioning.Decide(command with { ClusterId = clusterId }, OpsApi.Platform, metadata, ct);
         return Answer(decision, id, OperationKind.Provision, $"Service instance {id} is already provisioned.");
     }
 
@@ -138,12 +131,6 @@ public static partial class OpsJobEndpoints
         parameters ??= [];
         parameters[Clusters.ClusterReference.ClusterParameter] = clusterId.Value.ToString();
         return parameters.ToJsonString();
-    }
-
-    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder route, params int[] statuses)
-    {
-        foreach (var status in statuses) route.Produces<OpsError>(status);
-        return route;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._@-]{1,100}$")]

@@ -3,11 +3,9 @@ using System.Text.Json.Nodes;
 using EventSourced.Broker.Clusters;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Osb;
-using EventSourced.Commands.Clusters;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.Clusters;
-using EventSourced.Projections.Hosts;
 using EventSourced.Projections.ServiceInstances;
 using FluentValidation;
 using FluentValidation.Results;
@@ -29,8 +27,8 @@ public static class ServiceInstanceEndpoints
 
     private static async Task<IResult> Provision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
-        ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, ServiceInstanceStore instances, ClusterStore clusters,
-        ClusterMembers members, DashboardLinks dashboards, HostDirectory hosts, TimeProvider clock, CancellationToken ct)
+        ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, InstanceProvisioning provisioning,
+        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
@@ -48,22 +46,13 @@ public static class ServiceInstanceEndpoints
         if (!validation.IsValid) return OsbErrors.From(validation);
 
         var metadata = OsbRequest.Metadata(request, command.OperationId);
-        Decision decision;
         if (command.Shape == InstanceShape.ClusterDatabase)
         {
             var (clusterId, unknown) = await ClusterReference.Resolve(members, command, ct);
             if (unknown is not null) return OsbErrors.From(unknown);
-            var child = command with { ClusterId = clusterId };
-            var user = OriginatingIdentityFilter.Of(request.HttpContext)?.UserId;
-            decision = await clusters.ProvisionChild(id, clusterId!.Value, (state, cluster) => ClusterDecisions.Decide(state, cluster, child, user),
-                metadata, ct);
+            command = command with { ClusterId = clusterId };
         }
-        else
-        {
-            var (host, noRoom) = await hosts.Place(ct);
-            var placed = command with { Host = host, NoRoom = noRoom };
-            decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, placed), metadata, ct: ct);
-        }
+        var decision = await provisioning.Decide(command, OriginatingIdentityFilter.Of(request.HttpContext)?.UserId, metadata, ct);
         var dashboardUrl = dashboards.For(id);
         return decision switch
         {
