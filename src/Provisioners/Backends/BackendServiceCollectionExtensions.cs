@@ -2,6 +2,9 @@ using EventSourced.Provisioners.Backends.Local;
 using EventSourced.Provisioners.Backends.Simulated;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using EventSourced.Commands.Catalog;
 
 namespace EventSourced.Provisioners.Backends;
 
@@ -23,10 +26,15 @@ public static class BackendServiceCollectionExtensions
                 services.AddSingleton<IStorageBackend>(sp => sp.GetRequiredService<SimulatedBackend>());
                 services.AddSingleton<IServerBackend>(sp => sp.GetRequiredService<SimulatedBackend>());
                 services.AddSingleton<IDatabaseBackend>(sp => sp.GetRequiredService<SimulatedBackend>());
+                // It stands in for every implementation a provisioner stanza may name.
+                services.AddStandIn<SimulatedBackend>(typeof(LocalServerBackend));
                 break;
             case var other:
                 throw new InvalidOperationException($"{BackendSetting} '{other}' is not a backend: use 'local' or 'simulated'.");
         }
+        services.TryAddSingleton<ProvisionerBackends>();
+        services.AddSingleton<IValidateOptions<ProvisionerDefinitionsOptions>, ProvisionerImplementationCheck>();
+        services.AddOptions<ProvisionerDefinitionsOptions>().ValidateOnStart();
         services.AddHostedService<ServerReconciler>();
         return services;
     }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace EventSourced.Provisioners.Backends.Simulated;
 
 /// <summary>Storage, servers, their settings and logins as entries in memory, each step after the configured latency.</summary>
-public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) : IStorageBackend, IServerBackend, IDatabaseBackend
+public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) : IStorageBackend, IServerBackend, IDatabaseBackend, IServerLogins
 {
     private const int FirstPort = 20000;
     private readonly ConcurrentDictionary<Guid, int> _storage = new();
@@ -98,6 +98,13 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
         await Step(ct);
         _logins.TryRemove((instanceId, username), out _);
     }
+
+    /// <summary>A user of the server itself (a provisioner without a database, e.g. Redis): a login with no database.</summary>
+    Task IServerLogins.CreateLogin(Guid instanceId, string username, string password, DateTimeOffset? validUntil, CancellationToken ct) =>
+        ((IDatabaseBackend)this).CreateLogin(instanceId, "", "", username, password, validUntil, ct);
+
+    Task IServerLogins.DropLogin(Guid instanceId, string username, CancellationToken ct) =>
+        ((IDatabaseBackend)this).DropLogin(instanceId, "", "", username, ct);
 
     private void EnsureRunning(Guid instanceId)
     {
