@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using EventSourced.Broker.Tests.Clusters;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Tests.Hosting;
@@ -86,6 +87,15 @@ public sealed class RedisEndToEndTests(RedisEndToEndTests.RedisBroker fixture) :
         // Another binding's password is not this user's; the server's administration is not the bindings'.
         Assert.StartsWith("WRONGPASS", Assert.IsType<RespError>(await RedisOsb.Run(server.Port, (userA.Item1, userB.Item2), "PING")).Message);
         Assert.StartsWith("NOPERM", Assert.IsType<RespError>(await RedisOsb.Run(server.Port, userA, "CONFIG", "GET", "maxmemory-policy")).Message);
+
+        // An update of the offering's choice reaches the running server (CONFIG SET) and its configuration for the next start.
+        await (await client.PatchAsJsonAsync($"/v2/service_instances/{instanceId}?accepts_incomplete=true",
+            new { service_id = RedisOsb.ServiceId, parameters = new { maxmemory_policy = "noeviction" } })).AcceptedOperation();
+        await client.Succeeds(instanceId, () => _broker.Output);
+        Assert.Contains("maxmemory-policy noeviction", await File.ReadAllTextAsync(Path.Combine(directory, "redis", "redis.conf")));
+        var admin = (RedisServerBackend.AdminUser, new EventSourced.Commands.Secrets.SecretProtector(_environment.SecretKey).DerivePassword($"redis-admin/{instanceId:D}"));
+        var policy = Assert.IsType<object?[]>(await RedisOsb.Run(server.Port, admin, "CONFIG", "GET", "maxmemory-policy"));
+        Assert.Equal("noeviction", policy[1]);
 
         // SIGKILLed, the server is started again by the resurrector, with its data (append-only file) and its users.
         var pid = int.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "redis", "redis.pid")));
