@@ -20,6 +20,7 @@ public static class CommandsServiceCollectionExtensions
         services.AddSingleton<Clusters.ClusterStore>();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section));
+        services.AddOptions<ProvisionerDefinitionsOptions>().Bind(configuration.GetSection(ProvisionerDefinitionsOptions.Section));
         services.AddSingleton<ServiceCatalog>();
         services.AddSingleton<IValidator<ProvisionServiceInstance>, ProvisionServiceInstanceValidator>();
         services.AddSingleton<IValidator<InstanceUpdate>, InstanceUpdateValidator>();

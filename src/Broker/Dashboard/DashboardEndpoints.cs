@@ -52,8 +52,11 @@ public static class DashboardEndpoints
                 catalog.FindPlan(instance.ServiceId, child.PlanId)?.Name ?? child.PlanId, links.PathFor(child.InstanceId))).ToList()
             : null;
         var cluster = instance is { Shape: InstanceShape.ClusterDatabase, ClusterId: { } clusterId } ? await history.AsOf(clusterId, null, null, ct) : null;
+        var endpoint = instance.Server ?? (instance.Database is not null ? cluster?.Server : null);
+        var resourceUri = catalog.ProvisionerOf(instance.ServiceId)?.ResourceUriOf(id, endpoint?.Host, endpoint?.Port, instance.Database);
         var model = new InstancePageModel(
-            instance, service?.Name ?? instance.ServiceId, plan?.Name ?? instance.PlanId, await history.Events(id, ct), children, cluster);
+            instance, service?.Name ?? instance.ServiceId, plan?.Name ?? instance.PlanId, await history.Events(id, ct), children, cluster,
+            resourceUri);
         return new RazorComponentResult<InstanceView>(new Dictionary<string, object?> { [nameof(InstanceView.Model)] = model });
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Osb;
+using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 
@@ -8,7 +9,8 @@ namespace EventSourced.Broker.ServiceBindings;
 
 /// <summary>
 /// What an app gets to connect: the binding's own login on the instance's dedicated server, or on its cluster's server
-/// for a database in a cluster (the login may connect to that database only).
+/// for a database in a cluster (the login may connect to that database only); for a provisioner without a database step
+/// (Redis), the binding's user of the server, with the provisioner's resource URI as its <c>uri</c>.
 /// </summary>
 public static class BindingCredentials
 {
@@ -17,9 +19,12 @@ public static class BindingCredentials
     /// fetch-binding response only (GET, 2.14+), never to the PUT's.
     /// </summary>
     public static JsonObject Body(
-        ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets, Version version, bool fetched = false) =>
+        ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets, Version version, bool fetched = false,
+        Provisioner? provisioner = null) =>
         new OsbBody(version)
-            .Add("credentials", JsonSerializer.SerializeToNode(Credentials(instance, server, binding, secrets)))
+            .Add("credentials", JsonSerializer.SerializeToNode(instance.Database is null && provisioner is not null
+                ? ServerCredentials(instance, server, binding, secrets, provisioner)
+                : Credentials(instance, server, binding, secrets)))
             .Add(ApiFeature.BindingEndpoints, "endpoints", JsonSerializer.SerializeToNode(Endpoints(server)))
             .Add(ApiFeature.BindingExpiresAt, "metadata", Metadata(binding, version))
             .Add(ApiFeature.BindingsRetrievable, "parameters", fetched && binding.Parameters is not null ? JsonNode.Parse(binding.Parameters) : null)
@@ -36,6 +41,22 @@ public static class BindingCredentials
             host,
             port,
             database,
+            username,
+            password,
+        };
+    }
+
+    /// <summary>A user of the server itself: its resource URI with the user's name and password in it.</summary>
+    private static object ServerCredentials(ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets, Provisioner provisioner)
+    {
+        var (username, password) = (binding.Username!, secrets.Unprotect(binding.EncryptedPassword!));
+        var resource = provisioner.ResourceUriOf(instance.Id, server.Host, server.Port, null)!;
+        var scheme = new Uri(resource).Scheme;
+        return new
+        {
+            uri = $"{scheme}://{Uri.EscapeDataString(username)}:{Uri.EscapeDataString(password)}@{resource[(scheme.Length + 3)..]}",
+            host = server.Host,
+            port = server.Port,
             username,
             password,
         };

@@ -80,20 +80,23 @@ public static class ServiceBindingEndpoints
         }
         // A failure after the request was recorded is the broker's (500): the platform's orphan mitigation may unbind.
         return binding.Status == BindingStatus.Created && await lastOperations.ServerOf(instance, ct) is { } server
-            ? Results.Json(BindingCredentials.Body(instance, server, binding, secrets, ApiVersion.Of(request.HttpContext)),
+            ? Results.Json(BindingCredentials.Body(instance, server, binding, secrets, ApiVersion.Of(request.HttpContext),
+                    provisioner: catalog.ProvisionerOf(instance.ServiceId)),
                 statusCode: decision is Decision.AlreadyDone ? 200 : 201)
             : Results.Json(new OsbError(null, binding.LastOperation.Description), statusCode: StatusCodes.Status500InternalServerError);
     }
 
     private static async Task<IResult> Fetch(
         string instanceId, string bindingId, HttpRequest request, LastOperations lastOperations, BindingOperations bindingOperations,
-        SecretProtector secrets, CancellationToken ct)
+        SecretProtector secrets, ServiceCatalog catalog, CancellationToken ct)
     {
         if (!Ids.TryParse(instanceId, bindingId, out var ids, out var invalid)) return invalid!;
         var instance = await lastOperations.Find(ids.Instance, ct);
-        return instance is { Exists: true, Database: not null } && await lastOperations.ServerOf(instance, ct) is { } server
+        var provisioner = catalog.ProvisionerOf(instance?.ServiceId);
+        return instance is { Exists: true } && (instance.Database is not null || provisioner is { Definition.Provides.HasDatabase: false })
+               && await lastOperations.ServerOf(instance, ct) is { } server
                && await bindingOperations.Find(ids.Instance, ids.Binding, ct) is { Status: BindingStatus.Created } binding && binding.IsOf(instance)
-            ? Results.Json(BindingCredentials.Body(instance, server, binding, secrets, ApiVersion.Of(request.HttpContext), fetched: true))
+            ? Results.Json(BindingCredentials.Body(instance, server, binding, secrets, ApiVersion.Of(request.HttpContext), fetched: true, provisioner))
             : OsbErrors.NotFound($"Service binding {bindingId} does not exist or is not ready.");
     }
 

@@ -4,13 +4,13 @@ namespace EventSourced.Commands.Catalog;
 
 internal static partial class CatalogRules
 {
-    public static List<string> Check(IReadOnlyList<ServiceOffering> services)
+    /// <summary>Every problem of the services, each named by its setting (<paramref name="services"/> pairs a service with where it is configured).</summary>
+    public static List<string> Check(IReadOnlyList<(ServiceOffering Service, string Where)> services)
     {
         var problems = new List<string>();
         if (services.Count == 0) problems.Add("Catalog:Services is empty: configure at least one service offering.");
-        foreach (var (service, i) in services.Select((s, i) => (s, i)))
+        foreach (var (service, where) in services)
         {
-            var where = $"Catalog:Services:{i}";
             if (string.IsNullOrWhiteSpace(service.Id)) problems.Add($"{where}:Id is required.");
             if (string.IsNullOrWhiteSpace(service.Name)) problems.Add($"{where}:Name is required.");
             if (string.IsNullOrWhiteSpace(service.Description)) problems.Add($"{where}:Description is required.");
@@ -18,7 +18,7 @@ internal static partial class CatalogRules
             foreach (var (plan, j) in service.Plans.Select((p, j) => (p, j)))
                 problems.AddRange(CheckPlan(service, plan, $"{where}:Plans:{j}"));
         }
-        var ids = services.Select(s => s.Id).Concat(services.SelectMany(s => s.Plans).Select(p => p.Id));
+        var ids = services.Select(s => s.Service.Id).Concat(services.SelectMany(s => s.Service.Plans).Select(p => p.Id));
         problems.AddRange(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => $"Id '{g.Key}' is used more than once."));
         return problems;
     }
@@ -34,6 +34,8 @@ internal static partial class CatalogRules
             if (!service.IsBindable(plan)) yield return $"{where}: a ClusterDatabase plan must be bindable (apps bind to the databases).";
         }
         else if (plan.DiskMb <= 0) yield return $"{where}:DiskMb must be positive.";
+        if (plan.Shape == ServiceInstances.InstanceShape.Server && !service.IsBindable(plan))
+            yield return $"{where}: a Server plan must be bindable (apps bind to the server itself).";
         if (plan.Shape == ServiceInstances.InstanceShape.Cluster && service.IsBindable(plan))
             yield return $"{where}: a Cluster plan must not be bindable (apps bind to its databases): set Bindable to false.";
         if (plan.MaximumPollingDuration <= 0) yield return $"{where}:MaximumPollingDuration must be a positive number of seconds.";

@@ -10,7 +10,9 @@ internal static class SchemaFile
 {
     private const int MaximumBytes = 64 * 1024;
 
-    internal static PlanSchema? Compile(string path, string where, BuildOptions options, List<string> problems)
+    /// <param name="amend">Changes the parsed document before it is compiled (a provisioner's offerings added to it).</param>
+    internal static PlanSchema? Compile(string path, string where, BuildOptions options, List<string> problems,
+        Func<JsonElement, JsonElement>? amend = null)
     {
         if (!File.Exists(path))
         {
@@ -26,6 +28,13 @@ internal static class SchemaFile
             problems.Add($"{where}: '{path}' is not valid JSON: {e.Message}");
             return null;
         }
+        if (amend is not null) document = amend(document);
+        return CompileDocument(document, path, where, options, problems);
+    }
+
+    /// <summary>Compiles a schema document (read from <paramref name="path"/>, or made from configuration), naming every problem.</summary>
+    internal static PlanSchema? CompileDocument(JsonElement document, string path, string where, BuildOptions options, List<string> problems)
+    {
         var found = new List<string>();
         JsonSchema? compiled = null;
         if (SchemaDialects.Problem(document) is { } dialect) found.Add(dialect);

@@ -11,4 +11,10 @@ public enum InstanceShape
 
     /// <summary>A database with its own owner role on its cluster's server, nothing else (the <c>database</c> plan).</summary>
     ClusterDatabase,
+
+    /// <summary>
+    /// Its own storage and server, no database, bindable: apps bind to the server itself (a provisioner without a database
+    /// step, e.g. Redis; each binding is a user of the server).
+    /// </summary>
+    Server,
 }

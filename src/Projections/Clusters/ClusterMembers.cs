@@ -47,10 +47,10 @@ public sealed class ClusterMembers(NpgsqlDataSource dataSource, IOptions<EventSt
     public override void Write(IDocumentOperations operations, IReadOnlyDictionary<string, IReadOnlyList<IEvent>> streams, bool replace = false)
     {
         // Only streams that were ever a cluster or a database in one are folded: this runs in every instance append.
-        var members = streams.Where(s => s.Value.Any(e => e.Data is ServiceInstanceProvisioningRequested { Shape: not InstanceShape.Dedicated }))
+        var members = streams.Where(s => s.Value.Any(e => e.Data is ServiceInstanceProvisioningRequested { Shape: InstanceShape.Cluster or InstanceShape.ClusterDatabase }))
             .ToDictionary();
         if (members.Count == 0) return;
-        var folded = FoldedInstances.Of(members).Where(r => r.State.Shape != InstanceShape.Dedicated).ToList();
+        var folded = FoldedInstances.Of(members).Where(r => r.State.Shape is InstanceShape.Cluster or InstanceShape.ClusterDatabase).ToList();
         var rows = folded.Where(r => r.State.Exists).Select(r => (r.State, r.Version, Context: PlatformContext.Of(r.State.Context))).ToList();
         var gone = folded.Where(r => !r.State.Exists).ToList();
         if (rows.Count > 0)

@@ -4,7 +4,9 @@ using EventSourced.Provisioners.Backends.Simulated;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using EventSourced.Commands.Catalog;
 
 namespace EventSourced.Provisioners.Backends;
 
@@ -22,12 +24,16 @@ public static class BackendServiceCollectionExtensions
                 break;
             case "simulated":
                 services.AddOptions<SimulatedBackendOptions>().Bind(configuration.GetSection(SimulatedBackendOptions.SectionName));
+                // One model stands in for every implementation a provisioner stanza may name.
                 if (SharesSimulatedState(configuration)) AddAsEveryBackend<SharedSimulatedBackend>(services.AddSimulatedTables(configuration));
                 else AddAsEveryBackend<SimulatedBackend>(services);
                 break;
             case var other:
                 throw new InvalidOperationException($"{BackendSetting} '{other}' is not a backend: use 'local' or 'simulated'.");
         }
+        services.TryAddSingleton<ProvisionerBackends>();
+        services.AddSingleton<IValidateOptions<ProvisionerDefinitionsOptions>, ProvisionerImplementationCheck>();
+        services.AddOptions<ProvisionerDefinitionsOptions>().ValidateOnStart();
         services.AddHostedService<ServerReconciler>();
         return services;
     }
@@ -50,12 +56,13 @@ public static class BackendServiceCollectionExtensions
     private static bool SharesSimulatedState(IConfiguration configuration) =>
         configuration.GetSection(SimulatedBackendOptions.SectionName).GetValue<bool>(nameof(SimulatedBackendOptions.Shared));
 
-    /// <summary>One instance serves as the storage, server and database backend.</summary>
+    /// <summary>One instance serves as the storage, server and database backend, and stands in for every named implementation.</summary>
     private static void AddAsEveryBackend<TBackend>(IServiceCollection services) where TBackend : class, IStorageBackend, IServerBackend, IDatabaseBackend
     {
         services.AddSingleton<TBackend>();
         services.AddSingleton<IStorageBackend>(sp => sp.GetRequiredService<TBackend>());
         services.AddSingleton<IServerBackend>(sp => sp.GetRequiredService<TBackend>());
         services.AddSingleton<IDatabaseBackend>(sp => sp.GetRequiredService<TBackend>());
+        services.AddStandIn<TBackend>(typeof(LocalServerBackend));
     }
 }

@@ -2,7 +2,7 @@ namespace EventSourced.Provisioners.Backends;
 
 public sealed record ServerEndpoint(string Host, int Port);
 
-/// <summary>The "VM" of a service instance: a PostgreSQL server process using the instance's storage.</summary>
+/// <summary>The "VM" of a service instance: a server process (PostgreSQL, Redis…) using the instance's storage.</summary>
 public interface IServerBackend
 {
     /// <summary>
@@ -27,4 +27,7 @@ public interface IServerBackend
 
     /// <summary>Reconciler at start: restarts every provisioned server whose process died, with its settings; returns how many.</summary>
     Task<int> ResurrectStopped(CancellationToken ct);
+
+    /// <summary>Which of an instance's parameters (JSON, validated by its plan's schema) are settings of this server: PostgreSQL's by default.</summary>
+    IReadOnlyDictionary<string, string> SettingsOf(string? parameters) => SubProvisioners.InstanceParameters.ServerSettingsOf(parameters);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EventSourced.Commands.Catalog;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using JasperFx.Events;
@@ -38,15 +39,24 @@ public sealed record DfeEvent(
         _ => null,
     };
 
-    /// <summary>Where the resource lives (never with credentials): the server for the instance and database, the directory for storage.</summary>
-    public static string? ResourceUriOf(IDomainEvent e, ServiceInstance instance) => e switch
+    /// <summary>
+    /// Where the resource lives (never with credentials): the directory for storage; for the instance and its database the
+    /// endpoint consoles talk to, from its provisioner's <c>ResourceUri</c> template (PostgreSQL's form when the service has
+    /// no provisioner stanza).
+    /// </summary>
+    public static string? ResourceUriOf(IDomainEvent e, ServiceInstance instance, Provisioner? provisioner = null) => e switch
     {
         StorageProvisioned s => new Uri(s.DataDirectory).AbsoluteUri,
-        DatabaseProvisioned d when instance.Server is { } server => $"postgresql://{server.Host}:{server.Port}/{d.Database}",
-        ServiceInstanceProvisioned when instance.Server is { } server && instance.Database is { } db =>
-            $"postgresql://{server.Host}:{server.Port}/{db.Database}",
+        DatabaseProvisioned d when instance.Server is { } server => Endpoint(instance, provisioner, server, d.Database),
+        ServiceInstanceProvisioned when instance.Server is { } server && (instance.Database is not null || provisioner is { Definition.Provides.HasDatabase: false }) =>
+            Endpoint(instance, provisioner, server, instance.Database?.Database),
         _ => null,
     };
+
+    private static string? Endpoint(ServiceInstance instance, Provisioner? provisioner, ServerInfo server, string? database) =>
+        provisioner is null
+            ? $"postgresql://{server.Host}:{server.Port}/{database}"
+            : provisioner.ResourceUriOf(instance.Id, server.Host, server.Port, database);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using EventSourced.Commands.Catalog;
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
@@ -27,10 +28,12 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
     private IChannel? _channel;
 
     private readonly IOptions<RabbitMqOptions> options;
+    private readonly ServiceCatalog? catalog;
 
-    public IntegrationEventPublisher(IOptions<RabbitMqOptions> options)
+    public IntegrationEventPublisher(IOptions<RabbitMqOptions> options, ServiceCatalog? catalog = null)
     {
         this.options = options;
+        this.catalog = catalog;
         Name = SubscriptionName;
     }
 
@@ -57,7 +60,7 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
     }
 
     /// <summary>The event's body, or null for the removal of a resource that never existed (a rollback's idempotent step).</summary>
-    private static DfeEvent? Describe(IReadOnlyList<IEvent> stream, IEvent recorded)
+    private DfeEvent? Describe(IReadOnlyList<IEvent> stream, IEvent recorded)
     {
         var data = (IDomainEvent)recorded.Data;
         var before = ServiceInstance.Fold(stream.TakeWhile(e => e.Version < recorded.Version).Payloads());
@@ -65,8 +68,8 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         var instance = ServiceInstance.Evolve(before, data);
         var operationId = instance.LastOperation?.Id ?? Guid.Empty;
         var (requester, request) = DfeRequest.Of(stream.TakeWhile(e => e.Version <= recorded.Version), operationId);
-        return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, operationId,
-            instance.ServiceId, instance.PlanId, recorded.Timestamp, instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance), requester, request);
+        return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, operationId, instance.ServiceId, instance.PlanId, recorded.Timestamp,
+            instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance, catalog?.ProvisionerOf(instance.ServiceId)), requester, request);
     }
 
     private static bool Existed(IDomainEvent e, ServiceInstance before) => e switch

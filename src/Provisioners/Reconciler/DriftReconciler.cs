@@ -1,4 +1,5 @@
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Backends.Local;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ namespace EventSourced.Provisioners.Reconciler;
 /// </para>
 /// </summary>
 public sealed class DriftReconciler(
-    InstanceDirectoryView directory, ServiceInstanceStore instances, LocalServerBackend servers,
+    InstanceDirectoryView directory, ServiceInstanceStore instances, LocalServerBackend servers, ProvisionerBackends backends,
     IOptions<LocalBackendOptions> backend, TimeProvider clock, ILogger<DriftReconciler> log)
 {
     private const int Attempts = 3;
@@ -49,6 +50,9 @@ public sealed class DriftReconciler(
         {
             var (state, version) = await instances.Load(instanceId, ct);
             if (state.Busy) return null;
+            // Only PostgreSQL's servers are compared (a cluster in pgdata, a postmaster): the folder of another provisioner's
+            // instance (Redis) holds neither, and its server is still checked and restarted by the resurrector.
+            if (state.Status != InstanceStatus.None && backends.ServerOf(state.ServiceId) is not LocalServerBackend) return [];
             var observed = await servers.Observe(instanceId, ct);
             if ((await instances.Load(instanceId, ct)).Version != version) continue;
             return observed is null ? WithoutFolder(instanceId, state, orphans.ToList()) : Differences(instanceId, state, observed);

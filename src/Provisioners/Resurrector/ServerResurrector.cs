@@ -21,7 +21,7 @@ namespace EventSourced.Provisioners.Resurrector;
 /// </para>
 /// </summary>
 public sealed class ServerResurrector(
-    InstanceDirectoryView directory, ServiceInstanceStore instances, LocalServerBackend servers,
+    InstanceDirectoryView directory, ServiceInstanceStore instances, ProvisionerBackends backends,
     IOptions<ResurrectorOptions> options, TimeProvider clock, ILogger<ServerResurrector> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,13 +52,15 @@ public sealed class ServerResurrector(
         foreach (var row in await directory.List(int.MaxValue, ct))
         {
             if (row.Port is not { } port || row.Status != nameof(InstanceStatus.Provisioned)) continue;
+            // Each instance's own server implementation (PostgreSQL, Redis…) says whether it answers and starts it again.
+            if (backends.ServerOf(row.ServiceId) is not IRestartableServer servers) continue;
             if (await servers.WhyNotAnswering(row.InstanceId, port, ct) is not { } reason) continue;
-            if (await Resurrect(row.InstanceId, port, reason, ct)) resurrected.Add(row.InstanceId);
+            if (await Resurrect(servers, row.InstanceId, port, reason, ct)) resurrected.Add(row.InstanceId);
         }
         return resurrected;
     }
 
-    private async Task<bool> Resurrect(Guid instanceId, int port, string reason, CancellationToken ct)
+    private async Task<bool> Resurrect(IRestartableServer servers, Guid instanceId, int port, string reason, CancellationToken ct)
     {
         var (state, _) = await instances.Load(instanceId, ct);
         var command = new RecordServerResurrection(instanceId, Guid.NewGuid(), port, reason, clock.GetUtcNow());

@@ -8,8 +8,8 @@ namespace EventSourced.Provisioners.Sagas;
 /// <summary>
 /// Drives the sub-provisioners of one operation in dependency order — storage, server, database to provision; the
 /// reverse to deprovision or to roll back a failed or timed-out provisioning; a server reconfiguration to update —
-/// reacting to the events they record. A cluster has no database of its own; a database in a cluster is only its
-/// database step, on the cluster's server (<see cref="InstanceShape"/>).
+/// reacting to the events they record. A cluster, and a server whose provisioner has no database step (Redis), have no
+/// database of their own; a database in a cluster is only its database step, on the cluster's server (<see cref="InstanceShape"/>).
 /// </summary>
 public sealed class InstanceOperationStateMachine : MassTransitStateMachine<InstanceOperationState>
 {
@@ -79,8 +79,8 @@ public sealed class InstanceOperationStateMachine : MassTransitStateMachine<Inst
         During(CreatingStorage,
             When(StorageReady).Then(c => c.Saga.Host ??= c.Message.Host).Send(s => s.ProvisionServer()).TransitionTo(CreatingServer));
         During(CreatingServer,
-            When(ServerReady).IfElse(c => c.Saga.Shape == InstanceShape.Cluster,
-                cluster => cluster.Complete(),
+            When(ServerReady).IfElse(c => c.Saga.Shape is InstanceShape.Cluster or InstanceShape.Server,
+                serverOnly => serverOnly.Complete(),
                 dedicated => dedicated.Send(s => s.ProvisionDatabase()).TransitionTo(CreatingDatabase)));
         During(CreatingDatabase,
             When(DatabaseReady).Complete());

@@ -12,11 +12,11 @@ internal static class OperationActivities
         where T : class where TCommand : class =>
         binder.ThenAsync(c => c.Send(command(c.Saga)));
 
-    /// <summary>Starts removing what the instance is made of, from the last step it provisions (a cluster has no database).</summary>
+    /// <summary>Starts removing what the instance is made of, from the last step it provisions (a cluster or a server-only instance has no database).</summary>
     public static EventActivityBinder<InstanceOperationState, T> Remove<T>(this EventActivityBinder<InstanceOperationState, T> binder)
         where T : class =>
-        binder.IfElse(c => c.Saga.Shape == InstanceShape.Cluster,
-            cluster => cluster.Send(s => s.DeprovisionServer()).TransitionTo(Machine(binder).RemovingServer),
+        binder.IfElse(c => c.Saga.Shape is InstanceShape.Cluster or InstanceShape.Server,
+            serverOnly => serverOnly.Send(s => s.DeprovisionServer()).TransitionTo(Machine(binder).RemovingServer),
             other => other.Send(s => s.DeprovisionDatabase()).TransitionTo(Machine(binder).RemovingDatabase));
 
     /// <summary>Everything is removed: a deprovisioning completes, a rolled-back provisioning fails.</summary>

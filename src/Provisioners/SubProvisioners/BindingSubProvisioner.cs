@@ -9,7 +9,8 @@ using Npgsql;
 namespace EventSourced.Provisioners.SubProvisioners;
 
 /// <summary>
-/// A binding is one step — a login role of its own on the instance's server — so it reacts to the recorded request
+/// A binding is one step — a login of its own on the instance's server (a role on its database, or a user of the server
+/// itself for a provisioner without a database step, see <see cref="IServerLogins"/>) — so it reacts to the recorded request
 /// directly, without a saga, and records the outcome on the binding's stream. The generated password is recorded
 /// encrypted only.
 /// <para>
@@ -20,7 +21,7 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// </para>
 /// </summary>
 public sealed class BindingSubProvisioner(
-    IDatabaseBackend databases, SecretProtector secrets, ServiceBindingStore bindings, ServiceInstanceStore instances,
+    ProvisionerBackends backends, SecretProtector secrets, ServiceBindingStore bindings, ServiceInstanceStore instances,
     NpgsqlDataSource dataSource, TimeProvider clock, ILogger<BindingSubProvisioner> log)
     : IConsumer<ServiceBindingRequested>, IConsumer<ServiceBindingDeletionRequested>
 {
@@ -37,17 +38,22 @@ public sealed class BindingSubProvisioner(
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                var database = instance.Database ?? throw new BackendException($"Service instance {request.InstanceId} has no database.");
-                await databases.CreateLogin(instance.ServerOwnerId, database.Database, database.AdminUsername, username, password,
-                    request.ExpiresAt, ct);
+                if (backends.BindsToServer(instance.ServiceId))
+                    await backends.LoginsOf(instance.ServiceId).CreateLogin(instance.ServerOwnerId, username, password, request.ExpiresAt, ct);
+                else
+                {
+                    var database = instance.Database ?? throw new BackendException($"Service instance {request.InstanceId} has no database.");
+                    await backends.DatabaseOf(instance.ServiceId).CreateLogin(instance.ServerOwnerId, database.Database, database.AdminUsername,
+                        username, password, request.ExpiresAt, ct);
+                }
                 return new ServiceBindingCreated(request.InstanceId, request.BindingId, request.OperationId, username,
                     secrets.Protect(password), clock.GetUtcNow());
             },
             reason => new ServiceBindingFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
         var recorded = await Record(context, request.BindingId, request.OperationId, outcome);
-        if (instance.Database is { } db && (outcome is ServiceBindingFailed
+        if ((instance.Database is not null || backends.BindsToServer(instance.ServiceId)) && (outcome is ServiceBindingFailed
                 || (recorded is Decision.Rejected && !await Succeeded(request.BindingId, request.OperationId, ct))))
-            await DropUnrecordedLogin(request, instance.ServerOwnerId, db, username, ct);
+            await DropUnrecordedLogin(request, instance, username, ct);
     }
 
     public async Task Consume(ConsumeContext<ServiceBindingDeletionRequested> context)
@@ -60,13 +66,20 @@ public sealed class BindingSubProvisioner(
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                if (instance.Database is { } database)
-                    await databases.DropLogin(instance.ServerOwnerId, database.Database, database.AdminUsername, UsernameOf(request.BindingId), ct);
+                await DropLogin(instance, UsernameOf(request.BindingId), ct);
                 return new ServiceBindingDeleted(request.InstanceId, request.BindingId, request.OperationId, clock.GetUtcNow());
             },
             reason => new ServiceBindingDeletionFailed(request.InstanceId, request.BindingId, request.OperationId, reason, clock.GetUtcNow()));
         await Record(context, request.BindingId, request.OperationId, outcome);
     }
+
+    /// <summary>Drops the login where the binding step made it; an instance with neither a database nor server logins has none.</summary>
+    private Task DropLogin(ServiceInstance instance, string username, CancellationToken ct) =>
+        backends.BindsToServer(instance.ServiceId)
+            ? backends.LoginsOf(instance.ServiceId).DropLogin(instance.ServerOwnerId, username, ct)
+            : instance.Database is { } database
+                ? backends.DatabaseOf(instance.ServiceId).DropLogin(instance.ServerOwnerId, database.Database, database.AdminUsername, username, ct)
+                : Task.CompletedTask;
 
     private static bool InProgress(ServiceBinding? binding, Guid operationId) =>
         binding is { LastOperation: { InProgress: true } op } && op.Id == operationId;
@@ -78,11 +91,11 @@ public sealed class BindingSubProvisioner(
     /// Nobody was (or will be) given this login's password. When dropping it fails too, the role stays without a known
     /// password; the platform's orphan mitigation (an unbind after the failed bind) drops it.
     /// </summary>
-    private async Task DropUnrecordedLogin(ServiceBindingRequested request, Guid server, DatabaseInfo database, string username, CancellationToken ct)
+    private async Task DropUnrecordedLogin(ServiceBindingRequested request, ServiceInstance instance, string username, CancellationToken ct)
     {
         try
         {
-            await databases.DropLogin(server, database.Database, database.AdminUsername, username, ct);
+            await DropLogin(instance, username, ct);
             log.LogInformation("Dropped login {Username} of binding {BindingId}: its operation {OperationId} did not record it",
                 username, request.BindingId, request.OperationId);
         }

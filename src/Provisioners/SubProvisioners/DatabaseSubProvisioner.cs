@@ -10,7 +10,7 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// The database of an instance and its owner role, whose generated password is recorded encrypted only: on the instance's
 /// own server, or on its cluster's (<see cref="DatabasePlacement"/>).
 /// </summary>
-public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretProtector secrets, OutcomeRecorder recorder)
+public sealed class DatabaseSubProvisioner(ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder)
     : IConsumer<ProvisionDatabase>, IConsumer<DeprovisionDatabase>
 {
     public async Task Consume(ConsumeContext<ProvisionDatabase> context)
@@ -30,7 +30,7 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                var access = await databases.Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
+                var access = await backends.DatabaseOf(state.ServiceId).Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));
@@ -46,7 +46,7 @@ public sealed class DatabaseSubProvisioner(IDatabaseBackend databases, SecretPro
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                await databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, placement.ServerStays, ct);
+                await backends.DatabaseOf(state.ServiceId).Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, placement.ServerStays, ct);
                 return new DatabaseDeprovisioned(instanceId, operationId, recorder.Now);
             },
             reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));

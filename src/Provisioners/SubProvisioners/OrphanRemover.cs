@@ -12,7 +12,7 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// instance's current life holds a resource of that kind again (a later provisioning recorded it), it is kept.
 /// </summary>
 public sealed class OrphanRemover(
-    IStorageBackend storage, IServerBackend servers, IDatabaseBackend databases, ServiceInstanceStore instances, OutcomeRecorder recorder)
+    ProvisionerBackends backends, ServiceInstanceStore instances, OutcomeRecorder recorder)
     : IConsumer<OrphanedResourceFound>
 {
     public async Task Consume(ConsumeContext<OrphanedResourceFound> context)
@@ -30,10 +30,10 @@ public sealed class OrphanRemover(
 
     private Task Remove(ServiceInstance instance, ResourceKind resource, CancellationToken ct) => resource switch
     {
-        ResourceKind.Storage => storage.Deprovision(instance.Id, ct),
-        ResourceKind.Server => servers.Deprovision(instance.Id, ct),
+        ResourceKind.Storage => backends.StorageOf(instance.ServiceId).Deprovision(instance.Id, ct),
+        ResourceKind.Server => backends.ServerOf(instance.ServiceId).Deprovision(instance.Id, ct),
         _ => DatabasePlacement.Of(instance) is var placement
-            ? databases.Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, placement.ServerStays, ct)
+            ? backends.DatabaseOf(instance.ServiceId).Deprovision(placement.ServerInstanceId, placement.Database, placement.Owner, placement.ServerStays, ct)
             : Task.CompletedTask,
     };
 }

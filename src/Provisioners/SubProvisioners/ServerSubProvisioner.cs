@@ -5,8 +5,8 @@ using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>The "VM" of an instance: a dedicated PostgreSQL server process on its storage, with the instance's settings.</summary>
-public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend storage, OutcomeRecorder recorder)
+/// <summary>The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with the instance's settings.</summary>
+public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder)
     : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>, IConsumer<ReconfigureServer>
 {
     public async Task Consume(ConsumeContext<ProvisionServer> context)
@@ -22,7 +22,8 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                var endpoint = await servers.Provision(instanceId, InstanceParameters.ServerSettingsOf(state.Parameters), ct);
+                var servers = backends.ServerOf(state.ServiceId);
+                var endpoint = await servers.Provision(instanceId, servers.SettingsOf(state.Parameters), ct);
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
@@ -33,11 +34,11 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is null) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                await servers.Deprovision(instanceId, ct);
+                await backends.ServerOf(state.ServiceId).Deprovision(instanceId, ct);
                 return new ServerDeprovisioned(instanceId, operationId, recorder.Now);
             },
             reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
@@ -49,7 +50,8 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Pending: { } update }) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Pending: { } update } state) return;
+        var (servers, storage) = (backends.ServerOf(state.ServiceId), backends.StorageOf(state.ServiceId));
         if (update.Applied)
         {
             await recorder.AnswerAgain(context, new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now));
@@ -59,24 +61,24 @@ public sealed class ServerSubProvisioner(IServerBackend servers, IStorageBackend
             async () =>
             {
                 await storage.Provision(instanceId, update.DiskMb, ct);
-                await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(update.Parameters), ct);
+                await servers.Reconfigure(instanceId, servers.SettingsOf(update.Parameters), ct);
                 return new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
             },
             reason => new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
         if (await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner)) is Decision.Rejected
             && outcome is ServerReconfigured)
-            await Revert(instanceId, ct);
+            await Revert(instanceId, servers, storage, ct);
     }
 
     /// <summary>
     /// The update ended (timed out) while the server was being changed, so its change was refused: the server goes back to
     /// the disk and settings the log says the instance has.
     /// </summary>
-    private async Task Revert(Guid instanceId, CancellationToken ct)
+    private async Task Revert(Guid instanceId, IServerBackend servers, IStorageBackend storage, CancellationToken ct)
     {
         var current = await recorder.Current(instanceId, ct);
         if (current.Status != InstanceStatus.Provisioned || current.Busy) return;
-        await servers.Reconfigure(instanceId, InstanceParameters.ServerSettingsOf(current.Parameters), ct);
+        await servers.Reconfigure(instanceId, servers.SettingsOf(current.Parameters), ct);
         await storage.Provision(instanceId, current.DiskMb, ct);
     }
 }

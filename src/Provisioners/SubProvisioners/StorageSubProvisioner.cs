@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>The persistent disk of an instance: a data directory sized by the plan.</summary>
-public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecorder recorder, IOptions<WorkerHostOptions> host)
+/// <summary>The persistent disk of an instance: a data directory sized by the plan, made by its provisioner's storage implementation.</summary>
+public sealed class StorageSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder, IOptions<WorkerHostOptions> host)
     : IConsumer<ProvisionStorage>, IConsumer<DeprovisionStorage>
 {
     public async Task Consume(ConsumeContext<ProvisionStorage> context)
@@ -24,7 +24,7 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                var allocation = await storage.Provision(instanceId, diskMb, ct);
+                var allocation = await backends.StorageOf(state.ServiceId).Provision(instanceId, diskMb, ct);
                 return new StorageProvisioned(instanceId, operationId, allocation.DataDirectory, allocation.DiskMb, recorder.Now, host.Value.Name);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Storage, reason, recorder.Now));
@@ -35,11 +35,11 @@ public sealed class StorageSubProvisioner(IStorageBackend storage, OutcomeRecord
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is null) return;
+        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                await storage.Deprovision(instanceId, ct);
+                await backends.StorageOf(state.ServiceId).Deprovision(instanceId, ct);
                 return new StorageDeprovisioned(instanceId, operationId, recorder.Now);
             },
             reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Storage, reason, recorder.Now));

@@ -38,6 +38,7 @@ internal sealed class SubProvisionerHost : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new SecretProtector(Convert.ToBase64String(new byte[32])));
         services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<EventSourced.Provisioners.Backends.ProvisionerBackends>();
         backends(services);
         services.AddMassTransitTestHarness(x => x.AddConsumer<TConsumer>());
         var provider = services.BuildServiceProvider();

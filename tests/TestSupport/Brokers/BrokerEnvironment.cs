@@ -158,11 +158,14 @@ public sealed class BrokerEnvironment : IAsyncDisposable
         try
         {
             var servers = new LocalServerBackend(Options.Create(new LocalBackendOptions { DataRoot = DataRoot }), NullLogger<LocalServerBackend>.Instance);
+            var redis = new EventSourced.Provisioners.Backends.Local.Redis.RedisServerBackend(Options.Create(new LocalBackendOptions { DataRoot = DataRoot }),
+                new EventSourced.Commands.Secrets.SecretProtector(SecretKey), NullLogger<EventSourced.Provisioners.Backends.Local.Redis.RedisServerBackend>.Instance);
             foreach (var directory in Directory.EnumerateDirectories(DataRoot))
             {
                 if (!Guid.TryParse(Path.GetFileName(directory), out var instanceId)) continue;
                 try
                 {
+                    await redis.Deprovision(instanceId, CancellationToken.None);
                     await servers.Deprovision(instanceId, CancellationToken.None);
                 }
                 catch (Exception e)

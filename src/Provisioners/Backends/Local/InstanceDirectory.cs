@@ -126,5 +126,8 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
 
 internal sealed record StorageRecord(int DiskMb, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>A provisioned server: its port and the settings chosen for it (the defaults fill in the rest).</summary>
-internal sealed record ServerRecord(int Port, IReadOnlyDictionary<string, string>? Settings = null);
+/// <summary>
+/// A provisioned server: its port and the settings chosen for it (the defaults fill in the rest). <c>Software</c> names a
+/// server that is not PostgreSQL (<c>redis</c>); PostgreSQL's records have none.
+/// </summary>
+internal sealed record ServerRecord(int Port, IReadOnlyDictionary<string, string>? Settings = null, string? Software = null);

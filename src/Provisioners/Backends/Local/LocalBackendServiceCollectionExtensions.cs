@@ -27,10 +27,12 @@ public static class LocalBackendServiceCollectionExtensions
             .ValidateOnStart();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IStorageBackend, LocalStorageBackend>();
-        services.AddSingleton<LocalServerBackend>();
+        // Every implementation by the name provisioner stanzas pick it by; unkeyed, PostgreSQL's (hosts without stanzas).
+        services.AddNamedImplementations(typeof(LocalServerBackend));
+        services.AddSingleton<IStorageBackend>(sp => sp.GetRequiredService<LocalStorageBackend>());
         services.AddSingleton<IServerBackend>(sp => sp.GetRequiredService<LocalServerBackend>());
-        services.AddSingleton<IDatabaseBackend, LocalDatabaseBackend>();
+        services.AddSingleton<IDatabaseBackend>(sp => sp.GetRequiredService<LocalDatabaseBackend>());
+        services.TryAddSingleton<ProvisionerBackends>();
         services.AddHostedService<DataRootClaim>();
         // Both compare the servers with the log: they need the event store and read models of a broker node.
         services.AddServerResurrector(configuration);

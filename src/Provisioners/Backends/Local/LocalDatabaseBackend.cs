@@ -8,6 +8,7 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// Administers an instance's server as the postgres superuser over the instance's unix socket, which trusts local
 /// connections: the broker never stores an admin password.
 /// </summary>
+[SubProvisionerImplementation("postgresql-database")]
 public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) : IDatabaseBackend
 {
     private const string DuplicateObject = "42710";

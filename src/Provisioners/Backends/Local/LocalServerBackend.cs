@@ -10,7 +10,8 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// marks the server as provisioned and holds its port and chosen settings: every start writes them into broker.conf,
 /// and ResurrectStopped restarts only provisioned servers.
 /// </summary>
-public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger) : IServerBackend
+[SubProvisionerImplementation("postgresql-server")]
+public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger) : IServerBackend, IRestartableServer
 {
     private const string Host = "127.0.0.1";
     private readonly LocalBackendOptions _options = options.Value;
@@ -61,7 +62,7 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         foreach (var instance in InstanceDirectory.All(_options.DataRoot))
         {
             using var _ = await LockInstance(instance.InstanceId, ct);
-            if (instance.ReadServer() is not { } server || await IsRunning(instance, server.Port, ct)) continue;
+            if (instance.ReadServer() is not { } server || server.Software is not null || await IsRunning(instance, server.Port, ct)) continue;
             if (!instance.IsInitialised)
             {
                 // A provisioning cut short before its cluster existed finishes when its step is re-sent; anything else lost

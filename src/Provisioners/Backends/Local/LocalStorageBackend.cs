@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 namespace EventSourced.Provisioners.Backends.Local;
 
 /// <summary>A "persistent disk" is the instance directory; its size is recorded, not enforced.</summary>
+[SubProvisionerImplementation("local-directory")]
 public sealed class LocalStorageBackend(IOptions<LocalBackendOptions> options, TimeProvider clock) : IStorageBackend
 {
     private readonly LocalBackendOptions _options = options.Value;

@@ -14,7 +14,7 @@ namespace EventSourced.Provisioners.Backends.Simulated;
 /// of 300 provisionings), and a killed worker's servers vanished. Same rules and step latency as the in-memory model.
 /// </summary>
 public sealed class SharedSimulatedBackend(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> store, IOptions<SimulatedBackendOptions> options)
-    : IStorageBackend, IServerBackend, IDatabaseBackend
+    : IStorageBackend, IServerBackend, IDatabaseBackend, IServerLogins
 {
     private readonly SimulatedTables _tables = new(store.Value.Schema);
 
@@ -157,4 +157,10 @@ public sealed class SharedSimulatedBackend(NpgsqlDataSource dataSource, IOptions
             command.Parameters.Add(parameter as NpgsqlParameter ?? new NpgsqlParameter { Value = parameter ?? DBNull.Value });
         return command;
     }
+
+    Task IServerLogins.CreateLogin(Guid instanceId, string username, string password, DateTimeOffset? validUntil, CancellationToken ct) =>
+        ((IDatabaseBackend)this).CreateLogin(instanceId, "", "", username, password, validUntil, ct);
+
+    Task IServerLogins.DropLogin(Guid instanceId, string username, CancellationToken ct) =>
+        ((IDatabaseBackend)this).DropLogin(instanceId, "", "", username, ct);
 }

@@ -7,7 +7,7 @@ namespace EventSourced.Provisioners.Backends.Simulated;
 /// Storage, servers, their settings and logins as entries in this process's memory, each step after the configured
 /// latency: the model of one worker (see <see cref="SharedSimulatedBackend"/> for several).
 /// </summary>
-public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) : IStorageBackend, IServerBackend, IDatabaseBackend
+public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) : IStorageBackend, IServerBackend, IDatabaseBackend, IServerLogins
 {
     internal const int FirstPort = 20000;
     private readonly ConcurrentDictionary<Guid, int> _storage = new();
@@ -101,6 +101,13 @@ public sealed class SimulatedBackend(IOptions<SimulatedBackendOptions> options) 
         await Step(ct);
         _logins.TryRemove((instanceId, username), out _);
     }
+
+    /// <summary>A user of the server itself (a provisioner without a database, e.g. Redis): a login with no database.</summary>
+    Task IServerLogins.CreateLogin(Guid instanceId, string username, string password, DateTimeOffset? validUntil, CancellationToken ct) =>
+        ((IDatabaseBackend)this).CreateLogin(instanceId, "", "", username, password, validUntil, ct);
+
+    Task IServerLogins.DropLogin(Guid instanceId, string username, CancellationToken ct) =>
+        ((IDatabaseBackend)this).DropLogin(instanceId, "", "", username, ct);
 
     private void EnsureRunning(Guid instanceId)
     {

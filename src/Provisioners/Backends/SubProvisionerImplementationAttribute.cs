@@ -1,0 +1,12 @@
+namespace EventSourced.Provisioners.Backends;
+
+/// <summary>
+/// The name a provisioner stanza picks this implementation by (<c>Provisioners:Definitions:&lt;name&gt;:Provides</c>): the
+/// class is registered as a keyed service of each step interface it implements (<see cref="IServerBackend"/>,
+/// <see cref="IStorageBackend"/>, <see cref="IDatabaseBackend"/>), so a new provisioner needs no registration code.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class SubProvisionerImplementationAttribute(string name) : Attribute
+{
+    public string Name { get; } = name;
+}
