@@ -32,7 +32,7 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddOptions<WorkerHostOptions>().Bind(configuration.GetSection(WorkerHostOptions.Section))
             .Validate(o => WorkerHostOptions.IsValidName(o.Name),
                 $"{WorkerHostOptions.Section}:Name must be 1 to 63 lower-case letters, digits and dashes (not at either end).")
-            .Validate(o => o.Capacity > 0, $"{WorkerHostOptions.Section}:Capacity must be positive.")
+            .Validate(o => o.Capacity is null or > 0, $"{WorkerHostOptions.Section}:Capacity must be positive.")
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, $"{WorkerHostOptions.Section}:HeartbeatInterval must be positive.")
             .ValidateOnStart();
         services.AddHostedService<HostHeartbeat>();

@@ -5,8 +5,8 @@ namespace EventSourced.Commands.Hosts;
 /// API places new instances on the live host with the most room.
 /// </summary>
 /// <param name="Id">The host's name, which also names its own queue.</param>
-/// <param name="Capacity">How many instances it takes (servers with their disks).</param>
-public sealed record RegisteredHost(string Id, string? Az, int Capacity, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt)
+/// <param name="Capacity">How many instances it takes (servers with their disks); null: no limit.</param>
+public sealed record RegisteredHost(string Id, string? Az, int? Capacity, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt)
 {
     /// <summary>Beats more than this apart mean the node is gone (three missed beats of the default interval).</summary>
     public static readonly TimeSpan DefaultLiveness = TimeSpan.FromSeconds(30);

@@ -5,7 +5,7 @@ using Marten;
 namespace EventSourced.Projections.Hosts;
 
 /// <summary>A registered host as operators see it: is it beating, and how full is it.</summary>
-public sealed record HostStatus(string Name, string? Az, int Capacity, int Instances, bool Live, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
+public sealed record HostStatus(string Name, string? Az, int? Capacity, int Instances, bool Live, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
 
 /// <summary>Where a new instance goes: a host, or none registered (any worker takes it), or every live host full.</summary>
 public sealed record HostChoice(string? Host, string? Refusal);
@@ -49,7 +49,7 @@ public sealed class HostDirectory(IDocumentStore store, LastOperations lastOpera
         {
             var hosts = _reading!.Value.Hosts;
             if (hosts.Count == 0) return new HostChoice(null, null);
-            var roomy = hosts.Where(h => h.Instances < h.Capacity)
+            var roomy = hosts.Where(h => h.Capacity is null || h.Instances < h.Capacity)
                 .OrderBy(h => h.Instances).ThenBy(h => h.Name, StringComparer.Ordinal).FirstOrDefault();
             if (roomy is null)
                 return new HostChoice(null, $"Every worker host is full: {string.Join(", ", hosts.Select(h => $"{h.Name} {h.Instances}/{h.Capacity}"))}.");

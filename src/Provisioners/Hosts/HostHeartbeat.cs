@@ -23,7 +23,8 @@ public sealed class HostHeartbeat(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var registered = await Beat(cancellationToken);
-        logger.LogInformation("Registered as host {Host} (az {Az}, capacity {Capacity})", _host.Name, registered.Az ?? "none", _host.Capacity);
+        logger.LogInformation("Registered as host {Host} (az {Az}, capacity {Capacity})", _host.Name, registered.Az ?? "none",
+            _host.Capacity?.ToString() ?? "unlimited");
         await base.StartAsync(cancellationToken);
     }
 

@@ -16,8 +16,8 @@ public sealed partial class WorkerHostOptions
     /// <summary>The availability zone the host is in, as the operator names it (optional).</summary>
     public string? Az { get; set; }
 
-    /// <summary>How many instances the host takes; placement skips a full host.</summary>
-    public int Capacity { get; set; } = 100;
+    /// <summary>How many instances the host takes; placement skips a full host. Unset: no limit.</summary>
+    public int? Capacity { get; set; }
 
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
