@@ -20,7 +20,7 @@ public sealed record CloudConfigInvalid(string Error, string Description, IReadO
 
 /// <summary>
 /// <c>GET/PUT /api/v1/cloud-config</c>: the operator's cloud config (AZs and their hosts, VM and disk types, networks),
-/// versioned as events. PUT takes the YAML itself, validated whole before anything is recorded, and an optional
+/// versioned as events. PUT takes the YAML itself (or JSON, which is YAML too), validated whole before anything is recorded, and an optional
 /// <c>If-Match: "&lt;version&gt;"</c> so that two operators editing at once cannot undo each other.
 /// </summary>
 public static class CloudConfigEndpoints
@@ -32,7 +32,7 @@ public static class CloudConfigEndpoints
     public static RouteGroupBuilder MapCloudConfig(this RouteGroupBuilder api)
     {
         api.MapGet(Path, Get).WithTags("cloud-config").Produces<CloudConfigView>().ProducesErrors(400, 401, 404);
-        api.MapPut(Path, Put).WithTags("cloud-config").Accepts<string>("application/yaml", "text/yaml", "text/plain")
+        api.MapPut(Path, Put).WithTags("cloud-config").Accepts<string>("application/yaml", "text/yaml", "text/plain", "application/json")
             .Produces<CloudConfigAccepted>().Produces<CloudConfigInvalid>(StatusCodes.Status400BadRequest).ProducesErrors(401, 409, 413);
         return api;
     }

@@ -2,6 +2,7 @@ using EventSourced.Broker.Admin;
 using EventSourced.Broker.Catalog;
 using EventSourced.Broker.CloudConfigs;
 using EventSourced.Broker.Dashboard;
+using EventSourced.Broker.Deployments;
 using EventSourced.Broker.Health;
 using EventSourced.Broker.Logging;
 using EventSourced.Broker.Ops;
@@ -68,6 +69,7 @@ public static class BrokerApplication
         services.AddRazorComponents();
         services.AddSingleton<CatalogDocument>();
         services.AddSingleton<InstanceProvisioning>();
+        services.AddSingleton<DeploymentPreview>();
         return builder;
     }
 
@@ -98,7 +100,7 @@ public static class BrokerApplication
             .MapServiceInstances()
             .MapServiceBindings();
         app.MapGroup("/admin").MapAdmin().MapDeadLetters();
-        app.MapOpsApi().MapCloudConfig();
+        app.MapOpsApi().MapCloudConfig().MapDeployments();
         app.MapDashboard();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Clusters;
 using EventSourced.Broker.Dashboard;
+using EventSourced.Broker.Deployments;
 using EventSourced.Broker.Osb;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
@@ -66,8 +67,8 @@ public static class ServiceInstanceEndpoints
 
     private static async Task<IResult> Update(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
-        ServiceCatalog catalog, IValidator<InstanceUpdate> validator, ServiceInstanceStore instances, TimeProvider clock,
-        CancellationToken ct)
+        ServiceCatalog catalog, IValidator<InstanceUpdate> validator, ServiceInstanceStore instances, DeploymentPreview preview,
+        TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
@@ -78,6 +79,9 @@ public static class ServiceInstanceEndpoints
             return OsbErrors.BadRequest($"Unknown plan_id '{body.PlanId}' for service '{body.ServiceId}'.");
         if ((OsbRequest.ObjectOrAbsent(body.Parameters, "parameters") ?? OsbRequest.ObjectOrAbsent(body.Context, "context")) is { } notAnObject)
             return OsbErrors.BadRequest(notAnObject);
+        var (dryRun, parameters, dryRunRefused) = DryRunParameter.Take(body.Parameters);
+        if (dryRunRefused is not null) return OsbErrors.BadRequest(dryRunRefused);
+        body = body with { Parameters = parameters };
 
         // The request is checked against the instance as its stream has it, in the decision itself: a read model may lag
         // behind a provisioning that just ended, or lack the row, and must not let a PATCH past its plan's schema.
@@ -85,6 +89,7 @@ public static class ServiceInstanceEndpoints
         var operationId = Guid.CreateVersion7();
         ValidationResult? refused = null;
         var asyncRequired = false;
+        (ServiceInstance State, ServiceInstanceUpdateRequested? Update)? asked = null;
         var decision = await instances.Handle(id, state =>
         {
             (refused, asyncRequired) = (null, false);
@@ -100,11 +105,18 @@ public static class ServiceInstanceEndpoints
                 maintenance, target?.DiskMb ?? 0, (from, to) => from == to || catalog.AllowsPlanChange(state.ServiceId, from, to), now,
                 plan?.DeadlineFrom(now));
             var decided = ServiceInstanceDecisions.Decide(state, command);
+            if (dryRun)
+            {
+                // Decided as the update would be, recorded never: the plan is made from the update it would request.
+                asked = (state, (decided as Decision.Accepted)?.Events.OfType<ServiceInstanceUpdateRequested>().FirstOrDefault());
+                return decided is Decision.Rejected ? decided : new Decision.AlreadyDone();
+            }
             // An update that needs an operation is refused before anything is appended when the platform cannot poll.
             asyncRequired = acceptsIncomplete != true && decided is Decision.Accepted a && a.Events.Any(e => e is ServiceInstanceUpdateRequested);
             return asyncRequired ? new Decision.AlreadyDone() : decided;
         }, OsbRequest.Metadata(request, operationId), ct: ct);
         if (refused is not null) return OsbErrors.From(refused);
+        if (asked is { } dry && decision is not Decision.Rejected) return await DryRun(dry.State, dry.Update, preview, ct);
         if (asyncRequired) return OsbErrors.AsyncRequired();
         return decision switch
         {
@@ -133,6 +145,15 @@ public static class ServiceInstanceEndpoints
             .Add(ApiFeature.MaintenanceInfo, "maintenance_info", instance.MaintenanceVersion is null ? null : new JsonObject { ["version"] = instance.MaintenanceVersion })
             .Add(ApiFeature.InstanceFetchMetadata, "metadata", new JsonObject { ["labels"] = new JsonObject(), ["attributes"] = new JsonObject() })
             .Build());
+    }
+
+    /// <summary>A dry run's answer: always a 422 (nothing was done), the plan or why there is none in its description.</summary>
+    private static async Task<IResult> DryRun(ServiceInstance state, ServiceInstanceUpdateRequested? update, DeploymentPreview preview, CancellationToken ct)
+    {
+        if (update is null)
+            return OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, "Dry run: this update changes nothing to deploy (nothing was changed)."));
+        var (report, refusal) = await preview.Of(state, update.PlanId, update.Parameters, update.MaintenanceVersion, ct);
+        return OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, report?.Render() ?? $"Dry run: {refusal} (nothing was changed)"));
     }
 
     private static string? NullIfNull(JsonElement? element) => element is null or { ValueKind: JsonValueKind.Null } ? null : element.Value.GetRawText();

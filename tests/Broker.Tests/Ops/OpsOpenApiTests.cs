@@ -52,6 +52,23 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         await Call("GET", "/api/v1/ops/provisioners", "/api/v1/ops/provisioners", null, fixture.Broker.Client);
         await Call("GET", "/api/v1/ops/status", "/api/v1/ops/status", null);
         await Call("GET", "/api/v1/ops/status", "/api/v1/ops/status", null, fixture.Broker.Client);
+        const string cloudConfig = "/api/v1/cloud-config", plan = "/api/v1/deployments/{instanceId}/plan";
+        await Call("GET", cloudConfig, cloudConfig, null);
+        await Call("PUT", cloudConfig, cloudConfig, """
+            azs: [{name: z1, hosts: [openapi-host]}]
+            vm_types: [{name: dedicated-small, cpu: 1, ram: 512}]
+            disk_types: []
+            networks: [{name: loopback, subnets: [{azs: [z1], range: "127.0.0.1:20000-20999"}]}]
+            """);
+        await Call("PUT", cloudConfig, cloudConfig, "vm_types: 3\n");
+        await Call("PUT", cloudConfig, cloudConfig, "azs: []\n", fixture.Broker.Client);
+        await Call("GET", cloudConfig, cloudConfig, null);
+        await Call("GET", cloudConfig, $"{cloudConfig}?version=x", null);
+        await Call("GET", cloudConfig, cloudConfig, null, fixture.Broker.Client);
+        await Call("POST", plan, $"/api/v1/deployments/{instanceId}/plan", "{}");
+        await Call("POST", plan, $"/api/v1/deployments/{instanceId}/plan", """{"planId":"no-such-plan"}""");
+        await Call("POST", plan, $"/api/v1/deployments/{Guid.NewGuid()}/plan", "{}");
+        await Call("POST", plan, $"/api/v1/deployments/{instanceId}/plan", "{}", fixture.Broker.Client);
         await Call("POST", deprovision, deprovision, $$"""{"instanceId":"{{Guid.NewGuid()}}"}""");
         await Call("POST", deprovision, deprovision, """{"instanceId":"x"}""");
         await Call("POST", deprovision, deprovision, "{}", fixture.Broker.Client);
@@ -69,6 +86,8 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         // Its 409 (an update of the instance running) is documented, not provoked: simulated updates end at once.
         Assert.Equal([202, 400, 401, 404], Statuses(deprovision));
         Assert.Equal([200, 400, 401, 404], Statuses(job));
+        Assert.Equal([200, 400, 401, 404], Statuses(cloudConfig));
+        Assert.Equal([200, 400, 401, 404], Statuses(plan));
     }
 
     private async Task<string> Call(string method, string template, string path, string? body, HttpClient? client = null)

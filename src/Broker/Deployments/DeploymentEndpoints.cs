@@ -1,0 +1,70 @@
+using System.Text.Json;
+using EventSourced.Broker.Ops;
+using EventSourced.Broker.Osb;
+using EventSourced.Broker.ServiceInstances;
+using EventSourced.Commands.Catalog;
+using EventSourced.Commands.Json;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Deployments.DryRun;
+using EventSourced.Deployments.Planning;
+using FluentValidation;
+
+namespace EventSourced.Broker.Deployments;
+
+/// <summary>What an operator may ask the dry run: the instance's plan, parameters (merged into its own, as a PATCH) and release.</summary>
+public sealed record DeploymentPlanRequest(string? PlanId = null, JsonElement? Parameters = null, string? MaintenanceVersion = null);
+
+public sealed record PlannedAction(string Instance, string Action, IReadOnlyList<string> Reasons, bool Canary);
+
+public sealed record PlannedGroup(string Group, int Current, int Desired, string Strategy, int? Surge, int Canaries, int MaxInFlight, int PeakVms,
+    IReadOnlyList<PlannedAction> Actions);
+
+/// <summary>The dry run's answer: per group its strategy and actions, the peak VMs and the estimate; the same as text.</summary>
+public sealed record DeploymentPlanView(
+    string Deployment, bool Feasible, IReadOnlyList<string> Failures, IReadOnlyList<PlannedGroup> Groups, int PeakVms,
+    double EstimatedSeconds, string Text)
+{
+    public static DeploymentPlanView Of(DryRunReport report) => new(
+        report.Plan.Deployment, report.Plan.Succeeded, report.Plan.Failures,
+        report.Plan.Groups.Select(g => new PlannedGroup(g.Group, g.Current, g.Desired,
+            g.Strategy == EventSourced.Deployments.Model.UpdateStrategy.CreateSwapDelete ? "create-swap-delete" : "delete-create",
+            g.Strategy == EventSourced.Deployments.Model.UpdateStrategy.CreateSwapDelete ? g.Surge : null, g.Canaries, g.MaxInFlight,
+            report.PeakVmsByGroup.GetValueOrDefault(g.Group),
+            g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons,
+                a.Kind != ActionKind.Delete && g.Changes.Take(g.Canaries).Contains(a))).ToList())).ToList(),
+        report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render());
+}
+
+/// <summary><c>POST /api/v1/deployments/{instanceId}/plan</c>: the dry run of an update, nothing changed.</summary>
+public static class DeploymentEndpoints
+{
+    public static RouteGroupBuilder MapDeployments(this RouteGroupBuilder api)
+    {
+        api.MapPost("/deployments/{instanceId}/plan", Plan).WithTags("deployments").Accepts<DeploymentPlanRequest>("application/json")
+            .Produces<DeploymentPlanView>().ProducesErrors(400, 401, 404, 409, 413);
+        return api;
+    }
+
+    private static async Task<IResult> Plan(
+        string instanceId, HttpRequest request, ServiceInstanceStore instances, ServiceCatalog catalog, IValidator<InstanceUpdate> validator,
+        DeploymentPreview preview, CancellationToken ct)
+    {
+        if (!Guid.TryParse(instanceId, out var id)) return OpsErrors.BadRequest($"instanceId must be a GUID (not '{instanceId}').");
+        var (body, error) = request.ContentLength is 0 ? (new DeploymentPlanRequest(), null) : await OsbRequest.ReadBody<DeploymentPlanRequest>(request, ct, OpsApi.Json);
+        if (body is null) return OpsErrors.BadRequest(error!);
+        if (OsbRequest.ObjectOrAbsent(body.Parameters, "parameters") is { } notAnObject) return OpsErrors.BadRequest(notAnObject);
+        var (state, _) = await instances.Load(id, ct);
+        if (!state.Exists) return OpsErrors.NotFound($"Service instance {id} does not exist.");
+        var planId = body.PlanId ?? state.PlanId;
+        if (catalog.FindPlan(state.ServiceId, planId) is null)
+            return OpsErrors.BadRequest($"Unknown planId '{planId}' for service instance {id}'s service.");
+        // What the update itself would be refused for, the plan is refused for: the plan's schema, allowed plan changes.
+        if (validator.Validate(new InstanceUpdate(state, state.ServiceId, body.PlanId, body.Parameters, body.MaintenanceVersion)) is { IsValid: false } invalid)
+            return OpsErrors.From(invalid);
+        var parameters = body.Parameters is { } given ? JsonText.Merge(state.Parameters, given.GetRawText()) : state.Parameters;
+        var (report, refusal) = await preview.Of(state, planId, parameters, body.MaintenanceVersion ?? state.MaintenanceVersion, ct);
+        return report is null
+            ? Results.Json(new OpsError("Conflict", refusal!), statusCode: StatusCodes.Status409Conflict)
+            : Results.Ok(DeploymentPlanView.Of(report));
+    }
+}

@@ -1,0 +1,62 @@
+using EventSourced.Commands.Catalog;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Deployments.Model;
+using EventSourced.Deployments.Planning;
+using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.SubProvisioners;
+
+namespace EventSourced.Provisioners.Deployments;
+
+/// <summary>
+/// The service adapter of the PostgreSQL offering: a dedicated instance (or a cluster's server) as a deployment of one
+/// instance group <see cref="Group"/> with one job <see cref="Job"/>, from its plan (the plan's <c>vm_type</c> metadata,
+/// else its name, names the cloud config's VM type), its parameters (the server settings) and its maintenance version.
+/// What runs is read from the instance's log: its host and the AZ the cloud config puts that host in, its server's
+/// address, its plan and settings.
+/// </summary>
+public static class PostgresServiceAdapter
+{
+    /// <summary>The instance implementation whose instances this adapter describes.</summary>
+    public const string Implementation = "postgresql-server";
+
+    public const string Group = "postgres";
+    public const string Job = "postgres";
+    public const string Release = "postgresql";
+    /// <summary>The software release of an instance recorded without a maintenance version.</summary>
+    public const string DefaultVersion = "15";
+    public const string VmTypeMetadata = "vm_type";
+
+    /// <summary>Settings the server takes on a reload (pg_settings.context user or superuser); the rest needs a restart.</summary>
+    public static readonly PropertyRules Rules = new([
+        new PropertyRule(Job, "work_mem", ActionKind.Reload),
+        new PropertyRule(Job, "statement_timeout", ActionKind.Reload),
+        new PropertyRule(Job, "log_min_duration_statement", ActionKind.Reload),
+    ]);
+
+    public static string VmTypeOf(ServicePlan plan) => plan.Metadata.GetValueOrDefault(VmTypeMetadata) ?? plan.Name;
+
+    /// <summary>The deployment an instance of <paramref name="plan"/> with these parameters should be.</summary>
+    public static DeploymentManifest Manifest(Guid instanceId, ServicePlan plan, string? parameters, string? maintenanceVersion, CloudConfig cloud)
+    {
+        var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(parameters));
+        var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), null,
+            cloud.Networks.FirstOrDefault()?.Name ?? "default", [],
+            [new Job(Job, Release, maintenanceVersion ?? DefaultVersion, properties, [])], UpdatePolicy.Default);
+        return new DeploymentManifest(NameOf(instanceId), [group], UpdatePolicy.Default);
+    }
+
+    /// <summary>What runs for the instance now: its server, or nothing (not provisioned, or a database in a cluster).</summary>
+    public static ActualDeployment Actual(ServiceInstance instance, ServicePlan plan, CloudConfig cloud)
+    {
+        if (instance.Server is not { } server || instance.Host is not { } host) return ActualDeployment.Empty;
+        var az = cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
+        var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(instance.Parameters))
+            .ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
+        return new ActualDeployment([
+            new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), null,
+                new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties),
+        ]);
+    }
+
+    public static string NameOf(Guid instanceId) => $"pg-{instanceId}";
+}
