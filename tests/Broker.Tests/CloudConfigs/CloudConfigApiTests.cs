@@ -2,38 +2,20 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using EventSourced.Broker.Tests.Hosting;
 using EventSourced.Broker.Tests.Ops;
-using CliRun = EventSourced.Broker.Tests.Ops.Cli;
 using EventSourced.TestSupport;
+using CliRun = EventSourced.Broker.Tests.Ops.Cli;
 
 namespace EventSourced.Broker.Tests.CloudConfigs;
 
 /// <summary>One broker on the simulated backend whose host beats every second, shared by the tests of a class.</summary>
-public sealed class CloudConfigFixture : IAsyncLifetime
+public sealed class CloudConfigFixture : BrokerFixture
 {
-    public BrokerEnvironment Environment { get; private set; } = null!;
-    public BrokerProcess Broker { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
-        Environment = await BrokerEnvironment.Create(new Dictionary<string, string>
-        {
-            ["Provisioners__Backend"] = "simulated", ["Provisioners__Host__HeartbeatInterval"] = "00:00:01",
-        });
-        Broker = await BrokerProcess.Start(Environment);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            if (Broker is not null) await Broker.DisposeAsync();
-        }
-        finally
-        {
-            if (Environment is not null) await Environment.DisposeAsync();
-        }
-    }
+        ["Provisioners__Backend"] = "simulated", ["Provisioners__Host__HeartbeatInterval"] = "00:00:01",
+    };
 }
 
 /// <summary>

@@ -10,31 +10,12 @@ using EventSourced.TestSupport;
 namespace EventSourced.Broker.Tests.Deployments;
 
 /// <summary>One simulated broker whose host is "dry-host"; the tests upload cloud configs and plan updates on it.</summary>
-public sealed class DryRunFixture : IAsyncLifetime
+public sealed class DryRunFixture : BrokerFixture
 {
-    public BrokerEnvironment Environment { get; private set; } = null!;
-    public BrokerProcess Broker { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
-        Environment = await BrokerEnvironment.Create(new Dictionary<string, string>
-        {
-            ["Provisioners__Backend"] = "simulated", ["Provisioners__Host__Name"] = "dry-host",
-        });
-        Broker = await BrokerProcess.Start(Environment);
-    }
-
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            if (Broker is not null) await Broker.DisposeAsync();
-        }
-        finally
-        {
-            if (Environment is not null) await Environment.DisposeAsync();
-        }
-    }
+        ["Provisioners__Backend"] = "simulated", ["Provisioners__Host__Name"] = "dry-host",
+    };
 }
 
 /// <summary>

@@ -1,14 +1,17 @@
 namespace EventSourced.Broker.Tests.Hosting;
 
 /// <summary>One running broker on its own environment, shared by the tests of a class.</summary>
-public sealed class BrokerFixture : IAsyncLifetime
+public class BrokerFixture : IAsyncLifetime
 {
     public BrokerEnvironment Environment { get; private set; } = null!;
     public BrokerProcess Broker { get; private set; } = null!;
 
+    /// <summary>Settings over the environment's defaults, by environment variable name (none: the defaults).</summary>
+    protected virtual IReadOnlyDictionary<string, string>? Settings => null;
+
     public async Task InitializeAsync()
     {
-        Environment = await BrokerEnvironment.Create();
+        Environment = await BrokerEnvironment.Create(Settings);
         Broker = await BrokerProcess.Start(Environment);
     }
 
