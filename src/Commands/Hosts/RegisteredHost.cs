@@ -6,10 +6,14 @@ namespace EventSourced.Commands.Hosts;
 /// </summary>
 /// <param name="Id">The host's name, which also names its own queue.</param>
 /// <param name="Capacity">How many instances it takes (servers with their disks); null: no limit.</param>
-public sealed record RegisteredHost(string Id, string? Az, int? Capacity, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt)
+/// <param name="HeartbeatInterval">How often it beats (null: recorded before hosts said so, the default 10 s).</param>
+public sealed record RegisteredHost(
+    string Id, string? Az, int? Capacity, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt, TimeSpan? HeartbeatInterval = null)
 {
-    /// <summary>Beats more than this apart mean the node is gone (three missed beats of the default interval).</summary>
-    public static readonly TimeSpan DefaultLiveness = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(10);
 
-    public bool IsLive(DateTimeOffset now, TimeSpan? liveness = null) => now - LastSeenAt <= (liveness ?? DefaultLiveness);
+    /// <summary>A host is gone once it missed three beats of its own interval.</summary>
+    public TimeSpan Liveness => 3 * (HeartbeatInterval ?? DefaultHeartbeatInterval);
+
+    public bool IsLive(DateTimeOffset now) => now - LastSeenAt <= Liveness;
 }

@@ -47,7 +47,7 @@ public sealed class HostHeartbeat(
         await using var session = store.LightweightSession();
         var now = clock.GetUtcNow();
         var known = await session.LoadAsync<RegisteredHost>(_host.Name, ct);
-        var beat = new RegisteredHost(_host.Name, az, _host.Capacity, known?.RegisteredAt ?? now, now);
+        var beat = new RegisteredHost(_host.Name, az, _host.Capacity, known?.RegisteredAt ?? now, now, _host.HeartbeatInterval);
         session.Store(beat);
         await session.SaveChangesAsync(ct);
         return beat;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EventSourced.Commands.Hosts;
 
 namespace EventSourced.Provisioners.Hosts;
 
@@ -19,7 +20,8 @@ public sealed partial class WorkerHostOptions
     /// <summary>How many instances the host takes; placement skips a full host. Unset: no limit.</summary>
     public int? Capacity { get; set; }
 
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How often the host beats; it counts as gone after three missed beats.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = RegisteredHost.DefaultHeartbeatInterval;
 
     public static bool IsValidName(string? name) => name is not null && ValidName().IsMatch(name);
 

@@ -1,5 +1,6 @@
 using EventSourced.Commands.Clusters;
 using EventSourced.Commands.EventStore;
+using EventSourced.Commands.Hosts;
 using EventSourced.Commands.ServiceInstances;
 
 namespace EventSourced.Commands.Tests.Hosts;
@@ -91,5 +92,24 @@ public sealed class HostDecisionsTests
         var (decision, _) = ClusterDecisions.Decide(ServiceInstance.Initial, cluster, child, null);
 
         Assert.Equal("node-c", Single<ServiceInstanceProvisioningRequested>(decision).Host);
+    }
+}
+
+/// <summary>A host is live until it misses three beats of its own interval (the default 10 s when it recorded none).</summary>
+public sealed class HostLivenessTests
+{
+    private static readonly DateTimeOffset Seen = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(null, 29.9, true)]
+    [InlineData(null, 30.1, false)]
+    [InlineData(1.0, 2.9, true)]
+    [InlineData(1.0, 3.1, false)]
+    [InlineData(60.0, 179.0, true)]
+    public void Live_UntilThreeBeatsOfItsOwnIntervalAreMissed(double? intervalSeconds, double secondsSinceLastBeat, bool live)
+    {
+        var host = new RegisteredHost("h", null, null, Seen, Seen, intervalSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+
+        Assert.Equal(live, host.IsLive(Seen.AddSeconds(secondsSinceLastBeat)));
     }
 }
