@@ -6,7 +6,7 @@ using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Json;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Deployments.DryRun;
-using EventSourced.Deployments.Planning;
+using EventSourced.Deployments.Model;
 using FluentValidation;
 
 namespace EventSourced.Broker.Deployments;
@@ -26,12 +26,10 @@ public sealed record DeploymentPlanView(
 {
     public static DeploymentPlanView Of(DryRunReport report) => new(
         report.Plan.Deployment, report.Plan.Succeeded, report.Plan.Failures,
-        report.Plan.Groups.Select(g => new PlannedGroup(g.Group, g.Current, g.Desired,
-            g.Strategy == EventSourced.Deployments.Model.UpdateStrategy.CreateSwapDelete ? "create-swap-delete" : "delete-create",
-            g.Strategy == EventSourced.Deployments.Model.UpdateStrategy.CreateSwapDelete ? g.Surge : null, g.Canaries, g.MaxInFlight,
+        report.Plan.Groups.Select(g => new PlannedGroup(g.Group, g.Current, g.Desired, g.StrategyName,
+            g.Strategy == UpdateStrategy.CreateSwapDelete ? g.Surge : null, g.Canaries, g.MaxInFlight,
             report.PeakVmsByGroup.GetValueOrDefault(g.Group),
-            g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons,
-                a.Kind != ActionKind.Delete && g.Changes.Take(g.Canaries).Contains(a))).ToList())).ToList(),
+            g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons, g.IsCanary(a))).ToList())).ToList(),
         report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render());
 }
 

@@ -33,13 +33,13 @@ public sealed record DryRunReport(DeploymentPlan Plan, TimeSpan EstimatedDuratio
         }
         foreach (var group in Plan.Groups)
         {
-            var strategy = group.Strategy == UpdateStrategy.CreateSwapDelete ? $"create-swap-delete (surge {group.Surge})" : "delete-create";
+            var strategy = group.Strategy == UpdateStrategy.CreateSwapDelete ? $"{group.StrategyName} (surge {group.Surge})" : group.StrategyName;
             text.AppendLine($"Instance group {group.Group}: {group.Current} → {group.Desired} instances, {strategy}, " +
                             $"canaries {group.Canaries}, max_in_flight {group.MaxInFlight}, peak {PeakVmsByGroup.GetValueOrDefault(group.Group)} VMs");
             var changed = group.Actions.Where(a => a.Kind != ActionKind.Keep).ToList();
             for (var i = 0; i < changed.Count; i++)
             {
-                var canary = changed[i].Kind != ActionKind.Delete && group.Changes.Take(group.Canaries).Contains(changed[i]) ? " [canary]" : "";
+                var canary = group.IsCanary(changed[i]) ? " [canary]" : "";
                 text.AppendLine($"  - {changed[i]}{canary}");
             }
             var unchanged = group.Actions.Count(a => a.Kind == ActionKind.Keep);

@@ -21,6 +21,12 @@ public sealed record GroupPlan(
     public IReadOnlyList<InstanceAction> Deletes => Actions.Where(a => a.Kind == ActionKind.Delete).ToList();
     public IReadOnlyList<InstanceAction> Changes => Actions.Where(a => a.Kind is not (ActionKind.Delete or ActionKind.Keep)).ToList();
 
+    /// <summary>The first <see cref="Canaries"/> changes go first, alone: nothing else is touched until they succeeded.</summary>
+    public bool IsCanary(InstanceAction action) => Changes.Take(Canaries).Contains(action);
+
+    /// <summary>The strategy as seed 002 names it.</summary>
+    public string StrategyName => Strategy == UpdateStrategy.CreateSwapDelete ? "create-swap-delete" : "delete-create";
+
     /// <summary>The most VMs this group may hold at once: the larger of now and desired, plus the surge.</summary>
     public int PeakBound => Math.Max(Desired, Current) + Surge;
 }
