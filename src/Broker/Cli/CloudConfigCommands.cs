@@ -39,11 +39,9 @@ public static class CloudConfigCommands
 
     private static async Task<int> Run(ParseResult parse, Func<OpsApiClient, Task> action)
     {
-        if (string.IsNullOrEmpty(parse.GetValue(JobCommands.Username)) || string.IsNullOrEmpty(parse.GetValue(JobCommands.Password)))
-            return await Refused("No ops credentials: set Ops__Username and Ops__Password (or --username/--password).", 3);
-        if (!Uri.TryCreate(parse.GetValue(JobCommands.Url), UriKind.Absolute, out var url))
-            return await Refused($"--url '{parse.GetValue(JobCommands.Url)}' is not an absolute URL.", 3);
-        using var client = new OpsApiClient(url, parse.GetValue(JobCommands.Username)!, parse.GetValue(JobCommands.Password)!);
+        var (connected, notConnected) = JobCommands.Connect(parse);
+        if (connected is null) return await Refused(notConnected!, 3);
+        using var client = connected;
         try
         {
             await action(client);
@@ -56,7 +54,7 @@ public static class CloudConfigCommands
         }
         catch (HttpRequestException e)
         {
-            return await Refused($"The broker at {url} cannot be reached: {e.Message}", 3);
+            return await Refused($"The broker at {client.BaseAddress} cannot be reached: {e.Message}", 3);
         }
         catch (IOException e)
         {

@@ -67,10 +67,9 @@ public static class JobCommands
     private static async Task<int> Run(ParseResult parse, string job, object request, CancellationToken ct)
     {
         var json = parse.GetValue(Output) == "json";
-        if (string.IsNullOrEmpty(parse.GetValue(Username)) || string.IsNullOrEmpty(parse.GetValue(Password)))
-            return await Refused("No ops credentials: set Ops__Username and Ops__Password (or --username/--password).", 3);
-        if (!Uri.TryCreate(parse.GetValue(Url), UriKind.Absolute, out var url)) return await Refused($"--url '{parse.GetValue(Url)}' is not an absolute URL.", 3);
-        using var client = new OpsApiClient(url, parse.GetValue(Username)!, parse.GetValue(Password)!);
+        var (connected, notConnected) = Connect(parse);
+        if (connected is null) return await Refused(notConnected!, 3);
+        using var client = connected;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(parse.GetValue(Timeout));
         try
@@ -90,7 +89,7 @@ public static class JobCommands
         }
         catch (HttpRequestException e)
         {
-            return await Refused($"The broker at {url} cannot be reached: {e.Message}", 3);
+            return await Refused($"The broker at {client.BaseAddress} cannot be reached: {e.Message}", 3);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -103,6 +102,15 @@ public static class JobCommands
             await Console.Error.WriteLineAsync(message);
             return exitCode;
         }
+    }
+
+    /// <summary>The ops API client the --url, --username and --password options (or their variables) name, or why there is none.</summary>
+    internal static (OpsApiClient? Client, string? Refusal) Connect(ParseResult parse)
+    {
+        if (string.IsNullOrEmpty(parse.GetValue(Username)) || string.IsNullOrEmpty(parse.GetValue(Password)))
+            return (null, "No ops credentials: set Ops__Username and Ops__Password (or --username/--password).");
+        if (!Uri.TryCreate(parse.GetValue(Url), UriKind.Absolute, out var url)) return (null, $"--url '{parse.GetValue(Url)}' is not an absolute URL.");
+        return (new OpsApiClient(url, parse.GetValue(Username)!, parse.GetValue(Password)!), null);
     }
 
     /// <summary>Polls the job until it ends, telling <paramref name="progress"/> each step once, as it is recorded.</summary>

@@ -27,6 +27,8 @@ public sealed class OpsApiClient(Uri baseAddress, string username, string passwo
         DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}"))) },
     };
 
+    public Uri BaseAddress => _http.BaseAddress!;
+
     public async Task<JobAccepted> Submit(string job, object request, CancellationToken ct) =>
         await Read<JobAccepted>(await _http.PostAsJsonAsync($"{OpsApi.Prefix}/ops/{job}", request, OpsApi.Json, ct), ct);
 

@@ -1,5 +1,5 @@
-using EventSourced.Commands.Catalog;
 using System.Text.Json;
+using EventSourced.Commands.Catalog;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.Streams;
