@@ -16,7 +16,7 @@ public sealed class ShippedCloudConfigTests
         var cloud = CloudConfigLoader.Load("infra/cloud-config.yml", File.ReadAllText(file));
 
         Assert.Equal(["node-1"], Assert.Single(cloud.Azs).Hosts);
-        Assert.Contains("127.0.0.1:56000", Assert.Single(Assert.Single(cloud.Networks).Subnets).Range);
+        Assert.Contains("127.0.0.1:30000", Assert.Single(Assert.Single(cloud.Networks).Subnets).Range);
         Assert.NotNull(cloud.VmType("dedicated-small"));
     }
 }

@@ -12,8 +12,7 @@ public sealed class FailedProvisioningTests
     public async Task Provision_ServerPortRangeExhausted_FailsRollsBackStorageAndThenDeprovisionsTo410()
     {
         // The only port the backend may give a server is taken by someone else.
-        using var squatter = new TcpListener(IPAddress.Loopback, 0);
-        squatter.Start();
+        using var squatter = ListenerOnAServerPort();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port.ToString();
         await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
         {
@@ -39,5 +38,23 @@ public sealed class FailedProvisioningTests
         Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Deprovision(instanceId)).StatusCode);
         var gone = await broker.Client.PollUntilDone(instanceId);
         Assert.True(gone.Status == HttpStatusCode.Gone, $"{gone}\n{InstanceStream.Describe(await InstanceStream.Events(environment, instanceId))}\n{broker.Output}");
+    }
+
+    /// <summary>A listener on a port a broker may give a server (below the kernel's ephemeral ports, which it refuses).</summary>
+    private static TcpListener ListenerOnAServerPort()
+    {
+        for (var port = 25000 + Random.Shared.Next(0, 500); ; port++)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+                return listener;
+            }
+            catch (SocketException) when (port < 25999)
+            {
+                listener.Dispose();
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@ using EventSourced.Provisioners.Backends;
 
 namespace EventSourced.Provisioners.Tests.Backends;
 
-public sealed class ConcurrentStorageFixture() : LocalBackendFixture(56890, 56899);
+public sealed class ConcurrentStorageFixture() : LocalBackendFixture(23890, 23899);
 
 /// <summary>
 /// The storage step run several times at once for one instance (a redelivered update and its nudge): every run succeeds

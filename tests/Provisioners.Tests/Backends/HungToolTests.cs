@@ -30,8 +30,8 @@ public sealed class HungToolTests : IAsyncLifetime
             ["Provisioners:Local:DataRoot"] = _dataRoot,
             ["Provisioners:Local:PostgresBinDirectory"] = _bin,
             ["Provisioners:Local:StartTimeout"] = "00:00:01",
-            ["Provisioners:Local:PortRangeStart"] = "56880",
-            ["Provisioners:Local:PortRangeEnd"] = "56889",
+            ["Provisioners:Local:PortRangeStart"] = "24880",
+            ["Provisioners:Local:PortRangeEnd"] = "24889",
         }).Build();
         _services = new ServiceCollection().AddLogging().AddLocalBackend(configuration).BuildServiceProvider();
     }

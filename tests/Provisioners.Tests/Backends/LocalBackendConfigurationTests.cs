@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace EventSourced.Provisioners.Tests.Backends;
 
-public sealed class ConfigurationBackendFixture() : LocalBackendFixture(56850, 56899);
+public sealed class ConfigurationBackendFixture() : LocalBackendFixture(23850, 23899);
 
 public sealed class LocalBackendConfigurationTests(ConfigurationBackendFixture fixture, ITestOutputHelper output)
     : IClassFixture<ConfigurationBackendFixture>

@@ -18,7 +18,7 @@ public class LocalBackendFixture : IAsyncLifetime
     private readonly List<Guid> _instances = [];
     private readonly ServiceProvider _services;
 
-    public LocalBackendFixture() : this(56900, 56999)
+    public LocalBackendFixture() : this(23900, 23999)
     {
     }
 

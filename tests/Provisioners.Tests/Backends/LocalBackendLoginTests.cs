@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace EventSourced.Provisioners.Tests.Backends;
 
-public sealed class LoginBackendFixture() : LocalBackendFixture(56800, 56849);
+public sealed class LoginBackendFixture() : LocalBackendFixture(23800, 23849);
 
 public sealed class LocalBackendLoginTests(LoginBackendFixture fixture) : IClassFixture<LoginBackendFixture>
 {

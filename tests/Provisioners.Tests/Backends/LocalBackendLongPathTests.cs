@@ -3,7 +3,7 @@ using Npgsql;
 namespace EventSourced.Provisioners.Tests.Backends;
 
 /// <summary>A data root well past what a unix socket path can hold (users check out below /home/&lt;name&gt;/src/…).</summary>
-public sealed class LongPathBackendFixture() : LocalBackendFixture(56750, 56799, string.Join('/', Enumerable.Repeat("a-rather-long-folder-name", 6)));
+public sealed class LongPathBackendFixture() : LocalBackendFixture(23750, 23799, string.Join('/', Enumerable.Repeat("a-rather-long-folder-name", 6)));
 
 public sealed class LocalBackendLongPathTests(LongPathBackendFixture fixture) : IClassFixture<LongPathBackendFixture>
 {

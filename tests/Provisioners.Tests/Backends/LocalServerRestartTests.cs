@@ -5,7 +5,7 @@ using EventSourced.Provisioners.Backends.Local;
 
 namespace EventSourced.Provisioners.Tests.Backends;
 
-public sealed class RestartBackendFixture() : LocalBackendFixture(56700, 56749);
+public sealed class RestartBackendFixture() : LocalBackendFixture(23700, 23749);
 
 /// <summary>
 /// <see cref="LocalServerBackend.Restart"/>, what the resurrector calls: a dead server comes back on its port with its

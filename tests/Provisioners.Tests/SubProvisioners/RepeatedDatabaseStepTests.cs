@@ -20,7 +20,7 @@ namespace EventSourced.Provisioners.Tests.SubProvisioners;
 /// </summary>
 public sealed class RepeatedDatabaseStepTests : IClassFixture<RepeatedDatabaseStepTests.Backend>, IAsyncLifetime
 {
-    public sealed class Backend() : LocalBackendFixture(56860, 56869);
+    public sealed class Backend() : LocalBackendFixture(23860, 23869);
 
     private readonly Backend _backend;
     private SubProvisionerHost _host = null!;

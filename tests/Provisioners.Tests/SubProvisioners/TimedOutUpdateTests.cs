@@ -18,7 +18,7 @@ namespace EventSourced.Provisioners.Tests.SubProvisioners;
 /// </summary>
 public sealed class TimedOutUpdateTests : IClassFixture<TimedOutUpdateTests.Backend>, IAsyncLifetime
 {
-    public sealed class Backend() : LocalBackendFixture(56870, 56879);
+    public sealed class Backend() : LocalBackendFixture(23870, 23879);
 
     private const string Database = "service";
     private const string Admin = "service_admin";

@@ -49,9 +49,10 @@ public sealed class BrokerEnvironment : IAsyncDisposable
         var dataRoot = Path.Combine(TestSettings.LocalBackendDataRoot, $"b{RandomNumberGenerator.GetHexString(6, lowercase: true)}");
         Directory.CreateDirectory(dataRoot);
         if (Environment.UserName == "root") await Run("chown", "postgres:", dataRoot);
-        // Blocks of 40 ports from 57000 up: brokers of concurrently running test classes never compete for a port.
+        // Blocks of 40 ports from 20000 up: brokers of concurrently running test classes never compete for a port, and
+        // the kernel never gives one to a client socket (its ephemeral ports start at 32768; the broker refuses those).
         var block = Interlocked.Increment(ref _nextPortBlock) % 60;
-        return new BrokerEnvironment(await PostgresDatabase.Create(), await RabbitMqVirtualHost.Create(), dataRoot, 57000 + block * 40,
+        return new BrokerEnvironment(await PostgresDatabase.Create(), await RabbitMqVirtualHost.Create(), dataRoot, 20000 + block * 40,
             overrides ?? new Dictionary<string, string>());
     }
 

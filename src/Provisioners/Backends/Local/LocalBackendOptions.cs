@@ -7,8 +7,8 @@ public sealed class LocalBackendOptions
 
     /// <summary>Holds one directory per service instance; the run-as user must be able to traverse every parent.</summary>
     public string DataRoot { get; set; } = "";
-    public int PortRangeStart { get; set; } = 56000;
-    public int PortRangeEnd { get; set; } = 56999;
+    public int PortRangeStart { get; set; } = 30000;
+    public int PortRangeEnd { get; set; } = 30999;
     public string PostgresBinDirectory { get; set; } = NewestPostgresBinDirectory();
 
     /// <summary>PostgreSQL refuses to run as root: as root the servers run as this user; empty runs them as ourselves.</summary>

@@ -11,6 +11,7 @@ public static class LocalBackendServiceCollectionExtensions
 {
     public static IServiceCollection AddLocalBackend(this IServiceCollection services, IConfiguration configuration)
     {
+        var ephemeral = EphemeralPorts.OfThisMachine();
         services.AddOptions<LocalBackendOptions>()
             .Bind(configuration.GetSection(LocalBackendOptions.SectionName))
             .Validate(options => !string.IsNullOrWhiteSpace(options.DataRoot),
@@ -20,6 +21,10 @@ public static class LocalBackendServiceCollectionExtensions
             .Validate(options => options.PortRangeStart is > 0 and <= 65535 && options.PortRangeEnd is > 0 and <= 65535
                                  && options.PortRangeStart <= options.PortRangeEnd,
                 $"{LocalBackendOptions.SectionName}:PortRangeStart..PortRangeEnd must be a non-empty range of ports")
+            .Validate(options => ephemeral is null || ephemeral.CountIn(options.PortRangeStart, options.PortRangeEnd) == 0,
+                $"{LocalBackendOptions.SectionName}:PortRangeStart..PortRangeEnd overlaps the ports the kernel gives outgoing " +
+                $"connections ({ephemeral}, net.ipv4.ip_local_port_range): a client socket could take a server's port while " +
+                "the server restarts. Choose a range outside it, or reserve the range (sysctl net.ipv4.ip_local_reserved_ports)")
             .Validate(options => File.Exists(Path.Combine(options.PostgresBinDirectory, "pg_ctl")),
                 $"{LocalBackendOptions.SectionName}:PostgresBinDirectory must contain pg_ctl (no /usr/lib/postgresql/*/bin found)")
             .Validate(options => options.StartTimeout >= TimeSpan.FromSeconds(1),
