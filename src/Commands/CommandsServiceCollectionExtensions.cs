@@ -1,6 +1,7 @@
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.CloudConfigs;
 using EventSourced.Commands.EventStore;
+using EventSourced.Commands.Fleet;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 using FluentValidation;
@@ -16,6 +17,7 @@ public static class CommandsServiceCollectionExtensions
     {
         services.AddSingleton<ServiceInstanceStore>();
         services.AddSingleton<CloudConfigStore>();
+        services.AddSingleton<FleetStore>();
         services.AddSingleton<ServiceBindingStore>();
         services.AddSingleton<Clusters.ClusterStore>();
         services.AddSingleton(TimeProvider.System);

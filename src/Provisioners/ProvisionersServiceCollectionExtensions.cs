@@ -9,6 +9,7 @@ using EventSourced.Provisioners.IntegrationEvents;
 using EventSourced.Provisioners.Sagas;
 using EventSourced.Provisioners.Sagas.Persistence;
 using EventSourced.Provisioners.SubProvisioners;
+using EventSourced.Provisioners.Fleet;
 using EventSourced.Provisioners.Watchdog;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -47,6 +48,9 @@ public static class ProvisionersServiceCollectionExtensions
             options.Events.Subscribe(sp.GetRequiredService<IntegrationEventPublisher>());
         });
         services.AddHostedService<OperationWatchdog>();
+        services.AddOptions<FleetRunnerOptions>().Bind(configuration.GetSection(FleetRunnerOptions.Section))
+            .Validate(o => o.Interval > TimeSpan.Zero, $"{FleetRunnerOptions.Section}:Interval must be positive.").ValidateOnStart();
+        services.AddHostedService<FleetRunner>();
         services.Configure<MassTransitHostOptions>(o =>
         {
             // Without this the host reports started before the endpoints bind their exchanges, and early publishes are lost.

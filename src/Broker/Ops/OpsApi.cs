@@ -62,7 +62,7 @@ public static class OpsApi
     {
         app.MapOpenApi(DocumentPath).ExcludeFromDescription();
         var api = app.MapGroup(Prefix);
-        api.MapGroup("/ops").WithTags("ops").MapOpsJobs().MapOpsQueries();
+        api.MapGroup("/ops").WithTags("ops").MapOpsJobs().MapOpsQueries().MapOpsFleet();
         return api;
     }
 

@@ -69,6 +69,17 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         await Call("POST", plan, $"/api/v1/deployments/{instanceId}/plan", """{"planId":"no-such-plan"}""");
         await Call("POST", plan, $"/api/v1/deployments/{Guid.NewGuid()}/plan", "{}");
         await Call("POST", plan, $"/api/v1/deployments/{instanceId}/plan", "{}", fixture.Broker.Client);
+        const string upgradeAll = "/api/v1/ops/upgrade-all", runs = "/api/v1/ops/fleet-runs", run = "/api/v1/ops/fleet-runs/{runId}";
+        // Every instance runs its plan's release: the run is recorded and finished at once (its 409 is documented, not provoked).
+        var runId = (string)JsonNode.Parse(await Call("POST", upgradeAll, upgradeAll, "{}"))!["runId"]!;
+        await Call("POST", upgradeAll, upgradeAll, """{"canaries":-1}""");
+        await Call("POST", upgradeAll, upgradeAll, "{}", fixture.Broker.Client);
+        await Call("GET", runs, runs, null);
+        await Call("GET", runs, runs, null, fixture.Broker.Client);
+        await Call("GET", run, $"{runs}/{runId}", null);
+        await Call("GET", run, $"{runs}/{Guid.NewGuid()}", null);
+        await Call("GET", run, $"{runs}/x", null);
+        await Call("GET", run, $"{runs}/{runId}", null, fixture.Broker.Client);
         await Call("POST", deprovision, deprovision, $$"""{"instanceId":"{{Guid.NewGuid()}}"}""");
         await Call("POST", deprovision, deprovision, """{"instanceId":"x"}""");
         await Call("POST", deprovision, deprovision, "{}", fixture.Broker.Client);
@@ -88,6 +99,8 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         Assert.Equal([200, 400, 401, 404], Statuses(job));
         Assert.Equal([200, 400, 401, 404], Statuses(cloudConfig));
         Assert.Equal([200, 400, 401, 404], Statuses(plan));
+        Assert.Equal([202, 400, 401], Statuses(upgradeAll));
+        Assert.Equal([200, 400, 401, 404], Statuses(run));
     }
 
     private async Task<string> Call(string method, string template, string path, string? body, HttpClient? client = null)
