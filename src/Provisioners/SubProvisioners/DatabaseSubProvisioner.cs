@@ -2,6 +2,7 @@ using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Messages;
+using EventSourced.Provisioners.Snapshots;
 using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
@@ -10,7 +11,7 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// The database of an instance and its owner role, whose generated password is recorded encrypted only: on the instance's
 /// own server, or on its cluster's (<see cref="DatabasePlacement"/>).
 /// </summary>
-public sealed class DatabaseSubProvisioner(ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder)
+public sealed class DatabaseSubProvisioner(ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder, SnapshotRestorer restorer)
     : IConsumer<ProvisionDatabase>, IConsumer<DeprovisionDatabase>
 {
     public async Task Consume(ConsumeContext<ProvisionDatabase> context)
@@ -31,6 +32,8 @@ public sealed class DatabaseSubProvisioner(ProvisionerBackends backends, SecretP
             async () =>
             {
                 var access = await backends.DatabaseOf(state.ServiceId).Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
+                // An import's database is reported made only with the snapshot's data in it.
+                if (state.RestoreFromSnapshot is { } snapshot) await restorer.Restore(state, snapshot, ct);
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));
