@@ -123,6 +123,37 @@ public sealed class SnapshotTests(SnapshotBrokerFixture fixture) : IClassFixture
         Assert.Contains("expired", await refused.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Cli_ExportThenImport_FollowEachJob_PrintTheSnapshot_AndExitNonZeroWhenRefused()
+    {
+        var source = await fixture.Source();
+
+        var export = await EventSourced.Broker.Tests.Ops.Cli.Against(fixture.Broker, fixture.Environment, "export", "--destination", "cli", "--output", "json", source.ToString());
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var exported = JsonNode.Parse(export.Output)!;
+        Assert.Equal(("export", "succeeded"), ((string?)exported["kind"], (string?)exported["state"]));
+        var snapshotId = Guid.Parse((string)exported["snapshotId"]!);
+        Assert.True((bool)(await Ops.Snapshot(snapshotId))["available"]!);
+
+        var instanceId = Guid.NewGuid();
+        var import = await EventSourced.Broker.Tests.Ops.Cli.Against(fixture.Broker, fixture.Environment,
+            "import", "--snapshot-id", "--owner-type", "team", "cli-owner", instanceId.ToString(), snapshotId.ToString(), "local");
+
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains($"import of instance {instanceId}", import.Output);
+        Assert.Contains($"Database created and restored from snapshot {snapshotId}", import.Output);
+        Assert.Contains("import succeeded", import.Output);
+
+        var unknown = Guid.NewGuid();
+        var refused = await EventSourced.Broker.Tests.Ops.Cli.Against(fixture.Broker, fixture.Environment, "import", "cli-owner", Guid.NewGuid().ToString(), unknown.ToString());
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains($"There is no snapshot {unknown}", refused.Error);
+        var traversal = await EventSourced.Broker.Tests.Ops.Cli.Against(fixture.Broker, fixture.Environment, "export", "--destination", "../up", source.ToString());
+        Assert.True(traversal.ExitCode == 2, traversal.ToString());
+        Assert.Contains("destination must be one folder name", traversal.Error);
+    }
+
     [Theory]
     [InlineData("member-altered", "does not match the manifest")]
     [InlineData("manifest-missing", "has no snapshot.json")]
