@@ -40,6 +40,7 @@ public static class OpsApi
         services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.Section));
         services.AddSingleton<OpsJobs>();
         services.AddSnapshots(configuration);
+        services.AddSingleton<SnapshotVerification>();
         services.AddSingleton(sp => new SnapshotLinks(
             new DashboardLinkSigner(sp.GetRequiredService<SecretProtector>().DeriveKey(SnapshotLinks.KeyPurpose)),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SnapshotOptions>>(), sp.GetRequiredService<TimeProvider>()));

@@ -65,23 +65,18 @@ public static class OpsSnapshotEndpoints
 
     private static async Task<IResult> Import(
         HttpRequest request, ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, InstanceProvisioning provisioning,
-        IConfiguration configuration, TimeProvider clock, SnapshotCatalog snapshots, SnapshotPaths paths, CancellationToken ct)
+        IConfiguration configuration, TimeProvider clock, SnapshotVerification verification, CancellationToken ct)
     {
         var (body, error) = await OsbRequest.ReadBody<ImportJobRequest>(request, ct, OpsApi.Json);
         if (body is null) return OpsErrors.BadRequest(error!);
         if (!Guid.TryParse(body.SnapshotId, out var snapshotId)) return OpsErrors.BadRequest($"snapshotId must be a GUID (not '{body.SnapshotId}').");
-        if (await Verified(snapshotId, snapshots, paths, ct) is not { } manifest)
-            return OpsErrors.NotFound($"There is no snapshot {snapshotId}.");
-        if (manifest.Refusal is { } refused) return refused;
-        var source = manifest.Manifest!;
-        if (catalog.FindService(source.ServiceId) is not { } service)
-            return Unprocessable($"Snapshot {snapshotId} is of service '{source.ServiceId}', which this broker does not offer.");
-        if (catalog.ProvisionerOf(service.Id)?.Name is { } provisioner && source.Provisioner is { } made && made != provisioner)
-            return Unprocessable($"Snapshot {snapshotId} was made by provisioner '{made}'; service '{service.Name}' is provisioned by '{provisioner}'.");
-        var plan = body.PlanId ?? (body.ClusterId is null && catalog.FindPlan(service.Id, source.PlanId) is not null ? source.PlanId : null);
-        var provision = new ProvisionJobRequest(body.OwnerId, body.InstanceId, body.ServiceId ?? service.Id, plan, body.ClusterId, body.GuestLocation,
+        var check = await verification.Check(snapshotId, ct);
+        if (check.Refusal is { } refused) return OpsErrors.From(refused);
+        var source = check.Manifest!;
+        var plan = body.PlanId ?? (body.ClusterId is null && catalog.FindPlan(source.ServiceId, source.PlanId) is not null ? source.PlanId : null);
+        var provision = new ProvisionJobRequest(body.OwnerId, body.InstanceId, body.ServiceId ?? source.ServiceId, plan, body.ClusterId, body.GuestLocation,
             body.OwnerType, body.Parameters);
-        return await OpsJobEndpoints.StartProvisioning(request, provision, (snapshotId, service.Id, source.PlanId), catalog, validator, provisioning,
+        return await OpsJobEndpoints.StartProvisioning(request, provision, (snapshotId, source.ServiceId, source.PlanId), catalog, validator, provisioning,
             configuration, clock, ct);
     }
 
@@ -114,31 +109,6 @@ public static class OpsSnapshotEndpoints
         return Results.File(snapshot.Path, "application/gzip", $"snapshot-{id:D}{SnapshotArchive.Extension}");
     }
 
-    /// <summary>The snapshot's manifest once its archive passed every check, or the refusal saying why not; null when there is no such snapshot.</summary>
-    private static async Task<(SnapshotManifest? Manifest, IResult? Refusal)?> Verified(Guid snapshotId, SnapshotCatalog snapshots, SnapshotPaths paths, CancellationToken ct)
-    {
-        if (await snapshots.Find(snapshotId, ct) is not { } snapshot) return null;
-        if (snapshot.RemovedAt is { } removed) return (null, Unprocessable($"Snapshot {snapshotId} expired and was removed at {removed:u}."));
-        var staging = paths.Staging(snapshotId);
-        try
-        {
-            var manifest = await SnapshotArchive.Verify(snapshot.Path, staging, ct);
-            return manifest.SnapshotId == snapshotId
-                ? (manifest, null)
-                : (null, Unprocessable($"The archive of snapshot {snapshotId} holds snapshot {manifest.SnapshotId}: it was replaced."));
-        }
-        catch (SnapshotInvalidException e)
-        {
-            return (null, Unprocessable($"Snapshot {snapshotId} cannot be imported: {e.Message}"));
-        }
-        finally
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-    }
-
-    private static IResult Unprocessable(string description) =>
-        Results.Json(new OpsError("Unprocessable", description), statusCode: StatusCodes.Status422UnprocessableEntity);
 }
 
 /// <summary>Signed, expiring download links of snapshot archives: the dashboard's signature scheme, under a key of their own.</summary>

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Dashboard;
@@ -121,6 +122,61 @@ public sealed class SnapshotTests(SnapshotBrokerFixture fixture) : IClassFixture
         var refused = await fixture.Environment.Refused(Ops, c => c.ImportJob(new { ownerId = "importer", instanceId = Guid.NewGuid(), snapshotId }));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         Assert.Contains("expired", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Osb_UpdateExports_ProvisionRestores_TheDescriptionsAndDashboardNameTheSnapshot_AndBadParametersRecordNothing()
+    {
+        var source = await fixture.Source();
+        var osb = fixture.Broker.Client;
+        var expected = await Snapshots.Checksums(await fixture.Environment.AdminConnectionString(source));
+
+        var update = await osb.PatchAsJsonAsync($"/v2/service_instances/{source}?accepts_incomplete=true",
+            new { service_id = Hosting.Osb.ServiceId, parameters = new { export = true } });
+        Assert.True(update.StatusCode == HttpStatusCode.Accepted, await update.Content.ReadAsStringAsync());
+        var exported = await osb.PollUntilDone(source, details: () => fixture.Broker.Output);
+        Assert.True(exported.State == "succeeded", $"{exported}\n{fixture.Broker.Output}");
+        Assert.StartsWith("Exported snapshot ", exported.Description);
+        var snapshotId = Guid.Parse(exported.Description!["Exported snapshot ".Length..]);
+        // The server was not touched: no update of it, only the export.
+        Assert.DoesNotContain(await fixture.Environment.InstanceEvents(source), e => e is ServiceInstanceUpdateRequested);
+
+        var restoredId = Guid.NewGuid();
+        var provision = await osb.Provision(restoredId, Hosting.Osb.ProvisionBody(parameters: new { restore_from_snapshot = snapshotId.ToString() }));
+        Assert.True(provision.StatusCode == HttpStatusCode.Accepted, await provision.Content.ReadAsStringAsync());
+        var restored = await osb.PollUntilDone(restoredId, details: () => fixture.Broker.Output);
+        Assert.True(restored.State == "succeeded", $"{restored}\n{fixture.Broker.Output}");
+        Assert.Equal($"Imported from snapshot {snapshotId}", restored.Description);
+        Assert.Equal(expected, await Snapshots.Checksums(await fixture.Environment.AdminConnectionString(restoredId)));
+        var fetched = await (await osb.GetAsync($"/v2/service_instances/{restoredId}")).Json();
+        Assert.Null(fetched["parameters"]);
+        using var browser = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        Assert.Contains(snapshotId.ToString(), await browser.GetStringAsync((string)fetched["dashboard_url"]!));
+
+        foreach (var (parameters, status, why) in new (object Parameters, HttpStatusCode Status, string Why)[]
+                 {
+                     (new { restore_from_snapshot = Guid.NewGuid().ToString() }, HttpStatusCode.BadRequest, "There is no snapshot"),
+                     (new { restore_from_snapshot = "../../etc/passwd" }, HttpStatusCode.BadRequest, "must be a snapshot id"),
+                     (new { restore_from_snapshot = 7 }, HttpStatusCode.BadRequest, "must be a snapshot id"),
+                 })
+        {
+            var refused = await fixture.Environment.Refused(osb, c => c.Provision(Guid.NewGuid(), Hosting.Osb.ProvisionBody(parameters: parameters)));
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == status, $"{(int)refused.StatusCode} {text}");
+            Assert.Contains(why, text);
+        }
+        foreach (var (parameters, why) in new (object Parameters, string Why)[]
+                 {
+                     (new { export = "yes" }, "must be true or false"),
+                     (new { export = true, max_connections = 50 }, "an update of its own"),
+                 })
+        {
+            var refused = await fixture.Environment.Refused(osb, c => c.PatchAsJsonAsync($"/v2/service_instances/{source}?accepts_incomplete=true",
+                new { service_id = Hosting.Osb.ServiceId, parameters }));
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{(int)refused.StatusCode} {text}");
+            Assert.Contains(why, text);
+        }
     }
 
     [Fact]
