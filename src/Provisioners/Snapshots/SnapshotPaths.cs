@@ -30,6 +30,15 @@ public sealed class SnapshotPaths(IOptions<SnapshotOptions> options, IOptions<Lo
         return staging;
     }
 
+    /// <summary>Staging folders last written before <paramref name="before"/>: left by jobs that died, no live job's.</summary>
+    public void RemoveAbandonedStaging(DateTimeOffset before)
+    {
+        var staging = Path.Combine(Root, StagingFolder);
+        if (!Directory.Exists(staging)) return;
+        foreach (var folder in Directory.GetDirectories(staging).Where(f => Directory.GetLastWriteTimeUtc(f) < before.UtcDateTime))
+            Directory.Delete(folder, recursive: true);
+    }
+
     /// <summary>The manifest of an archive this node wrote (the exporter's own, read back for its record).</summary>
     public async Task<SnapshotManifest> ReadManifest(string archive, CancellationToken ct)
     {

@@ -10,7 +10,8 @@ namespace EventSourced.Provisioners.Snapshots;
 /// <summary>
 /// Retention: every <see cref="SnapshotOptions.SweepInterval"/>, removes the archives of this host's snapshots whose days to
 /// keep ran out and records <see cref="SnapshotExpired"/> on their instance's stream (after the removal: a sweep that dies
-/// between the two removes nothing twice, it only records next time).
+/// between the two removes nothing twice, it only records next time). Also removes the staging folders of exports and
+/// imports that died (a broker killed mid-dump) once they are older than any live one can be.
 /// </summary>
 public sealed class SnapshotSweeper(
     SnapshotCatalog catalog, SnapshotPaths paths, StreamStore streams, IOptions<SnapshotOptions> options, IOptions<WorkerHostOptions> host,
@@ -35,6 +36,7 @@ public sealed class SnapshotSweeper(
     public async Task Sweep(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        paths.RemoveAbandonedStaging(now - 2 * options.Value.ToolTimeout);
         foreach (var snapshot in await catalog.Expired(now, 100, ct))
         {
             if (snapshot.Host is { } owner && owner != host.Value.Name) continue;
