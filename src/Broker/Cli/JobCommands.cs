@@ -80,10 +80,10 @@ public static class JobCommands
             var finished = await Follow(client, accepted.JobId, progress, deadline.Token);
             if (json)
             {
-                // An export's job is printed with the id of the snapshot it made, which scripts import by.
-                var printed = JsonSerializer.SerializeToNode(finished, OpsApi.Json)!.AsObject();
-                if (accepted.SnapshotId is { } exported) printed["snapshotId"] = exported;
-                Console.WriteLine(printed.ToJsonString(OpsApi.Json));
+                // An export's job is printed with the id of the snapshot it made (a last field), which scripts import by.
+                var printed = JsonSerializer.Serialize(finished, OpsApi.Json);
+                if (accepted.SnapshotId is { } exported) printed = $"{printed[..^1]},\"snapshotId\":\"{exported:D}\"}}";
+                Console.WriteLine(printed);
             }
             else progress!.Finished(finished, accepted.SnapshotId);
             return finished.State == "succeeded" ? 0 : 1;

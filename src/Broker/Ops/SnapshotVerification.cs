@@ -12,26 +12,22 @@ public sealed record SnapshotCheck(SnapshotManifest? Manifest, DomainError? Refu
 /// removed, its archive is whole and unaltered (every member's SHA-256 against the manifest), and this broker offers its
 /// service with the provisioner that made it.
 /// </summary>
-public sealed class SnapshotVerification(SnapshotCatalog snapshots, SnapshotPaths paths, ServiceCatalog catalog)
+public sealed class SnapshotVerification(SnapshotCatalog snapshots, ServiceCatalog catalog)
 {
     public async Task<SnapshotCheck> Check(Guid snapshotId, CancellationToken ct)
     {
         if (await snapshots.Find(snapshotId, ct) is not { } snapshot)
             return Refused(DomainErrorCode.NotFound, $"There is no snapshot {snapshotId}.");
         if (snapshot.RemovedAt is { } removed) return Refused(DomainErrorCode.Unprocessable, $"Snapshot {snapshotId} expired and was removed at {removed:u}.");
-        var staging = paths.Staging(snapshotId);
         SnapshotManifest manifest;
         try
         {
-            manifest = await SnapshotArchive.Verify(snapshot.Path, staging, ct);
+            // Read through, not unpacked: the api node only checks, the worker that restores unpacks (and checks again).
+            manifest = await SnapshotArchive.Verify(snapshot.Path, null, ct);
         }
         catch (SnapshotInvalidException e)
         {
             return Refused(DomainErrorCode.Unprocessable, $"Snapshot {snapshotId} cannot be imported: {e.Message}");
-        }
-        finally
-        {
-            Directory.Delete(staging, recursive: true);
         }
         if (manifest.SnapshotId != snapshotId)
             return Refused(DomainErrorCode.Unprocessable, $"The archive of snapshot {snapshotId} holds snapshot {manifest.SnapshotId}: it was replaced.");

@@ -56,13 +56,14 @@ public static partial class SnapshotArchive
     }
 
     /// <summary>
-    /// Unpacks the archive into <paramref name="directory"/> and checks it: a manifest of a known format, every member it
-    /// lists present once with its size and SHA-256, nothing else, only plain files. Throws <see cref="SnapshotInvalidException"/>.
+    /// Checks the archive — a manifest of a known format, every member it lists present once with its size and SHA-256,
+    /// nothing else, only plain files — unpacking it into <paramref name="directory"/> (null: only reading it through).
+    /// Throws <see cref="SnapshotInvalidException"/>.
     /// </summary>
-    public static async Task<SnapshotManifest> Verify(string archive, string directory, CancellationToken ct)
+    public static async Task<SnapshotManifest> Verify(string archive, string? directory, CancellationToken ct)
     {
         if (!File.Exists(archive)) throw new SnapshotInvalidException($"The snapshot archive {Path.GetFileName(archive)} does not exist.");
-        Directory.CreateDirectory(directory);
+        if (directory is not null) Directory.CreateDirectory(directory);
         var found = new Dictionary<string, (long Size, string Sha256)>(StringComparer.Ordinal);
         SnapshotManifest? manifest = null;
         try
@@ -83,10 +84,8 @@ public static partial class SnapshotArchive
                     manifest = await ReadManifest(entry.DataStream, ct);
                     continue;
                 }
-                var path = Path.Combine(directory, entry.Name);
-                await using (var file = File.Create(path))
-                    if (entry.DataStream is { } data) await data.CopyToAsync(file, ct);
-                found[entry.Name] = (new FileInfo(path).Length, await Sha256Of(path, ct));
+                await using var file = directory is null ? Stream.Null : File.Create(Path.Combine(directory, entry.Name));
+                found[entry.Name] = await CopyAndHash(entry.DataStream, file, ct);
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or JsonException)
@@ -104,6 +103,21 @@ public static partial class SnapshotArchive
         }
         if (found.Count > 0) throw new SnapshotInvalidException($"The archive holds '{found.Keys.First()}', which its manifest does not list.");
         return manifest;
+    }
+
+    private static async Task<(long Size, string Sha256)> CopyAndHash(Stream? data, Stream target, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        long size = 0;
+        int read;
+        while (data is not null && (read = await data.ReadAsync(buffer, ct)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await target.WriteAsync(buffer.AsMemory(0, read), ct);
+            size += read;
+        }
+        return (size, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     public static async Task<string> Sha256Of(string file, CancellationToken ct)

@@ -23,6 +23,12 @@ public sealed class SnapshotExporter(
         var request = context.Message;
         var ct = context.CancellationToken;
         if (await recorder.CurrentOperationOf(request.InstanceId, request.OperationId, ct) is not { } state) return;
+        if (paths.Busy(request.OperationId, TimeSpan.FromSeconds(30), recorder.Now))
+        {
+            log.LogInformation("Export {OperationId} of instance {InstanceId} is being dumped by an earlier run: this copy of its request leaves it be",
+                request.OperationId, request.InstanceId);
+            return;
+        }
         var outcome = await OutcomeRecorder.Attempt(
             async () => await Export(state, request, ct),
             reason => new SnapshotExportFailed(request.InstanceId, request.OperationId, $"Export failed: {reason}", recorder.Now));

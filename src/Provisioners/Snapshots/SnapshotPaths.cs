@@ -30,6 +30,18 @@ public sealed class SnapshotPaths(IOptions<SnapshotOptions> options, IOptions<Lo
         return staging;
     }
 
+    /// <summary>
+    /// Whether a run of this job is writing its dump now (its staging folder's dump written within <paramref name="lately"/>):
+    /// a request sent again while a long dump runs (a nudge) must not start a second dump beside it.
+    /// </summary>
+    public bool Busy(Guid jobId, TimeSpan lately, DateTimeOffset now)
+    {
+        var staging = Path.Combine(Root, StagingFolder);
+        return Directory.Exists(staging) && Directory.GetDirectories(staging, $"{jobId:N}-*")
+            .Select(folder => Path.Combine(folder, SnapshotManifest.DatabaseDump))
+            .Any(dump => File.Exists(dump) && File.GetLastWriteTimeUtc(dump) > (now - lately).UtcDateTime);
+    }
+
     /// <summary>Staging folders last written before <paramref name="before"/>: left by jobs that died, no live job's.</summary>
     public void RemoveAbandonedStaging(DateTimeOffset before)
     {
