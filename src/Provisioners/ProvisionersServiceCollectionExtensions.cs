@@ -8,12 +8,15 @@ using EventSourced.Provisioners.Hosts;
 using EventSourced.Provisioners.IntegrationEvents;
 using EventSourced.Provisioners.Sagas;
 using EventSourced.Provisioners.Sagas.Persistence;
+using EventSourced.Provisioners.Snapshots;
 using EventSourced.Provisioners.SubProvisioners;
 using EventSourced.Provisioners.Fleet;
 using EventSourced.Provisioners.Watchdog;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using EventSourced.Provisioners.Backends.Local;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -51,6 +54,8 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddOptions<FleetRunnerOptions>().Bind(configuration.GetSection(FleetRunnerOptions.Section))
             .Validate(o => o.Interval > TimeSpan.Zero, $"{FleetRunnerOptions.Section}:Interval must be positive.").ValidateOnStart();
         services.AddHostedService<FleetRunner>();
+        services.AddSnapshots(configuration);
+        services.AddHostedService<SnapshotSweeper>();
         services.Configure<MassTransitHostOptions>(o =>
         {
             // Without this the host reports started before the endpoints bind their exchanges, and early publishes are lost.
@@ -70,6 +75,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<BindingSubProvisioner>();
             bus.AddConsumer<OrphanRemover>();
             bus.AddConsumer<ChildDetacher>();
+            bus.AddConsumer<SnapshotExporter>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) => ConfigureEndpoint(context, endpoint));
             bus.UsingRabbitMq((context, rabbit) =>
@@ -101,6 +107,7 @@ public static class ProvisionersServiceCollectionExtensions
         Shared<DatabaseSubProvisioner>();
         Shared<BindingSubProvisioner>();
         Shared<OrphanRemover>();
+        Shared<SnapshotExporter>();
         rabbit.ReceiveEndpoint(HostQueue.Name(context.GetRequiredService<IOptions<WorkerHostOptions>>().Value.Name), endpoint =>
         {
             endpoint.ConfigureConsumeTopology = false;
@@ -110,6 +117,7 @@ public static class ProvisionersServiceCollectionExtensions
             endpoint.ConfigureConsumer<DatabaseSubProvisioner>(context);
             endpoint.ConfigureConsumer<BindingSubProvisioner>(context);
             endpoint.ConfigureConsumer<OrphanRemover>(context);
+            endpoint.ConfigureConsumer<SnapshotExporter>(context);
         });
 
         void Shared<T>() where T : class, IConsumer =>
@@ -146,6 +154,29 @@ public static class ProvisionersServiceCollectionExtensions
             rabbit.SetQuorumQueue();
         endpoint.UseInMemoryOutbox(context);
         endpoint.UseConsumeFilter(typeof(LogScopeFilter<>), context);
+    }
+
+    /// <summary>
+    /// Snapshot settings and what reads and verifies them (the API nodes' export and import requests too); the local
+    /// backend's pg_dump/pg_restore when this node runs it.
+    /// </summary>
+    public static IServiceCollection AddSnapshots(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SnapshotOptions>().Bind(configuration.GetSection(SnapshotOptions.Section))
+            .Validate(o => o.DaysToKeep >= 1 && o.DaysToKeep <= o.MaxDaysToKeep, $"{SnapshotOptions.Section}:DaysToKeep must be from 1 to MaxDaysToKeep.")
+            .Validate(o => o.MaxDaysToKeep is >= 1 and <= 36500, $"{SnapshotOptions.Section}:MaxDaysToKeep must be from 1 to 36500.")
+            .Validate(o => o.SweepInterval > TimeSpan.Zero && o.LinkLifetime > TimeSpan.Zero && o.ToolTimeout > TimeSpan.Zero,
+                $"{SnapshotOptions.Section}:SweepInterval, LinkLifetime and ToolTimeout must be positive.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.Root) || Path.IsPathRooted(o.Root), $"{SnapshotOptions.Section}:Root must be an absolute path.")
+            .ValidateOnStart();
+        // The local backend's DataRoot places the default snapshots root, on api-only nodes too (which read archives there).
+        services.AddOptions<LocalBackendOptions>().Bind(configuration.GetSection(LocalBackendOptions.SectionName));
+        services.TryAddSingleton<SnapshotPaths>();
+        services.TryAddSingleton<SnapshotCatalog>();
+        services.TryAddSingleton<SnapshotRestorer>();
+        if ((configuration[BackendServiceCollectionExtensions.BackendSetting]?.ToLowerInvariant() ?? "local") == "local")
+            services.TryAddSingleton<ISnapshotBackend, LocalPostgresSnapshots>();
+        return services;
     }
 
     /// <summary>The saga state's place in Marten's schema, also for hosts without the bus (`db apply` creates it).</summary>

@@ -30,15 +30,15 @@ public static class JobCommands
         Description = "The ops API password (default: $Ops__Password; prefer the variable, a command line is visible to other users).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ops__Password"),
     };
-    private static readonly Option<string> Output = new("--output", "-o")
+    internal static readonly Option<string> Output = new("--output", "-o")
     {
         Description = "text (the steps as they happen) or json (the finished job, for scripts).", DefaultValueFactory = _ => "text",
     };
-    private static readonly Option<TimeSpan> Timeout = new("--timeout")
+    internal static readonly Option<TimeSpan> Timeout = new("--timeout")
     {
         Description = "How long to wait for the job to end (e.g. 00:10:00).", DefaultValueFactory = _ => TimeSpan.FromMinutes(15),
     };
-    private static readonly Option<string?> ClusterId = new("--cluster-id") { Description = "The cluster the instance's database lives in." };
+    internal static readonly Option<string?> ClusterId = new("--cluster-id") { Description = "The cluster the instance's database lives in." };
 
     static JobCommands() => Output.AcceptOnlyFromAmong("text", "json");
 
@@ -64,7 +64,7 @@ public static class JobCommands
         return command;
     }
 
-    private static async Task<int> Run(ParseResult parse, string job, object request, CancellationToken ct)
+    internal static async Task<int> Run(ParseResult parse, string job, object request, CancellationToken ct)
     {
         var json = parse.GetValue(Output) == "json";
         var (connected, notConnected) = Connect(parse);
@@ -78,8 +78,14 @@ public static class JobCommands
             var progress = json ? null : new JobProgress();
             progress?.Accepted(accepted);
             var finished = await Follow(client, accepted.JobId, progress, deadline.Token);
-            if (json) Console.WriteLine(JsonSerializer.Serialize(finished, OpsApi.Json));
-            else progress!.Finished(finished);
+            if (json)
+            {
+                // An export's job is printed with the id of the snapshot it made (a last field), which scripts import by.
+                var printed = JsonSerializer.Serialize(finished, OpsApi.Json);
+                if (accepted.SnapshotId is { } exported) printed = $"{printed[..^1]},\"snapshotId\":\"{exported:D}\"}}";
+                Console.WriteLine(printed);
+            }
+            else progress!.Finished(finished, accepted.SnapshotId);
             return finished.State == "succeeded" ? 0 : 1;
         }
         catch (OpsApiRefusal refusal)
@@ -140,8 +146,8 @@ internal sealed class JobProgress
         if (Console.IsOutputRedirected) _console.Profile.Width = 500;
     }
 
-    public void Accepted(JobAccepted job) =>
-        _console.MarkupLine($"[bold]{job.Kind}[/] of instance {job.InstanceId}: job {job.JobId}");
+    public void Accepted(SubmittedJob job) =>
+        _console.MarkupLine($"[bold]{job.Kind}[/] of instance {job.InstanceId}: job {job.JobId}{(job.SnapshotId is { } s ? $", snapshot {s}" : "")}");
 
     public void Steps(IReadOnlyList<JobStep> steps)
     {
@@ -150,8 +156,8 @@ internal sealed class JobProgress
         _shown = Math.Max(_shown, steps.Count);
     }
 
-    public void Finished(JobView job) =>
+    public void Finished(JobView job, Guid? snapshotId = null) =>
         _console.MarkupLine(job.State == "succeeded"
-            ? $"[green]{job.Kind} succeeded[/] in {(job.FinishedAt - job.StartedAt)?.TotalSeconds:0.0} s"
+            ? $"[green]{job.Kind} succeeded[/] in {(job.FinishedAt - job.StartedAt)?.TotalSeconds:0.0} s{(snapshotId is { } s ? $": snapshot {s}" : "")}"
             : $"[red]{job.Kind} failed[/]: {Markup.Escape(job.Error ?? job.Description)}");
 }

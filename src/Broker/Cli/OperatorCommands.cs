@@ -11,17 +11,19 @@ namespace EventSourced.Broker.Cli;
 /// <summary>
 /// The operator's commands (`projections …`, `db …`, `dead-letters …`), run beside a serving broker with the same configuration
 /// (appsettings.json, environment): <c>dotnet run --project src/Broker -- projections list</c>; and the ops API's clients
-/// (`provision`, `deprovision`, `cloud-config`, `upgrade-all`), which talk to a broker over HTTP only.
+/// (`provision`, `deprovision`, `export`, `import`, `cloud-config`, `upgrade-all`), which talk to a broker over HTTP only.
 /// </summary>
 public static class OperatorCommands
 {
-    public static bool Handles(string[] args) => args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "cloud-config" or "upgrade-all", ..];
+    public static bool Handles(string[] args) =>
+        args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "export" or "import" or "cloud-config" or "upgrade-all", ..];
 
     public static async Task<int> Run(string[] args)
     {
         var root = new RootCommand("On-demand PostgreSQL service broker") 
         {
             ProjectionsCommand.Create(), DbCommand.Create(), DeadLettersCommand.Create(), JobCommands.Provision(), JobCommands.Deprovision(), CloudConfigCommands.Create(),
+            SnapshotCommands.Export(), SnapshotCommands.Import(),
             FleetCommands.UpgradeAll(),
         };
         return await root.Parse(args).InvokeAsync();

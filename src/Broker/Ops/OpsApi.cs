@@ -3,7 +3,11 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using EventSourced.Broker.Dashboard;
+using EventSourced.Commands.Secrets;
+using EventSourced.Provisioners;
 using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.Snapshots;
 
 namespace EventSourced.Broker.Ops;
 
@@ -35,6 +39,11 @@ public static class OpsApi
     {
         services.AddOptions<OpsOptions>().Bind(configuration.GetSection(OpsOptions.Section));
         services.AddSingleton<OpsJobs>();
+        services.AddSnapshots(configuration);
+        services.AddSingleton<SnapshotVerification>();
+        services.AddSingleton(sp => new SnapshotLinks(
+            new DashboardLinkSigner(sp.GetRequiredService<SecretProtector>().DeriveKey(SnapshotLinks.KeyPurpose)),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SnapshotOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOpenApi(DocumentName, options =>
         {
             options.ShouldInclude = description => Covers("/" + description.RelativePath);
@@ -62,7 +71,7 @@ public static class OpsApi
     {
         app.MapOpenApi(DocumentPath).ExcludeFromDescription();
         var api = app.MapGroup(Prefix);
-        api.MapGroup("/ops").WithTags("ops").MapOpsJobs().MapOpsQueries().MapOpsFleet();
+        api.MapGroup("/ops").WithTags("ops").MapOpsJobs().MapOpsQueries().MapOpsSnapshots().MapOpsFleet();
         return api;
     }
 

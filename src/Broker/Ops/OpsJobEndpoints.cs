@@ -32,6 +32,14 @@ public static partial class OpsJobEndpoints
     {
         var (body, error) = await OsbRequest.ReadBody<ProvisionJobRequest>(request, ct, OpsApi.Json);
         if (body is null) return OpsErrors.BadRequest(error!);
+        return await StartProvisioning(request, body, null, catalog, validator, provisioning, configuration, clock, ct);
+    }
+
+    /// <summary>A provision job, or an import's (<paramref name="restore"/>: the verified snapshot and its service and plan).</summary>
+    internal static async Task<IResult> StartProvisioning(
+        HttpRequest request, ProvisionJobRequest body, (Guid SnapshotId, string ServiceId, string PlanId)? restore, ServiceCatalog catalog,
+        IValidator<ProvisionServiceInstance> validator, InstanceProvisioning provisioning, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+    {
         if (string.IsNullOrEmpty(body.OwnerId)) return OpsErrors.BadRequest("ownerId is required: the owner of the new instance.");
         if (!OwnerPattern().IsMatch(body.OwnerId))
             return OpsErrors.BadRequest($"ownerId must be 1 to 100 letters, digits or . _ @ - (not '{body.OwnerId}').");
@@ -50,6 +58,10 @@ public static partial class OpsJobEndpoints
         if (OsbRequest.ObjectOrAbsent(body.Parameters, "parameters") is { } notAnObject) return OpsErrors.BadRequest(notAnObject);
 
         var service = body.ServiceId is null ? catalog.Services.FirstOrDefault() : catalog.FindService(body.ServiceId);
+        if (restore is { } snapshot && service?.Id != snapshot.ServiceId)
+            return Results.Json(new OpsError("Unprocessable",
+                $"Snapshot {snapshot.SnapshotId} is of service '{snapshot.ServiceId}': it cannot be imported into service '{body.ServiceId}'."),
+                statusCode: StatusCodes.Status422UnprocessableEntity);
         if (service is null) return OpsErrors.BadRequest($"Unknown serviceId '{body.ServiceId}'.");
         var shape = clusterId is null ? InstanceShape.Dedicated : InstanceShape.ClusterDatabase;
         var plan = body.PlanId is null ? service.Plans.FirstOrDefault(p => p.Shape == shape) : catalog.FindPlan(service.Id, body.PlanId);
@@ -71,13 +83,14 @@ public static partial class OpsJobEndpoints
         // The owner stands where a platform puts its organization and space: the instance's owner for every reader, and the
         // scope a cluster shares its databases in (a cluster of the same owner takes them).
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), service.Id, plan.Id, body.OwnerId, body.OwnerId,
-            parameters, context.ToJsonString(), plan.DiskMb, now, null, plan.MaintenanceInfo?.Version, plan.DeadlineFrom(now), plan.Shape);
+            parameters, context.ToJsonString(), plan.DiskMb, now, null, plan.MaintenanceInfo?.Version, plan.DeadlineFrom(now), plan.Shape)
+            { RestoreFromSnapshot = restore?.SnapshotId };
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OpsErrors.From(validation);
 
         var metadata = new EventMetadata(command.OperationId, OriginatingIdentity: OpsApi.OriginatingIdentity(request));
         var decision = await provisioning.Decide(command with { ClusterId = clusterId }, OpsApi.Platform, metadata, ct);
-        return Answer(decision, id, OperationKind.Provision, $"Service instance {id} is already provisioned.");
+        return Answer(decision, id, restore is null ? Kinds.Of(OperationKind.Provision) : Kinds.Import, $"Service instance {id} is already provisioned.");
     }
 
     private static async Task<IResult> Deprovision(
@@ -104,7 +117,7 @@ public static partial class OpsJobEndpoints
             var deadline = catalog.FindPlan(state.ServiceId, state.PlanId)?.DeadlineFrom(now);
             return ServiceInstanceDecisions.Decide(state, new DeprovisionServiceInstance(id, operationId, now, deadline));
         }, metadata, ct);
-        return Answer(decision, id, OperationKind.Deprovision, $"Service instance {id} is already deprovisioned.");
+        return Answer(decision, id, Kinds.Of(OperationKind.Deprovision), $"Service instance {id} is already deprovisioned.");
     }
 
     private static async Task<IResult> Job(string jobId, OpsJobs jobs, CancellationToken ct)
@@ -114,10 +127,10 @@ public static partial class OpsJobEndpoints
     }
 
     /// <summary>A request repeated while its job runs gets that job again; once it ended, there is nothing left to do.</summary>
-    private static IResult Answer(Decision decision, Guid instanceId, OperationKind kind, string done) => decision switch
+    internal static IResult Answer(Decision decision, Guid instanceId, string kind, string done) => decision switch
     {
-        Decision.Accepted a => Results.Json(new JobAccepted(a.OperationId, instanceId, Kinds.Of(kind)), OpsApi.Json, statusCode: StatusCodes.Status202Accepted),
-        Decision.AlreadyInProgress p => Results.Json(new JobAccepted(p.OperationId, instanceId, Kinds.Of(kind)), OpsApi.Json, statusCode: StatusCodes.Status202Accepted),
+        Decision.Accepted a => Results.Json(new JobAccepted(a.OperationId, instanceId, kind), OpsApi.Json, statusCode: StatusCodes.Status202Accepted),
+        Decision.AlreadyInProgress p => Results.Json(new JobAccepted(p.OperationId, instanceId, kind), OpsApi.Json, statusCode: StatusCodes.Status202Accepted),
         Decision.AlreadyDone => OpsErrors.From(new DomainError(DomainErrorCode.Conflict, done)),
         Decision.Rejected r => OpsErrors.From(r.Error),
         _ => throw new InvalidOperationException($"Unexpected decision {decision}"),
@@ -134,5 +147,5 @@ public static partial class OpsJobEndpoints
     }
 
     [GeneratedRegex("^[A-Za-z0-9._@-]{1,100}$")]
-    private static partial Regex OwnerPattern();
+    internal static partial Regex OwnerPattern();
 }

@@ -23,6 +23,15 @@ public sealed record JobView(
 public static class Kinds
 {
     public static string Of(OperationKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>A provisioning that restores a snapshot: an import job.</summary>
+    public const string Import = "import";
+
+    /// <summary>The job's kind: an import is the provisioning of an instance restored from a snapshot.</summary>
+    public static string Of(Operation operation, ServiceInstance instance) =>
+        operation.Kind == OperationKind.Provision && instance.RestoreFromSnapshot is not null && instance.ProvisioningOf(instance.LastOperation?.Id ?? Guid.Empty) == operation.Id
+            ? Import
+            : Of(operation.Kind);
 }
 
 /// <summary>
@@ -39,7 +48,7 @@ public sealed class OpsJobs(LastOperations lastOperations, InstanceHistory histo
         var requester = entries.FirstOrDefault()?.OriginatingIdentity is { } header && OriginatingIdentity.TryParse(header, out var identity)
             ? new JobRequester(identity!.Platform, identity.UserId)
             : null;
-        return new JobView(jobId, Kinds.Of(operation.Kind), OperationStates.Osb(operation.State), operation.Description, instance.Id,
+        return new JobView(jobId, Kinds.Of(operation, instance), OperationStates.Osb(operation.State), operation.Description, instance.Id,
             instance.OrganizationGuid, instance.ServiceId, instance.PlanId, operation.StartedAt, operation.FinishedAt,
             operation.State == OperationState.Failed ? operation.Description : null, requester,
             entries.Select(e => new JobStep(e.Type, e.Description, e.RecordedAt)).ToList());

@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using EventSourced.Broker.Clusters;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Deployments;
+using EventSourced.Broker.Ops;
 using EventSourced.Broker.Osb;
+using EventSourced.Provisioners.Snapshots;
+using Microsoft.Extensions.Options;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.Clusters;
@@ -29,20 +32,33 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Provision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, InstanceProvisioning provisioning,
-        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, CancellationToken ct)
+        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, SnapshotVerification snapshots, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
         var (body, error) = await OsbRequest.ReadBody<ProvisionRequest>(request, ct);
         if (body is null) return OsbErrors.BadRequest(error!);
         if (OsbRequest.ObjectOrAbsent(body.Context, "context") is { } notAnObject) return OsbErrors.BadRequest(notAnObject);
+        var (restore, parameters, restoreRefused) = SnapshotParameters.TakeRestore(body.Parameters);
+        if (restoreRefused is not null) return OsbErrors.BadRequest(restoreRefused);
+        if (restore is { } snapshotId)
+        {
+            // Checked before anything is recorded: an unknown, expired or altered snapshot, or another service's, creates nothing.
+            var check = await snapshots.Check(snapshotId, ct);
+            if (check.Refusal is { } refusal)
+                return OsbErrors.From(refusal.Code == DomainErrorCode.NotFound ? refusal with { Code = DomainErrorCode.Invalid } : refusal);
+            if (check.Manifest!.ServiceId != body.ServiceId)
+                return OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable,
+                    $"Snapshot {snapshotId} is of service '{check.Manifest.ServiceId}', not '{body.ServiceId}'."));
+            body = body with { Parameters = parameters };
+        }
 
         var plan = catalog.FindPlan(body.ServiceId, body.PlanId);
         var now = clock.GetUtcNow();
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), body.ServiceId ?? "", body.PlanId ?? "",
             body.OrganizationGuid ?? "", body.SpaceGuid ?? "", body.Parameters?.GetRawText(), body.Context?.GetRawText(),
             plan?.DiskMb ?? 0, now, body.MaintenanceInfo?.Version, plan?.MaintenanceInfo?.Version, plan?.DeadlineFrom(now),
-            plan?.Shape ?? InstanceShape.Dedicated);
+            plan?.Shape ?? InstanceShape.Dedicated) { RestoreFromSnapshot = restore };
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OsbErrors.From(validation);
 
@@ -68,7 +84,7 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Update(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, IValidator<InstanceUpdate> validator, ServiceInstanceStore instances, DeploymentPreview preview,
-        TimeProvider clock, CancellationToken ct)
+        IOptions<SnapshotOptions> snapshotOptions, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
@@ -82,6 +98,14 @@ public static class ServiceInstanceEndpoints
         var (dryRun, parameters, dryRunRefused) = DryRunParameter.Take(body.Parameters);
         if (dryRunRefused is not null) return OsbErrors.BadRequest(dryRunRefused);
         body = body with { Parameters = parameters };
+        var (export, withoutExport, exportRefused) = SnapshotParameters.TakeExport(body.Parameters);
+        if (exportRefused is not null) return OsbErrors.BadRequest(exportRefused);
+        if (export)
+        {
+            if (dryRun || withoutExport is not null || body.PlanId is not null || body.MaintenanceInfo is not null)
+                return OsbErrors.BadRequest($"parameters.{SnapshotParameters.Export} is an update of its own: send it without a plan, maintenance_info, dry_run or other parameters.");
+            return await ExportByUpdate(id, acceptsIncomplete, request, catalog, instances, snapshotOptions.Value, clock, ct);
+        }
 
         // The request is checked against the instance as its stream has it, in the decision itself: a read model may lag
         // behind a provisioning that just ended, or lack the row, and must not let a PATCH past its plan's schema.
@@ -145,6 +169,27 @@ public static class ServiceInstanceEndpoints
             .Add(ApiFeature.MaintenanceInfo, "maintenance_info", instance.MaintenanceVersion is null ? null : new JsonObject { ["version"] = instance.MaintenanceVersion })
             .Add(ApiFeature.InstanceFetchMetadata, "metadata", new JsonObject { ["labels"] = new JsonObject(), ["attributes"] = new JsonObject() })
             .Build());
+    }
+
+    /// <summary>
+    /// <c>{"export": true}</c>: a snapshot of the instance (kept <c>Snapshots:DaysToKeep</c> days) as an operation, the server
+    /// untouched; its last_operation description names the snapshot.
+    /// </summary>
+    private static async Task<IResult> ExportByUpdate(
+        Guid id, bool? acceptsIncomplete, HttpRequest request, ServiceCatalog catalog, ServiceInstanceStore instances, SnapshotOptions options,
+        TimeProvider clock, CancellationToken ct)
+    {
+        if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
+        var (now, operationId, snapshotId) = (clock.GetUtcNow(), Guid.CreateVersion7(), Guid.NewGuid());
+        var decision = await instances.Handle(id, state => ServiceInstanceDecisions.Decide(state, new ExportServiceInstance(id, operationId, snapshotId, null,
+            now.AddDays(options.DaysToKeep), now, catalog.FindPlan(state.ServiceId, state.PlanId)?.DeadlineFrom(now))),
+            OsbRequest.Metadata(request, operationId), ct: ct);
+        return decision switch
+        {
+            Decision.Accepted a => Results.Json(new { operation = a.OperationId.ToString() }, statusCode: 202),
+            Decision.Rejected r => OsbErrors.From(r.Error),
+            _ => throw new InvalidOperationException($"Unexpected decision {decision}"),
+        };
     }
 
     /// <summary>A dry run's answer: always a 422 (nothing was done), the plan or why there is none in its description.</summary>

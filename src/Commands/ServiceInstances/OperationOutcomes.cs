@@ -9,6 +9,8 @@ public static class OperationOutcomes
     {
         OperationKind.Provision => new ServiceInstanceProvisioned(instanceId, operationId, at),
         OperationKind.Update => new ServiceInstanceUpdated(instanceId, operationId, at),
+        // An export ends with what it made (the snapshot's path and checksum): only its worker can record that.
+        OperationKind.Export => throw new InvalidOperationException($"An export ({operationId}) succeeds only with its snapshot recorded."),
         _ => new ServiceInstanceDeprovisioned(instanceId, operationId, at),
     };
 
@@ -16,6 +18,7 @@ public static class OperationOutcomes
     {
         OperationKind.Provision => new ServiceInstanceProvisioningFailed(instanceId, operationId, reason, at),
         OperationKind.Update => new ServiceInstanceUpdateFailed(instanceId, operationId, reason, at),
+        OperationKind.Export => new SnapshotExportFailed(instanceId, operationId, reason, at),
         _ => new ServiceInstanceDeprovisioningFailed(instanceId, operationId, reason, at),
     };
 }

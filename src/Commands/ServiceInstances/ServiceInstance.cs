@@ -44,6 +44,12 @@ public sealed record ServiceInstance
     public ImmutableList<Orphan> Orphans { get; init; } = [];
     public InstanceShape Shape { get; init; }
 
+    /// <summary>The snapshot this life of the instance was imported from (its database restored from it), if any.</summary>
+    public Guid? RestoreFromSnapshot { get; init; }
+
+    /// <summary>The latest snapshot exported from the instance (shown on its dashboard).</summary>
+    public Guid? LastSnapshot { get; init; }
+
     /// <summary>The cluster a <see cref="InstanceShape.ClusterDatabase"/> lives in.</summary>
     public Guid? ClusterId { get; init; }
 
@@ -79,22 +85,26 @@ public sealed record ServiceInstance
         ServiceInstanceProvisioningRequested e => Initial with
         {
             Orphans = state.Orphans, Children = state.Children, Shape = e.Shape, ClusterId = e.ClusterId, Host = e.Host,
+            RestoreFromSnapshot = e.RestoreFromSnapshot,
             Id = e.InstanceId, Status = InstanceStatus.Provisioning, ServiceId = e.ServiceId, PlanId = e.PlanId,
             OrganizationGuid = e.OrganizationGuid, SpaceGuid = e.SpaceGuid, Parameters = e.Parameters, Context = e.Context,
             MaintenanceVersion = e.MaintenanceVersion, DiskMb = e.DiskMb, CreatedAt = e.RequestedAt, UpdatedAt = e.RequestedAt,
-            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Provision, "Provisioning requested", e.RequestedAt, e.DeadlineAt)),
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Provision,
+                e.RestoreFromSnapshot is { } snapshot ? $"Import of snapshot {snapshot} requested" : "Provisioning requested", e.RequestedAt, e.DeadlineAt)),
         },
         StorageProvisioned e => state.Progress(e.OperationId, "Storage provisioned", e.ProvisionedAt) with
             { Storage = new StorageInfo(e.DataDirectory, e.DiskMb), Host = state.Host ?? e.Host },
         ServerProvisioned e => state.Progress(e.OperationId, "Server started", e.ProvisionedAt) with
             { Server = new ServerInfo(e.Host, e.Port) },
-        DatabaseProvisioned e => state.Progress(e.OperationId, "Database created", e.ProvisionedAt) with
+        DatabaseProvisioned e => state.Progress(e.OperationId,
+                state.RestoreFromSnapshot is { } restored ? $"Database created and restored from snapshot {restored}" : "Database created", e.ProvisionedAt) with
             { Database = new DatabaseInfo(e.Database, e.AdminUsername, e.EncryptedAdminPassword) },
         ResourceProvisioningFailed e => state.Progress(e.OperationId, $"{e.Resource} provisioning failed, cleaning up: {e.Reason}", e.FailedAt)
             with { RollingBack = true },
         ServiceInstanceOperationTimedOut e => state.Replace(e.OperationId, op => op with { Description = "Timed out", TimedOut = true }, e.TimedOutAt)
             with { RollingBack = state.Status == InstanceStatus.Provisioning },
-        ServiceInstanceProvisioned e => state.Finish(e.OperationId, OperationState.Succeeded, "Provisioned", e.ProvisionedAt) with
+        ServiceInstanceProvisioned e => state.Finish(e.OperationId, OperationState.Succeeded,
+                state.RestoreFromSnapshot is { } imported ? $"Imported from snapshot {imported}" : "Provisioned", e.ProvisionedAt) with
             { Status = InstanceStatus.Provisioned },
         ServiceInstanceProvisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.ProvisioningFailed },
@@ -130,6 +140,14 @@ public sealed record ServiceInstance
             { Status = InstanceStatus.Deprovisioned },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
+        SnapshotExportRequested e => state with
+        {
+            UpdatedAt = e.RequestedAt,
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Export, $"Export of snapshot {e.SnapshotId} requested", e.RequestedAt, e.DeadlineAt)),
+        },
+        SnapshotExported e => state.Finish(e.OperationId, OperationState.Succeeded, $"Exported snapshot {e.SnapshotId}", e.ExportedAt) with
+            { LastSnapshot = e.SnapshotId },
+        SnapshotExportFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt),
         ChildInstanceAttached e => state with
         {
             Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId)

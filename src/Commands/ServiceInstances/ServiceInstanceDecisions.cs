@@ -8,7 +8,15 @@ public sealed record ProvisionServiceInstance(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset Now,
     string? MaintenanceInfoVersion = null, string? PlanMaintenanceVersion = null, DateTimeOffset? DeadlineAt = null,
-    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null, string? Host = null, string? NoRoom = null);
+    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null, string? Host = null, string? NoRoom = null)
+{
+    /// <summary>An import: the (verified) snapshot the new instance's database is restored from.</summary>
+    public Guid? RestoreFromSnapshot { get; init; }
+}
+
+/// <summary>A snapshot of the instance's data into the snapshots root (a folder <paramref name="Destination"/> of it when given).</summary>
+public sealed record ExportServiceInstance(
+    Guid InstanceId, Guid OperationId, Guid SnapshotId, string? Destination, DateTimeOffset ExpiresAt, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
 public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationId, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
 
@@ -89,6 +97,30 @@ public static class ServiceInstanceDecisions
     }
 
     /// <summary>
+    /// An export is an operation of a provisioned, idle instance: it may not run beside an update or a deprovision (nor
+    /// those beside it). A cluster has no database of its own to export.
+    /// </summary>
+    public static Decision Decide(ServiceInstance state, ExportServiceInstance command)
+    {
+        if (Usable(state, command.InstanceId) is { } refused) return refused;
+        if (state.Shape is InstanceShape.Cluster)
+            return Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is a cluster: export its databases instead.");
+        return new Decision.Accepted(command.OperationId, [
+            new SnapshotExportRequested(state.Id, command.OperationId, command.SnapshotId, command.Destination, command.ExpiresAt, command.Now,
+                command.DeadlineAt, state.Host),
+        ]);
+    }
+
+    /// <summary>The retention sweep removed a snapshot: recorded once.</summary>
+    public static Decision Decide(IReadOnlyList<IDomainEvent> stream, Guid snapshotId, DateTimeOffset now)
+    {
+        if (stream.OfType<SnapshotExpired>().Any(e => e.SnapshotId == snapshotId)) return new Decision.AlreadyDone();
+        return stream.OfType<SnapshotExported>().FirstOrDefault(e => e.SnapshotId == snapshotId) is { } exported
+            ? new Decision.Accepted(exported.OperationId, [new SnapshotExpired(exported.InstanceId, snapshotId, now)])
+            : Decision.Reject(DomainErrorCode.NotFound, $"Snapshot {snapshotId} was not exported from this instance.");
+    }
+
+    /// <summary>
     /// Outcomes only count for the operation in progress; a repeated report changes nothing. Once a provisioning is being
     /// rolled back, late successes are refused so that the sub-provisioner that reported one undoes its own work.
     /// </summary>
@@ -160,11 +192,12 @@ public static class ServiceInstanceDecisions
         : new Decision.Accepted(command.OperationId, [
             new ServiceInstanceProvisioningRequested(command.InstanceId, command.OperationId, command.ServiceId, command.PlanId,
                 command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now,
-                command.PlanMaintenanceVersion, command.DeadlineAt, command.Shape, command.ClusterId, command.Host),
+                command.PlanMaintenanceVersion, command.DeadlineAt, command.Shape, command.ClusterId, command.Host)
+                { RestoreFromSnapshot = command.RestoreFromSnapshot },
         ]);
 
     private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command) =>
         state.ServiceId == command.ServiceId && state.PlanId == command.PlanId
         && state.OrganizationGuid == command.OrganizationGuid && state.SpaceGuid == command.SpaceGuid
-        && JsonText.Equivalent(state.Parameters, command.Parameters);
+        && JsonText.Equivalent(state.Parameters, command.Parameters) && state.RestoreFromSnapshot == command.RestoreFromSnapshot;
 }

@@ -9,7 +9,11 @@ public sealed record ServiceInstanceProvisioningRequested(
     Guid InstanceId, Guid OperationId, string ServiceId, string PlanId, string OrganizationGuid, string SpaceGuid,
     string? Parameters, string? Context, int DiskMb, DateTimeOffset RequestedAt,
     string? MaintenanceVersion = null, DateTimeOffset? DeadlineAt = null,
-    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null, string? Host = null) : IDomainEvent;
+    InstanceShape Shape = InstanceShape.Dedicated, Guid? ClusterId = null, string? Host = null) : IDomainEvent
+{
+    /// <summary>An import: the snapshot whose data the new instance's database is restored from before it is provisioned.</summary>
+    public Guid? RestoreFromSnapshot { get; init; }
+}
 
 /// <param name="Host">The worker host whose disk it is (every later step of the instance runs there).</param>
 public sealed record StorageProvisioned(

@@ -23,7 +23,8 @@ public sealed record DfeEvent(
     DateTimeOffset? InstanceCreatedAt,
     string? ResourceUri,
     DfeRequester? RequestingService = null,
-    DfeRequest? Request = null)
+    DfeRequest? Request = null,
+    Guid? SnapshotId = null)
 {
     public const string Exchange = "dfe";
 
@@ -36,6 +37,28 @@ public sealed record DfeEvent(
         StorageDeprovisioned => "dfe.storage.deprovisioned",
         DatabaseProvisioned => "dfe.database.provisioned",
         DatabaseDeprovisioned => "dfe.database.deprovisioned",
+        SnapshotExported => "dfe.exported",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Every integration event a domain event is told as: its own name, and for snapshots the seed's sub-job events too
+    /// (an export also exported the database; an import's database and instance are also imported ones).
+    /// </summary>
+    public static IReadOnlyList<string> NamesOf(IDomainEvent e, ServiceInstance instance) => (e, NameOf(e)) switch
+    {
+        (_, null) => [],
+        (SnapshotExported, var name) => [name, "dfe.database.exported"],
+        (DatabaseProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.database.imported"],
+        (ServiceInstanceProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.imported"],
+        (_, var name) => [name],
+    };
+
+    /// <summary>The snapshot an event is about: the one exported, or the one an imported instance was restored from.</summary>
+    public static Guid? SnapshotOf(IDomainEvent e, ServiceInstance instance) => e switch
+    {
+        SnapshotExported s => s.SnapshotId,
+        DatabaseProvisioned or ServiceInstanceProvisioned => instance.RestoreFromSnapshot,
         _ => null,
     };
 
@@ -86,12 +109,14 @@ public sealed record DfeRequest(
         {
             var request = recorded.Data switch
             {
-                ServiceInstanceProvisioningRequested e when e.OperationId == operationId => new DfeRequest("provision", e.RequestedAt,
+                ServiceInstanceProvisioningRequested e when e.OperationId == operationId => new DfeRequest(e.RestoreFromSnapshot is null ? "provision" : "import", e.RequestedAt,
                     e.ServiceId, e.PlanId, e.OrganizationGuid, e.SpaceGuid, Json(e.Parameters), Json(e.Context), null),
                 ServiceInstanceDeprovisioningRequested e when e.OperationId == operationId =>
                     new DfeRequest("deprovision", e.RequestedAt, null, null, null, null, null, null, null),
                 ServiceInstanceUpdateRequested e when e.OperationId == operationId =>
                     new DfeRequest("update", e.RequestedAt, null, e.PlanId, null, null, Json(e.Parameters), null, null),
+                SnapshotExportRequested e when e.OperationId == operationId => new DfeRequest("export", e.RequestedAt, null, null, null, null,
+                    JsonSerializer.SerializeToElement(new { snapshotId = e.SnapshotId, destination = e.Destination, expiresAt = e.ExpiresAt }), null, null),
                 _ => null,
             };
             if (request is null) continue;

@@ -47,20 +47,27 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         var channel = await Channel(ct);
         foreach (var recorded in notable)
         {
-            if (Describe(streams[recorded.StreamKey!], recorded) is not { } body) continue;
-            var properties = new BasicProperties
+            if (Describe(streams[recorded.StreamKey!], recorded) is not { } described) continue;
+            foreach (var body in described)
             {
-                MessageId = recorded.Id.ToString(), ContentType = "application/json", Type = body.Event,
-                DeliveryMode = DeliveryModes.Persistent, Timestamp = new AmqpTimestamp(recorded.Timestamp.ToUnixTimeSeconds()),
-            };
-            await channel.BasicPublishAsync(DfeEvent.Exchange, body.Event, mandatory: false, properties,
-                JsonSerializer.SerializeToUtf8Bytes(body, Json), ct);
+                var properties = new BasicProperties
+                {
+                    MessageId = body.EventId.ToString(), ContentType = "application/json", Type = body.Event,
+                    DeliveryMode = DeliveryModes.Persistent, Timestamp = new AmqpTimestamp(recorded.Timestamp.ToUnixTimeSeconds()),
+                };
+                await channel.BasicPublishAsync(DfeEvent.Exchange, body.Event, mandatory: false, properties,
+                    JsonSerializer.SerializeToUtf8Bytes(body, Json), ct);
+            }
         }
         return NullChangeListener.Instance;
     }
 
-    /// <summary>The event's body, or null for the removal of a resource that never existed (a rollback's idempotent step).</summary>
-    private DfeEvent? Describe(IReadOnlyList<IEvent> stream, IEvent recorded)
+    /// <summary>
+    /// The event's bodies (one per name it is told as: the first under the event's id, the others under ids derived from it
+    /// and their name, stable across redeliveries), or null for the removal of a resource that never existed (a rollback's
+    /// idempotent step).
+    /// </summary>
+    private IReadOnlyList<DfeEvent>? Describe(IReadOnlyList<IEvent> stream, IEvent recorded)
     {
         var data = (IDomainEvent)recorded.Data;
         var before = ServiceInstance.Fold(stream.TakeWhile(e => e.Version < recorded.Version).Payloads());
@@ -68,9 +75,14 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         var instance = ServiceInstance.Evolve(before, data);
         var operationId = instance.LastOperation?.Id ?? Guid.Empty;
         var (requester, request) = DfeRequest.Of(stream.TakeWhile(e => e.Version <= recorded.Version), operationId);
-        return new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, operationId, instance.ServiceId, instance.PlanId, recorded.Timestamp,
-            instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance, catalog?.ProvisionerOf(instance.ServiceId)), requester, request);
+        var first = new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, operationId, instance.ServiceId, instance.PlanId, recorded.Timestamp,
+            instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance, catalog?.ProvisionerOf(instance.ServiceId)), requester, request,
+            DfeEvent.SnapshotOf(data, instance));
+        return DfeEvent.NamesOf(data, instance).Select(name => name == first.Event ? first : first with { Event = name, EventId = Derived(recorded.Id, name) }).ToList();
     }
+
+    private static Guid Derived(Guid eventId, string name) =>
+        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{eventId:N}/{name}")).AsSpan(0, 16));
 
     private static bool Existed(IDomainEvent e, ServiceInstance before) => e switch
     {

@@ -2,6 +2,7 @@ using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Messages;
+using EventSourced.Provisioners.Snapshots;
 using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
@@ -10,7 +11,9 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// The database of an instance and its owner role, whose generated password is recorded encrypted only: on the instance's
 /// own server, or on its cluster's (<see cref="DatabasePlacement"/>).
 /// </summary>
-public sealed class DatabaseSubProvisioner(ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder)
+/// <remarks>A host wired without snapshots (no <see cref="SnapshotRestorer"/>) fails an import's database step, saying so.</remarks>
+public sealed class DatabaseSubProvisioner(
+    ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder, SnapshotRestorer? restorer = null)
     : IConsumer<ProvisionDatabase>, IConsumer<DeprovisionDatabase>
 {
     public async Task Consume(ConsumeContext<ProvisionDatabase> context)
@@ -31,6 +34,9 @@ public sealed class DatabaseSubProvisioner(ProvisionerBackends backends, SecretP
             async () =>
             {
                 var access = await backends.DatabaseOf(state.ServiceId).Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
+                // An import's database is reported made only with the snapshot's data in it.
+                if (state.RestoreFromSnapshot is { } snapshot)
+                    await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));

@@ -108,6 +108,8 @@ public sealed class OperationWatchdog(
         ServiceInstanceProvisioningRequested r => r.OperationId,
         ServiceInstanceUpdateRequested r => r.OperationId,
         ServiceInstanceDeprovisioningRequested r => r.OperationId,
+        // An export has no saga: its request, sent again, is what makes its worker try again.
+        SnapshotExportRequested r => r.OperationId,
         _ => null,
     };
 

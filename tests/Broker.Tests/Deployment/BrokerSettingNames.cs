@@ -10,6 +10,7 @@ using EventSourced.Provisioners.Backends.Simulated;
 using EventSourced.Provisioners.Bus;
 using EventSourced.Provisioners.Reconciler;
 using EventSourced.Provisioners.Resurrector;
+using EventSourced.Provisioners.Snapshots;
 using EventSourced.Provisioners.Watchdog;
 
 namespace EventSourced.Broker.Tests.Deployment;
@@ -33,6 +34,7 @@ public static class BrokerSettingNames
         (SimulatedBackendOptions.SectionName, typeof(SimulatedBackendOptions)),
         (ResurrectorOptions.Section, typeof(ResurrectorOptions)),
         (ReconcilerOptions.Section, typeof(ReconcilerOptions)),
+        (SnapshotOptions.Section, typeof(SnapshotOptions)),
     ];
 
     private static readonly string[] ReadByName =

@@ -80,6 +80,21 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         await Call("GET", run, $"{runs}/{Guid.NewGuid()}", null);
         await Call("GET", run, $"{runs}/x", null);
         await Call("GET", run, $"{runs}/{runId}", null, fixture.Broker.Client);
+        // Snapshots: the simulated backend has no data to dump, so its export job fails (and no snapshot exists to fetch).
+        const string export = "/api/v1/ops/export", import = "/api/v1/ops/import", snapshot = "/api/v1/ops/snapshots/{snapshotId}",
+            archive = "/api/v1/ops/snapshots/{snapshotId}/archive";
+        var exportJob = (string)JsonNode.Parse(await Call("POST", export, export, $$"""{"instanceId":"{{instanceId}}","daysToKeep":2}"""))!["jobId"]!;
+        await fixture.Broker.OpsClient.JobWhenFinished(Guid.Parse(exportJob));
+        await Call("POST", export, export, $$"""{"instanceId":"{{instanceId}}","destination":"../x"}""");
+        await Call("POST", export, export, $$"""{"instanceId":"{{Guid.NewGuid()}}"}""");
+        await Call("POST", export, export, "{}", fixture.Broker.Client);
+        await Call("POST", import, import, $$"""{"ownerId":"o","instanceId":"{{Guid.NewGuid()}}","snapshotId":"{{Guid.NewGuid()}}"}""");
+        await Call("POST", import, import, """{"ownerId":"o","snapshotId":"x"}""");
+        await Call("POST", import, import, "{}", fixture.Broker.Client);
+        await Call("GET", snapshot, $"/api/v1/ops/snapshots/{Guid.NewGuid()}", null);
+        await Call("GET", snapshot, "/api/v1/ops/snapshots/x", null);
+        await Call("GET", snapshot, $"/api/v1/ops/snapshots/{Guid.NewGuid()}", null, fixture.Broker.Client);
+        await Call("GET", archive, $"/api/v1/ops/snapshots/{Guid.NewGuid()}/archive?expires=1&sig=x", null);
         await Call("POST", deprovision, deprovision, $$"""{"instanceId":"{{Guid.NewGuid()}}"}""");
         await Call("POST", deprovision, deprovision, """{"instanceId":"x"}""");
         await Call("POST", deprovision, deprovision, "{}", fixture.Broker.Client);
@@ -101,6 +116,10 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         Assert.Equal([200, 400, 401, 404], Statuses(plan));
         Assert.Equal([202, 400, 401], Statuses(upgradeAll));
         Assert.Equal([200, 400, 401, 404], Statuses(run));
+        Assert.Equal([202, 400, 401, 404], Statuses(export));
+        Assert.Equal([400, 401, 404], Statuses(import));
+        Assert.Equal([400, 401, 404], Statuses(snapshot));
+        Assert.Equal([403], Statuses(archive));
     }
 
     private async Task<string> Call(string method, string template, string path, string? body, HttpClient? client = null)
