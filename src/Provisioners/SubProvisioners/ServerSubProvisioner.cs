@@ -7,8 +7,12 @@ using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with the instance's settings.</summary>
-public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder, InstanceDeployer deployer)
+/// <summary>
+/// The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with
+/// the instance's settings. Its updates go through the deployment engine when the host has one (<paramref name="deployer"/>;
+/// hosts wired by hand without it reconfigure the server directly).
+/// </summary>
+public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder, InstanceDeployer? deployer = null)
     : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>, IConsumer<ReconfigureServer>
 {
     public async Task Consume(ConsumeContext<ProvisionServer> context)
@@ -66,7 +70,7 @@ public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRe
             async () =>
             {
                 await storage.Provision(instanceId, update.DiskMb, ct);
-                if (deployer.Deploys(state, servers)) return await deployer.Update(operationId, instanceId, (LocalServerBackend)servers, ct);
+                if (deployer?.Deploys(state, servers) == true) return await deployer.Update(operationId, instanceId, (LocalServerBackend)servers, ct);
                 await servers.Reconfigure(instanceId, servers.SettingsOf(update.Parameters), ct);
                 return new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
             },

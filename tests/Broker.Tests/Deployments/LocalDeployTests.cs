@@ -34,7 +34,8 @@ public sealed class LocalDeployFixture : IAsyncLifetime
 /// Updates of a dedicated instance go through the deployment engine on the local backend: the plan and every step are
 /// recorded on the instance's stream, a worker killed mid-deploy leaves the next one to resume without redoing a step,
 /// a recreate moves the data directory to the new VM with every row intact and the address unchanged, and a plan that
-/// cannot be placed fails before anything changes. The last test uploads a cloud config, so the tests run in order.
+/// cannot be placed fails before anything changes, and the dry run estimates with the recorded step times. The tests run
+/// in order: T3 and T4 upload cloud configs, the last one with no room for anything.
 /// </summary>
 [TestCaseOrderer("EventSourced.TestSupport.ByName", "EventSourced.TestSupport")]
 public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture<LocalDeployFixture>
@@ -117,7 +118,42 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task T3_ACloudConfigWithoutAFreeAddress_FailsTheUpdateBeforeAnythingChanges_AndTheInstanceStillServes()
+    public async Task T3_TheDryRunEstimatesWithTheStepTimesEarlierDeploysRecorded()
+    {
+        var id = Guid.NewGuid();
+        await using var broker = await BrokerProcess.Start(Environment);
+        await Provisioned(broker, id, SmallPlanId);
+        // A deploy of its own first (a restart: drain, stop, update artifacts, pre-start, start, post-start), so the
+        // estimate has records whatever ran before.
+        await (await Patch(broker, id, new { service_id = ServiceId, parameters = new { max_connections = 60 } })).AcceptedOperation();
+        Assert.Equal("succeeded", (await broker.Client.PollUntilDone(id)).State);
+        var ports = $"127.0.0.1:{Environment.PortRangeStart}-{Environment.PortRangeStart + 39}";
+        var cloud = $$"""
+            azs:
+            - {name: z1, hosts: [{{LocalDeployFixture.Host}}]}
+            vm_types: []
+            disk_types: []
+            networks:
+            - name: loopback
+              subnets:
+              - {azs: [z1], range: "{{ports}}"}
+
+            """;
+        Assert.Equal(HttpStatusCode.OK, (await broker.OpsClient.PutAsync("/api/v1/cloud-config", new StringContent(cloud))).StatusCode);
+
+        var response = await broker.OpsClient.PostAsJsonAsync($"/api/v1/deployments/{id}/plan", new { planId = LargePlanId });
+
+        var plan = await response.Json();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, plan.ToJsonString());
+        // Its own deploy recorded 6 steps (and the deploys of the tests before it theirs): the estimate stands on them.
+        Assert.True((int)plan["recordedSteps"]! >= 6, plan.ToJsonString());
+        Assert.StartsWith("step times recorded by earlier deploys", (string?)plan["estimatedFrom"]);
+        Assert.Equal("create-swap-delete", (string?)plan["groups"]![0]!["strategy"]);
+        Assert.True((double)plan["estimatedSeconds"]! > 0);
+    }
+
+    [Fact]
+    public async Task T4_ACloudConfigWithoutAFreeAddress_FailsTheUpdateBeforeAnythingChanges_AndTheInstanceStillServes()
     {
         var id = Guid.NewGuid();
         await using var broker = await BrokerProcess.Start(Environment);
