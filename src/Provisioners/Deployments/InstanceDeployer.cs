@@ -76,7 +76,7 @@ public sealed class InstanceDeployer(
             plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
         else
         {
-            var (planned, refusal) = await Plan(state, update, ct);
+            var (planned, refusal) = await Plan(state, update, servers, ct);
             if (refusal is not null)
                 return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
                     $"the deployment cannot be planned, nothing was changed: {refusal}", clock.GetUtcNow(), InstanceUsable: true);
@@ -94,7 +94,7 @@ public sealed class InstanceDeployer(
 
         var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
         var backend = new JournaledBackend(
-            new LocalDeploymentBackend(servers, state.Id, state.Vm ?? $"{Instance}#0", settings), done,
+            new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings), done,
             step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
                 new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct));
         var result = await new DeploymentExecutor(backend, new RealClock()).Execute(plan);
@@ -110,7 +110,10 @@ public sealed class InstanceDeployer(
         return new ServerReconfigured(state.Id, operationId, update.DiskMb, clock.GetUtcNow());
     }
 
-    private async Task<(DeploymentPlan? Plan, string? Refusal)> Plan(ServiceInstance state, PendingUpdate update, CancellationToken ct)
+    private static string CurrentVm(ServiceInstance state, LocalServerBackend servers) =>
+        LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? state.Vm ?? $"{Instance}#0";
+
+    private async Task<(DeploymentPlan? Plan, string? Refusal)> Plan(ServiceInstance state, PendingUpdate update, LocalServerBackend servers, CancellationToken ct)
     {
         var (from, to) = (Catalog!.FindPlan(state.ServiceId, state.PlanId)!, Catalog.FindPlan(state.ServiceId, update.PlanId)!);
         var host = state.Host ?? LocalCloudConfig.Az;
@@ -123,7 +126,8 @@ public sealed class InstanceDeployer(
         }
         else cloud = LocalCloudConfig.For(host, address, options.Value.PortRangeStart, options.Value.PortRangeEnd);
 
-        var actual = PostgresServiceAdapter.Actual(state with { Host = host }, from, cloud);
+        // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
+        var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);
         var desired = PostgresServiceAdapter.Manifest(state.Id, to, update.Parameters, update.MaintenanceVersion, cloud);
         var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules);
         if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));

@@ -46,22 +46,26 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
         if (File.Exists(VmFile(vm))) File.Delete(VmFile(vm));
     }
 
+    // The disk moves only with the server stopped. A server running here although the deploy stopped it was started
+    // again meanwhile (a worker restarted mid-deploy resurrects the servers it finds dead): it is stopped again.
     public async Task AttachDisk(string vm, string instance, CancellationToken cancellation)
     {
-        if (Holder() is { } holder && holder != vm)
-        {
-            if (await servers.IsRunning(instanceId, cancellation))
-                throw new BackendException($"the disk of instance {instanceId} is attached to VM {holder}, which runs: detach it first");
-        }
+        if (Holder() != vm) await servers.StopServer(instanceId, cancellation);
         Write(DiskFile, new DiskRecord(vm));
     }
 
     public async Task DetachDisk(string vm, string instance, CancellationToken cancellation)
     {
         if (Holder() != vm) return;
-        if (await servers.IsRunning(instanceId, cancellation))
-            throw new BackendException($"the server of instance {instanceId} still runs on VM {vm}: stop it before detaching its disk");
+        await servers.StopServer(instanceId, cancellation);
         Write(DiskFile, new DiskRecord(null));
+    }
+
+    /// <summary>The VM the instance's disk is attached to here, if a deploy ever moved it (null: never, or detached).</summary>
+    public static string? AttachedVm(LocalServerBackend servers, Guid instanceId)
+    {
+        var file = Path.Combine(servers.FolderOf(instanceId), "disk.json");
+        return File.Exists(file) ? Read<DiskRecord>(file)!.Vm : null;
     }
 
     public async Task Run(LifecycleStep step, string vm, string instance, CancellationToken cancellation)
