@@ -42,6 +42,7 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddHostedService<HostHeartbeat>();
         services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
+        services.AddSingleton<Deployments.InstanceDeployer>();
         services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>, sp.GetServices<IForwardedEventsObserver>,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<BusForwarder>()));
         services.AddSingleton<IntegrationEventPublisher>();

@@ -19,18 +19,21 @@ public sealed record PlannedAction(string Instance, string Action, IReadOnlyList
 public sealed record PlannedGroup(string Group, int Current, int Desired, string Strategy, int? Surge, int Canaries, int MaxInFlight, int PeakVms,
     IReadOnlyList<PlannedAction> Actions);
 
-/// <summary>The dry run's answer: per group its strategy and actions, the peak VMs and the estimate; the same as text.</summary>
+/// <summary>
+/// The dry run's answer: per group its strategy and actions, the peak VMs and the estimate (<see cref="EstimatedFrom"/>:
+/// recorded step times or defaults, and how many records); the same as text.
+/// </summary>
 public sealed record DeploymentPlanView(
     string Deployment, bool Feasible, IReadOnlyList<string> Failures, IReadOnlyList<PlannedGroup> Groups, int PeakVms,
-    double EstimatedSeconds, string Text)
+    double EstimatedSeconds, string Text, string? EstimatedFrom = null, int RecordedSteps = 0)
 {
-    public static DeploymentPlanView Of(DryRunReport report) => new(
+    public static DeploymentPlanView Of(DryRunReport report, RecordedStepTimes? times = null) => new(
         report.Plan.Deployment, report.Plan.Succeeded, report.Plan.Failures,
         report.Plan.Groups.Select(g => new PlannedGroup(g.Group, g.Current, g.Desired, g.StrategyName,
             g.Strategy == UpdateStrategy.CreateSwapDelete ? g.Surge : null, g.Canaries, g.MaxInFlight,
             report.PeakVmsByGroup.GetValueOrDefault(g.Group),
             g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons, g.IsCanary(a))).ToList())).ToList(),
-        report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render());
+        report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render(), times?.Describe(), times?.Recorded ?? 0);
 }
 
 /// <summary><c>POST /api/v1/deployments/{instanceId}/plan</c>: the dry run of an update, nothing changed.</summary>
@@ -60,9 +63,9 @@ public static class DeploymentEndpoints
         if (validator.Validate(new InstanceUpdate(state, state.ServiceId, body.PlanId, body.Parameters, body.MaintenanceVersion)) is { IsValid: false } invalid)
             return OpsErrors.From(invalid);
         var parameters = body.Parameters is { } given ? JsonText.Merge(state.Parameters, given.GetRawText()) : state.Parameters;
-        var (report, refusal) = await preview.Of(state, planId, parameters, body.MaintenanceVersion ?? state.MaintenanceVersion, ct);
+        var (report, times, refusal) = await preview.Estimate(state, planId, parameters, body.MaintenanceVersion ?? state.MaintenanceVersion, ct);
         return report is null
             ? Results.Json(new OpsError("Conflict", refusal!), statusCode: StatusCodes.Status409Conflict)
-            : Results.Ok(DeploymentPlanView.Of(report));
+            : Results.Ok(DeploymentPlanView.Of(report, times));
     }
 }

@@ -7,19 +7,21 @@ using EventSourced.Deployments.Planning;
 using EventSourced.Deployments.Simulation;
 using EventSourced.Deployments.Yaml;
 using EventSourced.Provisioners.Deployments;
+using Marten;
 
 namespace EventSourced.Broker.Deployments;
 
 /// <summary>
 /// What an update of an instance would do, before it is done: the deployment its requested plan, parameters and
 /// maintenance version make (the offering's service adapter), planned against what runs now under the current cloud
-/// config, and run in virtual time for the peak VM count and an estimated duration. Nothing changes.
+/// config, and run in virtual time for the peak VM count and an estimated duration, with the step times earlier deploys
+/// recorded (<see cref="RecordedStepTimes"/>). Nothing changes.
 /// </summary>
-public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCatalog catalog)
+public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCatalog catalog, IDocumentStore store)
 {
     /// <summary>
-    /// Step times for the estimate: the local backend's as measured on the development machines (a new server's initdb
-    /// and start about 3 s, a stop about 1 s); the engine does not record its own yet.
+    /// Step times for the estimate until deploys have recorded their own: the local backend's as measured on the
+    /// development machines (a new server's initdb and start about 3 s, a stop about 1 s).
     /// </summary>
     public static readonly StepTimes LocalStepTimes = new(
         Create: TimeSpan.FromSeconds(3), Delete: TimeSpan.FromSeconds(1), Attach: TimeSpan.FromMilliseconds(100),
@@ -29,12 +31,20 @@ public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCata
     public async Task<(DryRunReport? Report, string? Refusal)> Of(
         ServiceInstance current, string planId, string? parameters, string? maintenanceVersion, CancellationToken ct)
     {
+        var (report, _, refusal) = await Estimate(current, planId, parameters, maintenanceVersion, ct);
+        return (report, refusal);
+    }
+
+    /// <returns>The report and the step times it was estimated with, or why there is none.</returns>
+    public async Task<(DryRunReport? Report, RecordedStepTimes? Times, string? Refusal)> Estimate(
+        ServiceInstance current, string planId, string? parameters, string? maintenanceVersion, CancellationToken ct)
+    {
         if (current.Shape == InstanceShape.ClusterDatabase)
-            return (null, $"Service instance {current.Id} is a database in cluster {current.ClusterId}: it is no deployment of its own; plan its cluster.");
+            return (null, null, $"Service instance {current.Id} is a database in cluster {current.ClusterId}: it is no deployment of its own; plan its cluster.");
         if (catalog.ProvisionerOf(current.ServiceId) is { } provisioner && provisioner.Definition.Provides.Instance != PostgresServiceAdapter.Implementation)
-            return (null, $"The deployment engine has no service adapter for provisioner '{provisioner.Name}' ({provisioner.Definition.Provides.Instance}) yet.");
+            return (null, null, $"The deployment engine has no service adapter for provisioner '{provisioner.Name}' ({provisioner.Definition.Provides.Instance}) yet.");
         if ((await cloudConfigs.Load(ct)).Current is not { } uploaded)
-            return (null, "No cloud config was uploaded: a deployment is planned against one (PUT /api/v1/cloud-config).");
+            return (null, null, "No cloud config was uploaded: a deployment is planned against one (PUT /api/v1/cloud-config).");
         CloudConfig cloud;
         try
         {
@@ -42,13 +52,14 @@ public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCata
         }
         catch (ConfigException invalid)
         {
-            return (null, $"Cloud config version {uploaded.Version} no longer loads: {invalid.Message}");
+            return (null, null, $"Cloud config version {uploaded.Version} no longer loads: {invalid.Message}");
         }
         if (catalog.FindPlan(current.ServiceId, current.PlanId) is not { } from || catalog.FindPlan(current.ServiceId, planId) is not { } to)
-            return (null, $"The plans of service instance {current.Id} are not in the catalog.");
+            return (null, null, $"The plans of service instance {current.Id} are not in the catalog.");
 
         var actual = PostgresServiceAdapter.Actual(current, from, cloud);
         var desired = PostgresServiceAdapter.Manifest(current.Id, to, parameters, maintenanceVersion, cloud);
-        return (DryRunReport.Of(Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules), actual, LocalStepTimes), null);
+        var times = await RecordedStepTimes.Latest(store, LocalStepTimes, ct);
+        return (DryRunReport.Of(Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules), actual, times.Times), times, null);
     }
 }

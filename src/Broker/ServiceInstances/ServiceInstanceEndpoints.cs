@@ -245,9 +245,10 @@ public static class ServiceInstanceEndpoints
         if (op.Kind == OperationKind.Deprovision && op.State == OperationState.Succeeded) return Results.Json(new { }, statusCode: 410);
         if (op.InProgress) response.Headers.RetryAfter = "2";
         if (op.State != OperationState.Failed) return Results.Json(new { state = OperationStates.Osb(op.State), description = op.Description });
-        // A failed update leaves the instance as it was (usable, and the update may be tried again); a failed
-        // provisioning or deprovisioning leaves nothing usable behind.
-        var usable = op.Kind == OperationKind.Update;
+        // A failed update leaves the instance usable unless its deploy says the server no longer serves (stopped before
+        // the step that failed), and the update may be tried again; a failed provisioning or deprovisioning leaves
+        // nothing usable behind.
+        var usable = op.Kind == OperationKind.Update && op.InstanceUsable != false;
         return Results.Json(new OsbBody(ApiVersion.Of(response.HttpContext))
             .Add("state", OperationStates.Failed).Add("description", op.Description)
             .Add(ApiFeature.InstanceUsable, "instance_usable", usable)

@@ -50,6 +50,12 @@ public sealed record ServiceInstance
     /// <summary>The latest snapshot exported from the instance (shown on its dashboard).</summary>
     public Guid? LastSnapshot { get; init; }
 
+    /// <summary>The deployment engine's deploy of the operation in progress (plan and completed steps), for resuming it.</summary>
+    public DeploymentProgress? Deployment { get; init; }
+
+    /// <summary>The VM the deployment engine last started the instance's server on; null: the one it was provisioned on.</summary>
+    public string? Vm { get; init; }
+
     /// <summary>The cluster a <see cref="InstanceShape.ClusterDatabase"/> lives in.</summary>
     public Guid? ClusterId { get; init; }
 
@@ -65,6 +71,9 @@ public sealed record ServiceInstance
     public DateTimeOffset? UpdatedAt { get; init; }
 
     public const string StreamPrefix = "service-instance-";
+
+    /// <summary>The one instance of an instance's deployment (its server), as the deployment engine names it.</summary>
+    public const string DeploymentInstance = "postgres/0";
 
     public static string StreamId(Guid instanceId) => $"{StreamPrefix}{instanceId}";
 
@@ -116,14 +125,20 @@ public sealed record ServiceInstance
         },
         ServerReconfigured e => state.Progress(e.OperationId, "Server reconfigured", e.ReconfiguredAt) with
             { Pending = state.Pending is { } pending ? pending with { Applied = true } : null },
-        ResourceUpdateFailed e => state.Progress(e.OperationId, $"{e.Resource} update failed: {e.Reason}", e.FailedAt),
+        ResourceUpdateFailed e => state.Replace(e.OperationId,
+            op => op with { Description = $"{e.Resource} update failed: {e.Reason}", InstanceUsable = e.InstanceUsable }, e.FailedAt),
+        DeploymentPlanned e => state with { Deployment = new DeploymentProgress(e.OperationId, e.Plan, []) },
+        DeploymentStepCompleted e when state.Deployment?.OperationId == e.OperationId => state with
+            { Deployment = state.Deployment with { Steps = state.Deployment.Steps.Add(new DeploymentStep(e.Instance, e.Step, e.Vm, e.Seconds)) } },
         ServiceInstanceUpdated e => state.Finish(e.OperationId, OperationState.Succeeded, "Updated", e.UpdatedAt) with
         {
+            Vm = state.Deployment?.StartedVm(DeploymentInstance) ?? state.Vm, Deployment = null,
             PlanId = state.Pending?.PlanId ?? state.PlanId, Parameters = state.Pending is { } p ? p.Parameters : state.Parameters,
             MaintenanceVersion = state.Pending?.MaintenanceVersion ?? state.MaintenanceVersion,
             DiskMb = state.Pending?.DiskMb ?? state.DiskMb, Pending = null,
         },
-        ServiceInstanceUpdateFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with { Pending = null },
+        ServiceInstanceUpdateFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
+            { Pending = null, Vm = state.Deployment?.StartedVm(DeploymentInstance) ?? state.Vm, Deployment = null },
         ServiceInstanceContextUpdated e => state with { Context = e.Context, UpdatedAt = e.UpdatedAt },
         // The server runs again where it ran: nothing about the instance changes.
         ServerResurrected => state,

@@ -61,7 +61,9 @@ public sealed record ServiceInstanceUpdateRequested(
 /// <summary>The server runs with the requested plan's disk and the requested parameters' settings.</summary>
 public sealed record ServerReconfigured(Guid InstanceId, Guid OperationId, int DiskMb, DateTimeOffset ReconfiguredAt) : IDomainEvent;
 
-public sealed record ResourceUpdateFailed(Guid InstanceId, Guid OperationId, ResourceKind Resource, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
+/// <param name="InstanceUsable">Whether the instance still serves after the failure (null: not known, taken as usable).</param>
+public sealed record ResourceUpdateFailed(
+    Guid InstanceId, Guid OperationId, ResourceKind Resource, string Reason, DateTimeOffset FailedAt, bool? InstanceUsable = null) : IDomainEvent;
 
 public sealed record ServiceInstanceUpdated(Guid InstanceId, Guid OperationId, DateTimeOffset UpdatedAt) : IDomainEvent;
 

@@ -110,14 +110,16 @@ public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT operation_id, operation_kind, operation_state, description, started_at,
-                   CASE WHEN $2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid THEN instance END
+                   CASE WHEN ($2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid) OR operation_state = '{OperationStates.Failed}' THEN instance END
             FROM {QualifiedTable} WHERE instance_id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)operationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return (false, null);
-        if (!reader.IsDBNull(5)) return (true, Deserialize(reader.GetString(5)).Operations.LastOrDefault(o => o.Id == operationId));
+        // A failed operation is read whole: it may say whether the instance is still usable.
+        if (!reader.IsDBNull(5))
+            return (true, Deserialize(reader.GetString(5)).Operations.LastOrDefault(o => o.Id == (operationId ?? reader.GetGuid(0))));
         if (reader.IsDBNull(0)) return (true, null);
         return (true, new Operation(reader.GetGuid(0), Enum.Parse<OperationKind>(reader.GetString(1)),
             OperationStates.Parse(reader.GetString(2)), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));

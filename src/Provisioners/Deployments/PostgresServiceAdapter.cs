@@ -25,6 +25,10 @@ public static class PostgresServiceAdapter
     /// <summary>The software release of an instance recorded without a maintenance version.</summary>
     public const string DefaultVersion = "15";
     public const string VmTypeMetadata = "vm_type";
+    /// <summary>The plan metadata giving the deployment's <c>update.vm.surge</c> (seed 002); absent: delete-create.</summary>
+    public const string SurgeMetadata = "vm_surge";
+    /// <summary>The persistent disk of every instance: its data directory, which a recreate moves to the new VM.</summary>
+    public const string DiskType = "data-directory";
 
     /// <summary>Settings the server takes on a reload (pg_settings.context user or superuser); the rest needs a restart.</summary>
     public static readonly PropertyRules Rules = new([
@@ -39,11 +43,18 @@ public static class PostgresServiceAdapter
     public static DeploymentManifest Manifest(Guid instanceId, ServicePlan plan, string? parameters, string? maintenanceVersion, CloudConfig cloud)
     {
         var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(parameters));
-        var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), null,
+        var update = UpdateOf(plan);
+        var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), DiskType,
             cloud.Networks.FirstOrDefault()?.Name ?? "default", [],
-            [new Job(Job, Release, maintenanceVersion ?? DefaultVersion, properties, [])], UpdatePolicy.Default);
-        return new DeploymentManifest(NameOf(instanceId), [group], UpdatePolicy.Default);
+            [new Job(Job, Release, maintenanceVersion ?? DefaultVersion, properties, [])], update);
+        return new DeploymentManifest(NameOf(instanceId), [group], update);
     }
+
+    /// <summary>The update policy of the plan's deployments: the default, with the surge its metadata names (a bad value is none).</summary>
+    public static UpdatePolicy UpdateOf(ServicePlan plan) =>
+        plan.Metadata.GetValueOrDefault(SurgeMetadata) is { } text && int.TryParse(text, out var surge) && surge >= 0
+            ? UpdatePolicy.Default with { Surge = surge }
+            : UpdatePolicy.Default;
 
     /// <summary>What runs for the instance now: its server, or nothing (not provisioned, or a database in a cluster).</summary>
     public static ActualDeployment Actual(ServiceInstance instance, ServicePlan plan, CloudConfig cloud)
@@ -53,8 +64,8 @@ public static class PostgresServiceAdapter
         var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(instance.Parameters))
             .ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
         return new ActualDeployment([
-            new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), null,
-                new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties),
+            new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
+                new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties, instance.Vm),
         ]);
     }
 

@@ -1,12 +1,18 @@
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.Backends.Local;
+using EventSourced.Provisioners.Deployments;
 using EventSourced.Provisioners.Messages;
 using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with the instance's settings.</summary>
-public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder)
+/// <summary>
+/// The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with
+/// the instance's settings. Its updates go through the deployment engine when the host has one (<paramref name="deployer"/>;
+/// hosts wired by hand without it reconfigure the server directly).
+/// </summary>
+public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder, InstanceDeployer? deployer = null)
     : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>, IConsumer<ReconfigureServer>
 {
     public async Task Consume(ConsumeContext<ProvisionServer> context)
@@ -45,7 +51,10 @@ public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRe
         await recorder.Record(context, instanceId, operationId, outcome, nameof(ServerSubProvisioner));
     }
 
-    /// <summary>An update: the disk of the requested plan, then the server settings of the requested parameters.</summary>
+    /// <summary>
+    /// An update: the disk of the requested plan, then the server: on the local backend through the deployment engine
+    /// (<see cref="InstanceDeployer"/>: planned, recorded, resumable), elsewhere reconfigured with the requested parameters' settings.
+    /// </summary>
     public async Task Consume(ConsumeContext<ReconfigureServer> context)
     {
         var (operationId, instanceId) = context.Message;
@@ -61,6 +70,7 @@ public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRe
             async () =>
             {
                 await storage.Provision(instanceId, update.DiskMb, ct);
+                if (deployer?.Deploys(state, servers) == true) return await deployer.Update(operationId, instanceId, (LocalServerBackend)servers, ct);
                 await servers.Reconfigure(instanceId, servers.SettingsOf(update.Parameters), ct);
                 return new ServerReconfigured(instanceId, operationId, update.DiskMb, recorder.Now);
             },

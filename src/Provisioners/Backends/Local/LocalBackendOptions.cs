@@ -15,6 +15,12 @@ public sealed class LocalBackendOptions
     public string? RunAsUser { get; set; } = Environment.IsPrivilegedProcess ? "postgres" : null;
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a deploy's drain step waits for the server's client transactions to end before it stops the server
+    /// anyway (fast shutdown rolls back what is left), as a BOSH drain script would.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     private static string NewestPostgresBinDirectory()
     {
         const string installs = "/usr/lib/postgresql";

@@ -50,6 +50,42 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         File.Delete(instance.ServerFile);
     }
 
+    /// <summary>
+    /// A deploy's drain: waits until no client session of the instance's server is inside a transaction, at most
+    /// <see cref="LocalBackendOptions.DrainTimeout"/>, then returns either way (the stop that follows rolls back what is
+    /// left). Nothing to wait for when the server does not run.
+    /// </summary>
+    public async Task Drain(Guid instanceId, CancellationToken ct)
+    {
+        const string sql = "SELECT count(*) FROM pg_stat_activity " +
+                           "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL";
+        var instance = Instance(instanceId);
+        if (instance.ReadServer() is not { } server || !await IsRunning(instance, server.Port, ct)) return;
+        var deadline = DateTime.UtcNow + _options.DrainTimeout;
+        await using var connection = await Superuser.Connect(instance, server.Port, "postgres", ct);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            var busy = (long)(await command.ExecuteScalarAsync(ct))!;
+            if (busy == 0) return;
+            if (DateTime.UtcNow >= deadline)
+            {
+                logger.LogWarning("Drain of instance {InstanceId}: {Sessions} client transactions still open after {Timeout}; stopping anyway",
+                    instanceId, busy, _options.DrainTimeout);
+                return;
+            }
+            await Task.Delay(100, ct);
+        }
+    }
+
+    /// <summary>A deploy's stop: the server process ends (fast shutdown); its record (port, settings) stays for the start that follows. Idempotent.</summary>
+    public async Task StopServer(Guid instanceId, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        await Stop(instance, ct);
+    }
+
     public Task<bool> IsRunning(Guid instanceId, CancellationToken ct)
     {
         var instance = Instance(instanceId);
@@ -292,6 +328,9 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         instance.ReadPostmasterPid() is { } pid && Postmaster.IsAlive(pid) && await Postmaster.Answers(port, ct);
 
     private InstanceDirectory Instance(Guid instanceId) => new(_options.DataRoot, instanceId);
+
+    /// <summary>The instance's folder, where the deployment engine keeps its VM records beside the server's.</summary>
+    internal string FolderOf(Guid instanceId) => Instance(instanceId).Path;
 
     private async Task<IDisposable> LockInstance(Guid instanceId, CancellationToken ct)
     {

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using EventSourced.Commands.Catalog;
+using EventSourced.Commands.CloudConfigs;
+using EventSourced.Commands.EventStore;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Deployments.Execution;
+using EventSourced.Deployments.Model;
+using EventSourced.Deployments.Planning;
+using EventSourced.Deployments.Yaml;
+using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.Backends.Local;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EventSourced.Provisioners.Deployments;
+
+/// <summary>
+/// An update of a dedicated PostgreSQL instance on the local backend, through the deployment engine: the desired
+/// deployment (<see cref="PostgresServiceAdapter.Manifest"/> of the requested plan, parameters and maintenance version)
+/// is planned against what runs (<see cref="PostgresServiceAdapter.Actual"/>) under the uploaded cloud config (else
+/// <see cref="LocalCloudConfig"/>); the plan is recorded on the instance's stream (<see cref="DeploymentPlanned"/>) before
+/// anything runs, then executed step by step, each step recorded (<see cref="DeploymentStepCompleted"/>). A step re-sent
+/// after a worker died finds the recorded plan and steps and resumes: nothing done is done again.
+/// </summary>
+public sealed class InstanceDeployer(
+    ServiceInstanceStore instances, CloudConfigStore cloudConfigs, IServiceProvider services, IOptions<LocalBackendOptions> options,
+    TimeProvider clock, ILogger<InstanceDeployer> logger)
+{
+    private static readonly JsonSerializerOptions PlanJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The instance the deployment's server is, as the engine names it.</summary>
+    public const string Instance = ServiceInstance.DeploymentInstance;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, SemaphoreSlim> _running = new();
+
+    private ServiceCatalog? Catalog => services.GetService<ServiceCatalog>();
+
+    /// <summary>Whether the engine deploys this instance's update (a server of the PostgreSQL adapter whose plans are known).</summary>
+    public bool Deploys(ServiceInstance state, IServerBackend servers) =>
+        servers is LocalServerBackend && state.Shape != InstanceShape.ClusterDatabase && state.Server is not null
+        && state.Pending is { } pending && Catalog?.FindPlan(state.ServiceId, state.PlanId) is not null
+        && Catalog.FindPlan(state.ServiceId, pending.PlanId) is not null;
+
+    /// <summary>
+    /// Plans (or finds the recorded plan), runs what is not done yet, and answers the step's outcome. One deploy of an
+    /// instance at a time in this process: a step re-sent while its first run still goes (a nudge, a redelivery) waits,
+    /// then reads the log again and finds the work done.
+    /// </summary>
+    public async Task<IDomainEvent> Update(Guid operationId, Guid instanceId, LocalServerBackend servers, CancellationToken ct)
+    {
+        var gate = _running.GetOrAdd(instanceId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var state = (await instances.Load(instanceId, ct)).State;
+            if (state.LastOperation is not { InProgress: true } operation || operation.Id != operationId || state.Pending is not { } update)
+                throw new BackendException($"operation {operationId} of instance {instanceId} is no longer in progress");
+            if (update.Applied) return new ServerReconfigured(instanceId, operationId, update.DiskMb, clock.GetUtcNow());
+            if (operation.InstanceUsable is { } usable)
+                return new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, operation.Description, clock.GetUtcNow(), usable);
+            return await Deploy(operationId, state, servers, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<IDomainEvent> Deploy(Guid operationId, ServiceInstance state, LocalServerBackend servers, CancellationToken ct)
+    {
+        var update = state.Pending!;
+        var settings = ((IServerBackend)servers).SettingsOf(update.Parameters);
+        DeploymentPlan plan;
+        if (state.Deployment is { } recorded && recorded.OperationId == operationId)
+            plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
+        else
+        {
+            var (planned, refusal) = await Plan(state, update, servers, ct);
+            if (refusal is not null)
+                return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
+                    $"the deployment cannot be planned, nothing was changed: {refusal}", clock.GetUtcNow(), InstanceUsable: true);
+            plan = planned!;
+            var actions = plan.Groups.SelectMany(g => g.Actions).Where(a => a.Kind != ActionKind.Keep).Select(a => a.ToString()).ToList();
+            await Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
+                new RecordDeploymentPlanned(operationId, plan.Deployment, actions, JsonSerializer.Serialize(plan, PlanJson), clock.GetUtcNow())), ct);
+            // A step run twice at once records one plan: the one on the record is the plan.
+            state = (await instances.Load(state.Id, ct)).State;
+            if (state.Deployment?.OperationId != operationId) throw new BackendException($"operation {operationId} is no longer in progress");
+            plan = JsonSerializer.Deserialize<DeploymentPlan>(state.Deployment.Plan, PlanJson)!;
+            logger.LogInformation("Deployment {Deployment} of operation {OperationId} planned: {Actions}", plan.Deployment, operationId,
+                actions.Count == 0 ? "nothing to change" : string.Join("; ", actions));
+        }
+
+        var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
+        var backend = new JournaledBackend(
+            new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings), done,
+            step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
+                new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct));
+        var result = await new DeploymentExecutor(backend, new RealClock()).Execute(plan);
+        if (result.Failure is { } failure)
+        {
+            var usable = await servers.IsRunning(state.Id, ct);
+            logger.LogWarning("Deployment {Deployment} of operation {OperationId} failed: {Failure} (the instance {Usable})",
+                plan.Deployment, operationId, failure, usable ? "still serves" : "does not serve");
+            return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server, failure.ToString(), clock.GetUtcNow(), usable);
+        }
+        if (result.SweepFailures.Count > 0)
+            logger.LogWarning("Deployment {Deployment}: {Failures}", plan.Deployment, string.Join("; ", result.SweepFailures));
+        return new ServerReconfigured(state.Id, operationId, update.DiskMb, clock.GetUtcNow());
+    }
+
+    private static string CurrentVm(ServiceInstance state, LocalServerBackend servers) =>
+        LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? state.Vm ?? $"{Instance}#0";
+
+    private async Task<(DeploymentPlan? Plan, string? Refusal)> Plan(ServiceInstance state, PendingUpdate update, LocalServerBackend servers, CancellationToken ct)
+    {
+        var (from, to) = (Catalog!.FindPlan(state.ServiceId, state.PlanId)!, Catalog.FindPlan(state.ServiceId, update.PlanId)!);
+        var host = state.Host ?? LocalCloudConfig.Az;
+        var address = $"{state.Server!.Host}:{state.Server.Port}";
+        CloudConfig cloud;
+        if ((await cloudConfigs.Load(ct)).Current is { } uploaded)
+        {
+            try { cloud = CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml); }
+            catch (ConfigException invalid) { return (null, $"cloud config version {uploaded.Version} no longer loads: {invalid.Message}"); }
+        }
+        else cloud = LocalCloudConfig.For(host, address, options.Value.PortRangeStart, options.Value.PortRangeEnd);
+
+        // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
+        var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);
+        var desired = PostgresServiceAdapter.Manifest(state.Id, to, update.Parameters, update.MaintenanceVersion, cloud);
+        var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules);
+        if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));
+        // The local backend runs an instance on its host, on its port: a plan that would move either is refused whole.
+        foreach (var action in plan.Groups.SelectMany(g => g.Actions))
+        {
+            if (action.Target is null) return (null, $"the plan deletes instance {action.Id}, and an update keeps the instance's server");
+            if (action.Target.Host != host || action.Target.Address != address)
+                return (null, $"the plan moves instance {action.Id} from {host} {address} to {action.Target.Host} {action.Target.Address}; " +
+                              "the local backend keeps an instance on its host and address (the cloud config must place it where it runs)");
+        }
+        return (plan, null);
+    }
+
+    private async Task Append(Guid instanceId, Guid operationId, Func<ServiceInstance, Decision> decide, CancellationToken ct)
+    {
+        if (await instances.Handle(instanceId, decide, new EventMetadata(operationId), null, ct) is Decision.Rejected rejected)
+            throw new BackendException($"the deploy stopped: {rejected.Error.Description}");
+    }
+}
