@@ -20,6 +20,12 @@ public sealed class EventStoreOptions
     /// </summary>
     public AutoCreate? AutoCreate { get; set; }
 
+    /// <summary>
+    /// Whether concurrent commands on different streams share one transaction and its commit (see <see cref="GroupCommit"/>);
+    /// off, each command commits in a transaction of its own.
+    /// </summary>
+    public bool GroupCommit { get; set; } = true;
+
     /// <summary>How long the daemon waits on a gap in the sequence left by a writer that rolled back (Quick mode).</summary>
     public TimeSpan StaleSequenceThreshold { get; set; } = TimeSpan.FromMilliseconds(500);
 }
