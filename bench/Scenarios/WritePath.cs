@@ -27,6 +27,11 @@ public static class WritePath
         result.Details["idle_broker_cores"] = idleCores;
         await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Broker__Roles"] = "api" });
         using var apiLoad = new HttpLoad(apiNode.Process.BaseAddress, apiNode.Headers, apiNode.Process.Pid);
+        // The same API node without group commit (each command in a transaction of its own): the group commit's effect
+        // measured in the same run, at 1 client (its latency must not get worse) and at 16.
+        await using var soloNode = await BrokerUnderTest.Start(new Dictionary<string, string>
+            { ["Broker__Roles"] = "api", ["EventStore__GroupCommit"] = "false" });
+        using var soloLoad = new HttpLoad(soloNode.Process.BaseAddress, soloNode.Headers, soloNode.Process.Pid);
 
         foreach (var clients in new[] { 1, 4, 16 })
         {
@@ -48,6 +53,16 @@ public static class WritePath
                 GoalMet: apiPut.RequestsPerSecond >= limit.TransactionsPerSecond));
             result.Comparisons.Add(new($"PUT provision p99 on an API node, {clients} clients", apiPut.P99Ms, "ms",
                 $"pgbench p99, {clients} clients", limit.P99Ms, HigherIsBetter: false, Goal: "p99 < 20 ms", GoalMet: apiPut.P99Ms < 20));
+            if (clients is 1 or 16)
+            {
+                var soloPut = await soloLoad.Run(clients, options.Warmup, options.Duration,
+                    _ => soloLoad.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody), 202);
+                result.Comparisons.Add(new($"PUT provision on an API node with group commit, {clients} clients", apiPut.RequestsPerSecond, "req/s",
+                    $"the same API node without group commit (EventStore:GroupCommit=false), {clients} clients", soloPut.RequestsPerSecond));
+                result.Comparisons.Add(new($"PUT provision p99 on an API node with group commit, {clients} clients", apiPut.P99Ms, "ms",
+                    $"p99 without group commit, {clients} clients", soloPut.P99Ms, HigherIsBetter: false));
+                result.Details[$"api_node_without_group_commit_put_{clients}"] = soloPut;
+            }
             // Taken after the drain and the API node's pass (its own database): the broker's backends have flushed their counters.
             var provisionings = await broker.Requested() - requestedBefore;
             result.Details[$"database_per_provisioning_{clients}"] = (await TableStatistics.Take(broker.Database)).PerUnit(statistics, provisionings);
