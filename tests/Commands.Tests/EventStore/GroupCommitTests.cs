@@ -127,6 +127,31 @@ public sealed class GroupCommitTests(MartenFixture fixture) : IClassFixture<Mart
     }
 
     [Fact]
+    public async Task Save_ARedeliveredMessageAmongNewOnes_OnlyItIsAnsweredAsHandledBeforeTheOthersCommit()
+    {
+        var handled = InboxEntry.For("test-consumer", Guid.NewGuid(), DateTimeOffset.UtcNow);
+        await using (var session = fixture.Store.LightweightSession())
+        {
+            session.Insert(handled);
+            await session.SaveChangesAsync();
+        }
+        var keys = Enumerable.Range(0, 4).Select(_ => MartenFixture.NewStreamKey()).ToList();
+        var batch = keys.Select((key, i) => new PendingAppend([new GroupedStream(key, StreamVersion.NoStream, [new WidgetNoted(key, i, 0)], null)],
+            MartenFixture.NewMetadata(), i == 1 ? handled with { ProcessedAt = DateTimeOffset.UtcNow } : InboxEntry.For("test-consumer", Guid.NewGuid(), DateTimeOffset.UtcNow))).ToList();
+        await using var group = new GroupCommit(fixture.Store);
+
+        await group.Save(batch);
+
+        Assert.False(await Outcome(batch[1]));
+        Assert.Equal(StreamVersion.NoStream, (await fixture.Streams.Read(keys[1])).Version);
+        foreach (var i in new[] { 0, 2, 3 })
+        {
+            Assert.True(await Outcome(batch[i]));
+            Assert.Equal(1, (await fixture.Streams.Read(keys[i])).Version);
+        }
+    }
+
+    [Fact]
     public async Task Save_DatabaseFailsOneAppendMidBatch_EveryCommandOfTheBatchFailsAndNothingIsRecorded()
     {
         await RefuseEventsOf("poison");
