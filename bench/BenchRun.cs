@@ -6,15 +6,16 @@ using EventSourced.Bench.Scenarios;
 
 namespace EventSourced.Bench;
 
-public sealed record BenchArguments(BenchOptions Options, IReadOnlySet<string> Only, string? Analysis, string? Name = null, string? Baseline = null)
+public sealed record BenchArguments(BenchOptions Options, IReadOnlySet<string> Only, string? Analysis, string? Name = null, string? Baseline = null,
+    bool StartServers = true)
 {
     public static BenchArguments Parse(string[] args)
     {
-        var only = Value(args, "--only")?.Split(',').ToHashSet() ?? ["1", "2", "3", "4", "5", "6"];
+        var only = Value(args, "--only")?.Split(',').ToHashSet() ?? ["1", "2", "3", "4", "5", "6", "7", "8"];
         var quick = args.Contains("--quick");
         var results = Path.Combine(Settings.RepositoryRoot(), "bench", "results", quick ? "tmp" : "");
         return new BenchArguments(new BenchOptions(quick, args.Contains("--profile"), results), only, Value(args, "--analysis"), Value(args, "--name"),
-            Value(args, "--baseline"));
+            Value(args, "--baseline"), !args.Contains("--no-infra"));
     }
 
     private static string? Value(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -30,11 +31,11 @@ public static class BenchRun
         var startedAt = DateTimeOffset.Now;
         var loadBefore = Machine.LoadAverage();
         Log($"load average {string.Join(" ", loadBefore)}; {(options.Quick ? "quick smoke run" : "full run")}");
-        await LocalServers.Start();
+        await LocalServers.Start(arguments.StartServers);
         var results = new BenchResults { Machine = null! };
         var postgres = await PostgresVersion();
 
-        if (new[] { "1", "2", "3", "6" }.Any(arguments.Only.Contains))
+        if (new[] { "1", "2", "3", "6", "7" }.Any(arguments.Only.Contains))
         {
             await using var broker = await BrokerUnderTest.Start();
             await Task.Delay(TimeSpan.FromSeconds(2));
@@ -43,10 +44,12 @@ public static class BenchRun
             if (arguments.Only.Contains("1")) await Scenario(results, "1", () => WritePath.Run(broker, options));
             if (arguments.Only.Contains("2")) await Scenario(results, "2", () => Polling.Run(broker, options));
             if (arguments.Only.Contains("3")) await Scenario(results, "3", () => EndToEnd.Run(broker, options));
+            if (arguments.Only.Contains("7")) await Scenario(results, "7", () => Binds.Run(broker, options));
             if (arguments.Only.Contains("6")) await Scenario(results, "6", () => Memory.Run(broker, options, idleRss));
         }
         if (arguments.Only.Contains("4")) await Scenario(results, "4", () => EventStoreThroughput.Run(options));
         if (arguments.Only.Contains("5")) await Scenario(results, "5", () => Replay.Run(options));
+        if (arguments.Only.Contains("8")) await Scenario(results, "8", () => ColdStart.Run(options));
         results.Scenarios.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
 
         results.Machine = new MachineInfo(Environment.MachineName, Environment.ProcessorCount, Machine.CpuModel(), Machine.MemoryGb(),
@@ -55,7 +58,7 @@ public static class BenchRun
         var directory = options.ResultsDirectory;
         var analysis = arguments.Analysis is { } file ? await File.ReadAllTextAsync(file) : null;
         var name = startedAt.ToString("yyyy-MM-dd") + (arguments.Name is { } suffix ? $"-{suffix}" : "") +
-                   (arguments.Only.Count < 6 ? $"-only-{string.Join("", arguments.Only.Order())}" : "");
+                   (arguments.Only.Count < 8 ? $"-only-{string.Join("", arguments.Only.Order())}" : "");
         if (File.Exists(Path.Combine(directory, $"{name}.md")))
             name += $"-{startedAt:HHmm}";
         var baseline = arguments.Baseline is { } b

@@ -18,11 +18,7 @@ public sealed class BrokerUnderTest : IAsyncDisposable
         Database = database;
         VirtualHost = virtualHost;
         Process = process;
-        Headers = new Dictionary<string, string>
-        {
-            ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")),
-            ["X-Broker-API-Version"] = "2.17",
-        };
+        Headers = HeadersOf(username, password);
     }
 
     public PostgresDatabase Database { get; }
@@ -37,8 +33,22 @@ public sealed class BrokerUnderTest : IAsyncDisposable
 
     public static string LastOperationPath(Guid id) => $"/v2/service_instances/{id}/last_operation";
 
-    /// <summary>A broker on a fresh database and virtual host; <paramref name="overrides"/> adds or replaces settings.</summary>
-    public static async Task<BrokerUnderTest> Start(IReadOnlyDictionary<string, string>? overrides = null)
+    /// <summary>Seconds from the process's start to the answer <c>untilFirstAnswer</c> waited for (scenario 8), if it was given.</summary>
+    public double? FirstAnswerSeconds { get; private init; }
+
+    private static IReadOnlyDictionary<string, string> HeadersOf(string username, string password) => new Dictionary<string, string>
+    {
+        ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")),
+        ["X-Broker-API-Version"] = "2.17",
+    };
+
+    /// <summary>
+    /// A broker on a fresh database and virtual host; <paramref name="overrides"/> adds or replaces settings. With
+    /// <paramref name="untilFirstAnswer"/>, that is run as soon as the process is started (with the OSB headers) instead
+    /// of waiting for its health route, and its result kept in <see cref="FirstAnswerSeconds"/>.
+    /// </summary>
+    public static async Task<BrokerUnderTest> Start(IReadOnlyDictionary<string, string>? overrides = null,
+        Func<ServerProcess, IReadOnlyDictionary<string, string>, Task<double>>? untilFirstAnswer = null)
     {
         var database = await BenchDatabase.Create("broker");
         var virtualHost = await RabbitMqVirtualHost.Create();
@@ -71,8 +81,9 @@ public sealed class BrokerUnderTest : IAsyncDisposable
         // In Production the broker only checks the schema (EventStore:AutoCreate None): create it as an operator would.
         var (applied, output) = await ServerProcess.Run(dll, ["db", "apply"], environment);
         if (applied != 0) throw new InvalidOperationException($"db apply failed ({applied}):\n{output}");
-        var process = await ServerProcess.Start(dll, ["--contentRoot", binaries], environment, port);
-        return new BrokerUnderTest(database, virtualHost, process, username, password);
+        var process = await ServerProcess.Start(dll, ["--contentRoot", binaries], environment, port, waitUntilHealthy: untilFirstAnswer is null);
+        var firstAnswer = untilFirstAnswer is null ? (double?)null : await untilFirstAnswer(process, HeadersOf(username, password));
+        return new BrokerUnderTest(database, virtualHost, process, username, password) { FirstAnswerSeconds = firstAnswer };
     }
 
     /// <summary>Instances whose provisioning has been recorded as succeeded or failed (the events the saga's end appends).</summary>

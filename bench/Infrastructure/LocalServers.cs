@@ -8,10 +8,11 @@ namespace EventSourced.Bench.Infrastructure;
 /// </summary>
 public static class LocalServers
 {
-    public static async Task Start()
+    /// <param name="up">False (--no-infra): the servers are already running (shared by others); only their settings are taken.</param>
+    public static async Task Start(bool up = true)
     {
         var root = Settings.RepositoryRoot();
-        var env = await Run("bash", ["-c", "set -e; source infra/env.sh; infra/up >&2; export_settings; env"], root);
+        var env = await Run("bash", ["-c", $"set -e; source infra/env.sh; {(up ? "infra/up >&2; " : "")}export_settings; env"], root);
         foreach (var line in env.Split('\n'))
         {
             var (name, value) = (line.Split('=', 2)[0], line.Contains('=') ? line.Split('=', 2)[1] : "");

@@ -26,7 +26,8 @@ public sealed class ServerProcess : IAsyncDisposable
         File.ReadLines($"/proc/{Pid}/status").Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
             .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0).Single();
 
-    public static async Task<ServerProcess> Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, int port)
+    public static async Task<ServerProcess> Start(
+        string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, int port, bool waitUntilHealthy = true)
     {
         var directory = Path.GetDirectoryName(dll)!;
         var start = new ProcessStartInfo("dotnet", [dll, .. args])
@@ -43,7 +44,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilHealthy();
+        if (waitUntilHealthy) await server.WaitUntilHealthy();
         return server;
     }
 

@@ -25,8 +25,13 @@ public static class WritePath
         await Task.Delay(TimeSpan.FromSeconds(3));
         var idleCores = CpuSnapshot.Take(broker.Process.Pid).Since(idle).BrokerCores;
         result.Details["idle_broker_cores"] = idleCores;
-        await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Broker__Roles"] = "api" });
+        await using var apiNode = await BrokerUnderTest.Start(new Dictionary<string, string> { ["Broker__Roles"] = "api", ["EventStore__GroupCommit"] = "true" });
         using var apiLoad = new HttpLoad(apiNode.Process.BaseAddress, apiNode.Headers, apiNode.Process.Pid);
+        // The same API node without group commit (each command in a transaction of its own): the group commit's effect
+        // measured in the same run, at 1 client (its latency must not get worse) and at 16.
+        await using var soloNode = await BrokerUnderTest.Start(new Dictionary<string, string>
+            { ["Broker__Roles"] = "api", ["EventStore__GroupCommit"] = "false" });
+        using var soloLoad = new HttpLoad(soloNode.Process.BaseAddress, soloNode.Headers, soloNode.Process.Pid);
 
         foreach (var clients in new[] { 1, 4, 16 })
         {
@@ -41,6 +46,12 @@ public static class WritePath
                 GoalMet: put.RequestsPerSecond >= limit.TransactionsPerSecond));
             result.Comparisons.Add(new($"PUT provision p99, {clients} clients", put.P99Ms, "ms",
                 $"pgbench p99, {clients} clients", limit.P99Ms, HigherIsBetter: false, Goal: "p99 < 20 ms", GoalMet: put.P99Ms < 20));
+            // Without group commit first: both API nodes started together, and the first one measured at 1 client is the
+            // one measured closest to its start (run 2026-12-02 measured the node with group commit first).
+            LoadResult? soloPut = clients is 1 or 16
+                ? await soloLoad.Run(clients, options.Warmup, options.Duration,
+                    _ => soloLoad.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody), 202)
+                : null;
             var apiPut = await apiLoad.Run(clients, options.Warmup, options.Duration,
                 _ => apiLoad.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody), 202);
             result.Comparisons.Add(new($"PUT provision on an API node, {clients} clients", apiPut.RequestsPerSecond, "req/s",
@@ -48,6 +59,14 @@ public static class WritePath
                 GoalMet: apiPut.RequestsPerSecond >= limit.TransactionsPerSecond));
             result.Comparisons.Add(new($"PUT provision p99 on an API node, {clients} clients", apiPut.P99Ms, "ms",
                 $"pgbench p99, {clients} clients", limit.P99Ms, HigherIsBetter: false, Goal: "p99 < 20 ms", GoalMet: apiPut.P99Ms < 20));
+            if (soloPut is not null)
+            {
+                result.Comparisons.Add(new($"PUT provision on an API node with group commit, {clients} clients", apiPut.RequestsPerSecond, "req/s",
+                    $"the same API node without group commit (EventStore:GroupCommit=false), {clients} clients", soloPut.RequestsPerSecond));
+                result.Comparisons.Add(new($"PUT provision p99 on an API node with group commit, {clients} clients", apiPut.P99Ms, "ms",
+                    $"p99 without group commit, {clients} clients", soloPut.P99Ms, HigherIsBetter: false));
+                result.Details[$"api_node_without_group_commit_put_{clients}"] = soloPut;
+            }
             // Taken after the drain and the API node's pass (its own database): the broker's backends have flushed their counters.
             var provisionings = await broker.Requested() - requestedBefore;
             result.Details[$"database_per_provisioning_{clients}"] = (await TableStatistics.Take(broker.Database)).PerUnit(statistics, provisionings);

@@ -135,7 +135,7 @@ public static class ServiceBindingEndpoints
         if (op is null) return OsbErrors.BadRequest($"Service binding {bindingId} has no operation '{operation}'.");
         if (op.Kind == OperationKind.Unbind && op.State == OperationState.Succeeded) return Results.Json(new { }, statusCode: 410);
         if (op.InProgress) response.Headers.RetryAfter = "1";
-        return Results.Json(new { state = OperationStates.Osb(op.State), description = op.Description });
+        return new OperationStateBody(OperationStates.Osb(op.State), op.Description).ToResult();
     }
 
     /// <summary>A platform that cannot poll gets the answer in the response: the binding's outcome is awaited here.</summary>

@@ -244,7 +244,7 @@ public static class ServiceInstanceEndpoints
         if (op is null) return OsbErrors.BadRequest($"Service instance {id} has no operation {operation}.");
         if (op.Kind == OperationKind.Deprovision && op.State == OperationState.Succeeded) return Results.Json(new { }, statusCode: 410);
         if (op.InProgress) response.Headers.RetryAfter = "2";
-        if (op.State != OperationState.Failed) return Results.Json(new { state = OperationStates.Osb(op.State), description = op.Description });
+        if (op.State != OperationState.Failed) return new OperationStateBody(OperationStates.Osb(op.State), op.Description).ToResult();
         // A failed update leaves the instance usable unless its deploy says the server no longer serves (stopped before
         // the step that failed), and the update may be tried again; a failed provisioning or deprovisioning leaves
         // nothing usable behind.

@@ -20,6 +20,13 @@ public sealed class EventStoreOptions
     /// </summary>
     public AutoCreate? AutoCreate { get; set; }
 
+    /// <summary>
+    /// Whether concurrent commands on different streams share one transaction and its commit (see <see cref="GroupCommit"/>);
+    /// off (the default), each command commits in a transaction of its own. Off until a benchmark on a quiet machine shows
+    /// it gains: the runs of 2026-12-02 (load average 12–77 on 2 cores) measured 0.68× to 2.91× at 16 clients.
+    /// </summary>
+    public bool GroupCommit { get; set; }
+
     /// <summary>How long the daemon waits on a gap in the sequence left by a writer that rolled back (Quick mode).</summary>
     public TimeSpan StaleSequenceThreshold { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -37,7 +37,8 @@ public static class EventStoreServiceCollectionExtensions
             (settings, sp) => settings.AutoCreate ??= sp.GetService<IHostEnvironment>() is { } environment && environment.IsProduction()
                 ? AutoCreate.None
                 : AutoCreate.CreateOrUpdate);
-        services.AddSingleton<StreamStore>();
+        services.AddSingleton(sp => new StreamStore(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<EventStoreOptions>>().Value.GroupCommit));
         services.AddSingleton<Legacy.LegacyEventStore>();
         return services.AddMarten(sp =>
             {

@@ -10,11 +10,14 @@ namespace EventSourced.Commands.EventStore;
 /// taken on, commit (with the inline projections and the consumer's inbox entry, in one transaction). When another
 /// writer got there first, the decision is taken again on the new state, never applied on a stale one.
 /// </summary>
-public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
+public sealed class StreamStore(IDocumentStore store, TimeProvider clock, bool groupCommit = true) : IAsyncDisposable
 {
     public const int MaxAttempts = 5;
 
+    private readonly GroupCommit group = new(store);
+
     public IDocumentStore Store { get; } = store;
+
 
     /// <summary>A stream's events (payloads only) and its version; no events and version 0 when it does not exist.</summary>
     public async Task<(IReadOnlyList<IDomainEvent> Events, long Version)> Read(string streamKey, CancellationToken ct = default)
@@ -32,6 +35,43 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
         string streamKey, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
         Deduplication? deduplication = null, CancellationToken ct = default) =>
         Run(streamKey, exclusive: false, decide, metadata, deduplication, ct);
+
+    /// <summary>
+    /// A decision on the stream alone (it reads nothing else in the session): read, decide, then the append is committed
+    /// with the appends of the other commands deciding at the same time (<see cref="GroupCommit"/>), each at its own
+    /// expected version; a lost race decides again on the new state, as in the other overload. With group commit
+    /// configured off (<c>EventStore:GroupCommit=false</c>) it runs in a session of its own, as that overload does.
+    /// </summary>
+    public async Task<Decision> Handle(
+        string streamKey, Func<IReadOnlyList<IDomainEvent>, Decision> decide, EventMetadata metadata,
+        Deduplication? deduplication = null, CancellationToken ct = default)
+    {
+        if (!groupCommit) return await Handle(streamKey, (events, _, _) => Task.FromResult(decide(events)), metadata, deduplication, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            IReadOnlyList<IEvent> stream;
+            await using (var session = Store.QuerySession()) stream = await Fetch(session, streamKey, ct);
+            var (events, version) = Payloads(stream);
+            var decision = decide(events);
+            if (decision is not Decision.Accepted accepted) return decision;
+
+            List<GroupedStream> streams = [new(streamKey, version, accepted.Events, stream)];
+            if (accepted.Alongside is { } alongside) streams.Add(new(alongside.StreamKey, alongside.ExpectedVersion, alongside.Events, null));
+            var inbox = deduplication is null ? null : InboxEntry.For(deduplication.Consumer, deduplication.MessageId, clock.GetUtcNow());
+            try
+            {
+                return await group.Commit(new PendingAppend(streams, metadata, inbox)) ? accepted : new Decision.AlreadyDone();
+            }
+            catch (WrongExpectedVersionException) when (attempt < MaxAttempts)
+            {
+            }
+            catch (WrongExpectedVersionException e)
+            {
+                return Decision.Reject(DomainErrorCode.ConcurrencyError,
+                    $"{e.StreamId} kept changing while this request was decided ({MaxAttempts} attempts); try again.");
+            }
+        }
+    }
 
     /// <summary>
     /// As <see cref="Handle"/>, with the stream's row locked before it is read: for a command that must not lose to a
@@ -101,12 +141,15 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock)
         return Payloads(stream);
     }
 
-    private static void Append(IDocumentSession session, string streamKey, long version, IReadOnlyList<IDomainEvent> events)
+    internal static StreamAction Append(IDocumentSession session, string streamKey, long version, IReadOnlyList<IDomainEvent> events)
     {
         var appended = events.Cast<object>().ToArray();
-        if (version == StreamVersion.NoStream) session.Events.StartStream(streamKey, appended);
-        else session.Events.Append(streamKey, version + appended.Length, appended);
+        return version == StreamVersion.NoStream
+            ? session.Events.StartStream(streamKey, appended)
+            : session.Events.Append(streamKey, version + appended.Length, appended);
     }
+
+    public ValueTask DisposeAsync() => group.DisposeAsync();
 
     private static async Task<IReadOnlyList<IEvent>> Fetch(IQuerySession session, string streamKey, CancellationToken ct)
     {

@@ -14,8 +14,7 @@ public sealed class ServiceInstanceStore(StreamStore streams)
     public Task<Decision> Handle(
         Guid instanceId, Func<ServiceInstance, Decision> decide, EventMetadata metadata,
         Deduplication? deduplication = null, CancellationToken ct = default) =>
-        streams.Handle(ServiceInstance.StreamId(instanceId), (events, _, _) => Task.FromResult(decide(ServiceInstance.Fold(events))),
-            metadata, deduplication, ct);
+        streams.Handle(ServiceInstance.StreamId(instanceId), events => decide(ServiceInstance.Fold(events)), metadata, deduplication, ct);
 
     /// <summary>With the stream's row locked first (see <see cref="StreamStore.HandleExclusively"/>): a deprovision among attachments.</summary>
     public Task<Decision> HandleExclusively(Guid instanceId, Func<ServiceInstance, Decision> decide, EventMetadata metadata, CancellationToken ct = default) =>
