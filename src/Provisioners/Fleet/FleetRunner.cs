@@ -2,7 +2,7 @@ using EventSourced.Commands.Catalog;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Fleet;
 using EventSourced.Commands.ServiceInstances;
-using Microsoft.Extensions.Hosting;
+using EventSourced.Provisioners.Periodic;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,32 +18,16 @@ namespace EventSourced.Provisioners.Fleet;
 /// </summary>
 public sealed class FleetRunner(
     FleetStore fleet, ServiceInstanceStore instances, ServiceCatalog catalog, IOptions<FleetRunnerOptions> options, TimeProvider clock,
-    ILogger<FleetRunner> log) : BackgroundService
+    ILogger<FleetRunner> log) : PeriodicPass(options.Value.Interval, clock, log, "Fleet runner pass")
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.Interval, clock);
-        do
-        {
-            try
-            {
-                await Pass(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning(e, "Fleet runner pass failed; retrying next interval");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    public async Task Pass(CancellationToken ct)
+    public override async Task Pass(CancellationToken ct)
     {
         if ((await fleet.Load(ct)).Active is not { } run) return;
         List<FleetObservation> seen = [];
         foreach (var updating in run.Instances.Where(i => i.State == FleetInstanceState.Updating))
             if (await Update(run, updating.Target, updating.OperationId!.Value, ct) is { } ended) seen.Add(ended);
 
-        var decision = await fleet.Advance(new AdvanceFleetRun(run.RunId, seen, Guid.CreateVersion7, clock.GetUtcNow()),
+        var decision = await fleet.Advance(new AdvanceFleetRun(run.RunId, seen, Guid.CreateVersion7, Clock.GetUtcNow()),
             new EventMetadata(run.RunId, OriginatingIdentity: run.RequestedBy), ct);
         if (decision is not Decision.Accepted accepted) return;
         foreach (var finished in accepted.Events.OfType<FleetRunFinished>())
@@ -60,7 +44,7 @@ public sealed class FleetRunner(
     {
         Operation? recorded = null;
         var plan = catalog.FindPlan(target.ServiceId, target.PlanId);
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var decision = await instances.Handle(target.InstanceId, state =>
             {
                 recorded = state.Operations.FirstOrDefault(o => o.Id == operationId);

@@ -1,7 +1,7 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Hosts;
-using Microsoft.Extensions.Hosting;
+using EventSourced.Provisioners.Periodic;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,27 +15,13 @@ namespace EventSourced.Provisioners.Snapshots;
 /// </summary>
 public sealed class SnapshotSweeper(
     SnapshotCatalog catalog, SnapshotPaths paths, StreamStore streams, IOptions<SnapshotOptions> options, IOptions<WorkerHostOptions> host,
-    TimeProvider clock, ILogger<SnapshotSweeper> log) : BackgroundService
+    TimeProvider clock, ILogger<SnapshotSweeper> log) : PeriodicPass(options.Value.SweepInterval, clock, log, "Snapshot retention sweep")
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, clock);
-        do
-        {
-            try
-            {
-                await Sweep(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning(e, "Snapshot retention sweep failed; retrying next interval");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    public override Task Pass(CancellationToken ct) => Sweep(ct);
 
     public async Task Sweep(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         paths.RemoveAbandonedStaging(now - 2 * options.Value.ToolTimeout);
         foreach (var snapshot in await catalog.Expired(now, 100, ct))
         {

@@ -3,8 +3,8 @@ using EventSourced.Commands.ServiceInstances;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Provisioners.Messages;
+using EventSourced.Provisioners.Periodic;
 using MassTransit;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,29 +20,14 @@ namespace EventSourced.Provisioners.Watchdog;
 /// </summary>
 public sealed class OperationWatchdog(
     LastOperations lastOperations, BindingOperations bindingOperations, ServiceInstanceStore instances, ServiceBindingStore bindings,
-    StreamStore streams, IBus bus, IOptions<OperationWatchdogOptions> options, TimeProvider clock, ILogger<OperationWatchdog> log) : BackgroundService
+    StreamStore streams, IBus bus, IOptions<OperationWatchdogOptions> options, TimeProvider clock, ILogger<OperationWatchdog> log)
+    : PeriodicPass(options.Value.WatchdogInterval, clock, log, "Operation watchdog pass")
 {
     private readonly Dictionary<Guid, DateTimeOffset> _nudgedAt = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override async Task Pass(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.Value.WatchdogInterval, clock);
-        do
-        {
-            try
-            {
-                await Pass(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning(e, "Operation watchdog pass failed; retrying next interval");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    public async Task Pass(CancellationToken ct)
-    {
-        var (now, settings) = (clock.GetUtcNow(), options.Value);
+        var (now, settings) = (Clock.GetUtcNow(), options.Value);
         var running = await lastOperations.FindNeedingAttention(now, settings.OperationTimeout, settings.NudgeAfter, ct);
         foreach (var gone in _nudgedAt.Keys.Except(running.Select(o => o.OperationId)).ToList()) _nudgedAt.Remove(gone);
         foreach (var operation in running)

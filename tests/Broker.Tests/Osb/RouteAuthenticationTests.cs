@@ -54,12 +54,12 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task OnlyHealthAndTheDashboardsSignedPages_AreOpenWithoutCredentials()
+    public async Task OnlyHealthAndTheSignedPagesAndArchives_AreOpenWithoutCredentials()
     {
         var open = MappedEndpoint.Of(fixture.Environment).Where(e => e.AllowsAnonymous).Select(e => e.ToString());
 
-        Assert.Equal(["GET /dashboard/dashboard.css", "GET /dashboard/instances/{instanceId}", "GET /health/live", "GET /health/ready"],
-            open.Order(StringComparer.Ordinal));
+        Assert.Equal(["GET /api/v1/ops/snapshots/{snapshotId}/archive", "GET /dashboard/dashboard.css", "GET /dashboard/instances/{instanceId}",
+            "GET /health/live", "GET /health/ready"], open.Order(StringComparer.Ordinal));
         using var anonymous = new HttpClient { BaseAddress = fixture.Broker.BaseAddress };
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
@@ -67,6 +67,8 @@ public sealed class RouteAuthenticationTests(BrokerFixture fixture) : IClassFixt
         var unsigned = await anonymous.GetAsync($"/dashboard/instances/{Guid.NewGuid()}");
         Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
         Assert.Equal("text/html", unsigned.Content.Headers.ContentType?.MediaType);
+        // A snapshot's archive without its signed link: refused, whatever the snapshot.
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync($"/api/v1/ops/snapshots/{Guid.NewGuid()}/archive")).StatusCode);
     }
 
     /// <summary>Paths and methods that match no route tell an anonymous caller nothing either (no 404 or 405 to map the API by).</summary>
