@@ -21,11 +21,22 @@ public sealed class PostgresDatabase : IAsyncDisposable
     public static async Task<PostgresDatabase> Create(string prefix = "test", int? maxPoolSize = null)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}";
-        await using (var admin = new NpgsqlConnection(TestSettings.PostgresConnectionString))
+        // Opening the admin connection timed out once in CI (15 s, the shared server busy with other classes' CREATE and
+        // DROP DATABASE checkpoints): the fixture tries again rather than failing a test that has not started.
+        for (var attempt = 1; ; attempt++)
         {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-            await create.ExecuteNonQueryAsync();
+            try
+            {
+                await using var admin = new NpgsqlConnection(TestSettings.PostgresConnectionString);
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+                await create.ExecuteNonQueryAsync();
+                break;
+            }
+            catch (NpgsqlException e) when (e.InnerException is TimeoutException && attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
         }
         var builder = new NpgsqlConnectionStringBuilder(TestSettings.PostgresConnectionString) { Database = name };
         if (maxPoolSize is { } size) builder.MaxPoolSize = size;
