@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace EventSourced.TestSupport;
 
-/// <summary>Whether something listens on a loopback port: a server that answers, or one that is gone.</summary>
+/// <summary>Whether something listens on a loopback port: a server that answers, or one that is gone; and taking one.</summary>
 public static class LoopbackPort
 {
     public static async Task<bool> Accepts(int port)
@@ -17,6 +17,22 @@ public static class LoopbackPort
         catch (SocketException)
         {
             return false;
+        }
+    }
+
+    /// <summary>A listener holding <paramref name="port"/> (a squatter a server cannot start beside), or null when it is taken.</summary>
+    public static TcpListener? TryListen(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (SocketException)
+        {
+            listener.Dispose();
+            return null;
         }
     }
 }

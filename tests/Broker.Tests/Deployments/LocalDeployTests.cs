@@ -128,18 +128,7 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         await (await Patch(broker, id, new { service_id = ServiceId, parameters = new { max_connections = 60 } })).AcceptedOperation();
         Assert.Equal("succeeded", (await broker.Client.PollUntilDone(id)).State);
         var ports = $"127.0.0.1:{Environment.PortRangeStart}-{Environment.PortRangeStart + 39}";
-        var cloud = $$"""
-            azs:
-            - {name: z1, hosts: [{{LocalDeployFixture.Host}}]}
-            vm_types: []
-            disk_types: []
-            networks:
-            - name: loopback
-              subnets:
-              - {azs: [z1], range: "{{ports}}"}
-
-            """;
-        Assert.Equal(HttpStatusCode.OK, (await broker.OpsClient.PutAsync("/api/v1/cloud-config", new StringContent(cloud))).StatusCode);
+        await UploadCloudConfig(broker, $"range: \"{ports}\"");
 
         var response = await broker.OpsClient.PostAsJsonAsync($"/api/v1/deployments/{id}/plan", new { planId = LargePlanId });
 
@@ -159,20 +148,9 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         await using var broker = await BrokerProcess.Start(Environment);
         await Provisioned(broker, id, SmallPlanId);
         var port = ServiceInstance.Fold(await Environment.InstanceEvents(id)).Server!.Port;
-        // Its AZ holds the host, but its network's one address is reserved: the instance's own address is not in it,
+        // Its AZ holds the host, but its network's addresses (outside every test port block) are all reserved: the instance's own address is not in it,
         // and no other is free.
-        var cloud = $$"""
-            azs:
-            - {name: z1, hosts: [{{LocalDeployFixture.Host}}]}
-            vm_types: []
-            disk_types: []
-            networks:
-            - name: loopback
-              subnets:
-              - {azs: [z1], range: 127.0.0.1:20000-20001, reserved: [127.0.0.1:20000-20001]}
-
-            """;
-        Assert.Equal(HttpStatusCode.OK, (await broker.OpsClient.PutAsync("/api/v1/cloud-config", new StringContent(cloud))).StatusCode);
+        await UploadCloudConfig(broker, "range: 127.0.0.1:27000-27001, reserved: [127.0.0.1:27000-27001]");
 
         await (await Patch(broker, id, new { service_id = ServiceId, parameters = new { max_connections = 66 } })).AcceptedOperation();
         var done = await broker.Client.PollUntilDone(id);
@@ -238,5 +216,22 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         await using var connection = await Connect(id);
         await using var command = new NpgsqlCommand($"SHOW {setting}", connection);
         return (string?)await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>The cloud config of these tests: one AZ with the fixture's host, one loopback network whose subnet has <paramref name="subnet"/> (its range, and what is reserved).</summary>
+    private static async Task UploadCloudConfig(BrokerProcess broker, string subnet)
+    {
+        var cloud = $$"""
+            azs:
+            - {name: z1, hosts: [{{LocalDeployFixture.Host}}]}
+            vm_types: []
+            disk_types: []
+            networks:
+            - name: loopback
+              subnets:
+              - {azs: [z1], {{subnet}}}
+
+            """;
+        Assert.Equal(HttpStatusCode.OK, (await broker.OpsClient.PutAsync("/api/v1/cloud-config", new StringContent(cloud))).StatusCode);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EventSourced.Broker.Tests.Hosting;
+using EventSourced.TestSupport;
 using EventSourced.Commands.ServiceInstances;
 
 namespace EventSourced.Broker.Tests.Failures;
@@ -43,18 +44,8 @@ public sealed class FailedProvisioningTests
     /// <summary>A listener on a port a broker may give a server (below the kernel's ephemeral ports, which it refuses).</summary>
     private static TcpListener ListenerOnAServerPort()
     {
-        for (var port = 25000 + Random.Shared.Next(0, 500); ; port++)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            try
-            {
-                listener.Start();
-                return listener;
-            }
-            catch (SocketException) when (port < 25999)
-            {
-                listener.Dispose();
-            }
-        }
+        for (var port = 25000 + Random.Shared.Next(0, 500); port < 26000; port++)
+            if (LoopbackPort.TryListen(port) is { } listener) return listener;
+        throw new InvalidOperationException("no free port in 25000..25999 to squat");
     }
 }

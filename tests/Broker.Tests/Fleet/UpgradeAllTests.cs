@@ -182,22 +182,7 @@ public sealed class UpgradeAllTests(FleetFixture fleet) : IClassFixture<FleetFix
     {
         var port = await DedicatedServers.PortOf(Environment, instanceId);
         await DedicatedServers.KillPostmaster(Environment, instanceId);
-        return await Eventually.Until(() => Task.FromResult(TryListen(port)), listener => listener is not null,
+        return await Eventually.Until(() => Task.FromResult(LoopbackPort.TryListen(port)), listener => listener is not null,
             $"port {port} free after the postmaster died", seconds: 30) as IDisposable ?? throw new InvalidOperationException();
-    }
-
-    private static TcpListener? TryListen(int port)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-            return listener;
-        }
-        catch (SocketException)
-        {
-            listener.Dispose();
-            return null;
-        }
     }
 }
