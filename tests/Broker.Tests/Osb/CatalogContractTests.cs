@@ -62,7 +62,7 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
             {
                 var parameters = instanceSchema["parameters"]!;
                 Assert.Equal("http://json-schema.org/draft-07/schema#", (string?)parameters["$schema"]);
-                Assert.Equal(["max_connections"], parameters["properties"]!.AsObject().Select(p => p.Key));
+                Assert.Equal(["max_connections", "shared_buffers", "work_mem", "extensions"], parameters["properties"]!.AsObject().Select(p => p.Key));
                 Assert.Equal("integer", (string?)parameters["properties"]!["max_connections"]!["type"]);
                 Assert.Equal(10, (int?)parameters["properties"]!["max_connections"]!["minimum"]);
                 Assert.Equal(500, (int?)parameters["properties"]!["max_connections"]!["maximum"]);
