@@ -6,19 +6,19 @@ using Spectre.Console;
 namespace EventSourced.Broker.Cli;
 
 /// <summary>
-/// <c>upgrade-all [--canaries N] [--max-in-flight N]</c>, on-demand-service-broker's errand: starts a fleet run through the
-/// ops API and follows it instance by instance until it ends. Exit code 0: every instance upgraded; 1: the run failed
+/// <c>upgrade-all</c> / <c>recreate-all [--canaries N] [--max-in-flight N]</c>, on-demand-service-broker's errands: starts a
+/// fleet run through the ops API and follows it instance by instance until it ends. Exit code 0: every instance done; 1: the run failed
 /// (a canary, or an instance after them); 2: the API refused it (another run in progress); 3: no broker, or the wait ran out.
 /// </summary>
 public static class FleetCommands
 {
     private static readonly Option<int> Canaries = new("--canaries")
     {
-        Description = "Instances upgraded first, alone: if one fails the run stops and nothing else is touched.", DefaultValueFactory = _ => 1,
+        Description = "Instances done first, alone: if one fails the run stops and nothing else is touched.", DefaultValueFactory = _ => 1,
     };
     private static readonly Option<int> MaxInFlight = new("--max-in-flight")
     {
-        Description = "Instances upgraded at once after the canaries.", DefaultValueFactory = _ => 1,
+        Description = "Instances done at once after the canaries.", DefaultValueFactory = _ => 1,
     };
     private static readonly Option<string> Output = new("--output", "-o")
     {
@@ -31,15 +31,21 @@ public static class FleetCommands
 
     static FleetCommands() => Output.AcceptOnlyFromAmong("text", "json");
 
-    public static Command UpgradeAll()
+    public static Command UpgradeAll() =>
+        Create("upgrade-all", "Upgrade every instance whose plan names a newer release (maintenance_info), canaries first.");
+
+    public static Command RecreateAll() =>
+        Create("recreate-all", "Recreate the VMs of every instance with a server of its own (dedicated, clusters), data kept, canaries first.");
+
+    private static Command Create(string kind, string description)
     {
-        var command = new Command("upgrade-all", "Upgrade every instance whose plan names a newer release (maintenance_info), canaries first.")
+        var command = new Command(kind, description)
             { Canaries, MaxInFlight, JobCommands.Url, JobCommands.Username, JobCommands.Password, Output, Timeout };
-        command.SetAction(Run);
+        command.SetAction((parse, ct) => Run(kind, parse, ct));
         return command;
     }
 
-    private static async Task<int> Run(ParseResult parse, CancellationToken ct)
+    private static async Task<int> Run(string kind, ParseResult parse, CancellationToken ct)
     {
         var json = parse.GetValue(Output) == "json";
         var (connected, notConnected) = JobCommands.Connect(parse);
@@ -49,8 +55,8 @@ public static class FleetCommands
         deadline.CancelAfter(parse.GetValue(Timeout));
         try
         {
-            var accepted = await client.UpgradeAll(new UpgradeAllRequest(parse.GetValue(Canaries), parse.GetValue(MaxInFlight)), deadline.Token);
-            var progress = json ? null : new FleetProgress();
+            var accepted = await client.StartFleetRun(kind, new FleetRunRequest(parse.GetValue(Canaries), parse.GetValue(MaxInFlight)), deadline.Token);
+            var progress = json ? null : new FleetProgress(kind);
             progress?.Accepted(accepted);
             FleetRunView run;
             for (var delay = 100; ; delay = Math.Min(delay * 2, 1000))
@@ -66,7 +72,7 @@ public static class FleetCommands
         }
         catch (OpsApiRefusal refusal)
         {
-            return await Refused($"upgrade-all refused: {refusal.Description} ({(int)refusal.Status} {refusal.Error})",
+            return await Refused($"{kind} refused: {refusal.Description} ({(int)refusal.Status} {refusal.Error})",
                 refusal.Status is System.Net.HttpStatusCode.Unauthorized ? 3 : 2, refusal.Error);
         }
         catch (HttpRequestException e)
@@ -90,16 +96,18 @@ public static class FleetCommands
 /// <summary>Each instance's changes of state as lines, each once; with colour on a terminal, plain when redirected.</summary>
 internal sealed class FleetProgress
 {
+    private readonly string _kind;
     private readonly IAnsiConsole _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
     private readonly Dictionary<Guid, string> _shown = [];
 
-    public FleetProgress()
+    public FleetProgress(string kind)
     {
+        _kind = kind;
         if (Console.IsOutputRedirected) _console.Profile.Width = 500;
     }
 
     public void Accepted(FleetRunAccepted run) =>
-        _console.MarkupLine($"[bold]upgrade-all[/]: fleet run {run.RunId}, {run.Instances} instance(s), canaries: " +
+        _console.MarkupLine($"[bold]{_kind}[/]: fleet run {run.RunId}, {run.Instances} instance(s), canaries: " +
                             (run.Canaries.Count == 0 ? "none" : string.Join(", ", run.Canaries)));
 
     public void Changed(FleetRunView run)
@@ -113,6 +121,6 @@ internal sealed class FleetProgress
     }
 
     public void Finished(FleetRunView run) =>
-        _console.MarkupLine(run.State == "succeeded" ? $"[green]upgrade-all succeeded[/]: {Markup.Escape(run.Description)}"
-            : $"[red]upgrade-all failed[/]: {Markup.Escape(run.Description)}");
+        _console.MarkupLine(run.State == "succeeded" ? $"[green]{_kind} succeeded[/]: {Markup.Escape(run.Description)}"
+            : $"[red]{_kind} failed[/]: {Markup.Escape(run.Description)}");
 }

@@ -16,7 +16,7 @@ namespace EventSourced.Broker.Cli;
 public static class OperatorCommands
 {
     public static bool Handles(string[] args) =>
-        args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "export" or "import" or "cloud-config" or "upgrade-all", ..];
+        args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "export" or "import" or "cloud-config" or "upgrade-all" or "recreate-all", ..];
 
     public static async Task<int> Run(string[] args)
     {
@@ -24,7 +24,7 @@ public static class OperatorCommands
         {
             ProjectionsCommand.Create(), DbCommand.Create(), DeadLettersCommand.Create(), JobCommands.Provision(), JobCommands.Deprovision(), CloudConfigCommands.Create(),
             SnapshotCommands.Export(), SnapshotCommands.Import(),
-            FleetCommands.UpgradeAll(),
+            FleetCommands.UpgradeAll(), FleetCommands.RecreateAll(),
         };
         return await root.Parse(args).InvokeAsync();
     }

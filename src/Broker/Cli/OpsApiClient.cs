@@ -38,8 +38,9 @@ public sealed class OpsApiClient(Uri baseAddress, string username, string passwo
 
     public async Task<JobView> Job(Guid jobId, CancellationToken ct) => await Read<JobView>(await _http.GetAsync($"{OpsApi.Prefix}/ops/jobs/{jobId}", ct), ct);
 
-    public async Task<FleetRunAccepted> UpgradeAll(UpgradeAllRequest request, CancellationToken ct) =>
-        await Read<FleetRunAccepted>(await _http.PostAsJsonAsync($"{OpsApi.Prefix}/ops/upgrade-all", request, OpsApi.Json, ct), ct);
+    /// <param name="kind">upgrade-all or recreate-all.</param>
+    public async Task<FleetRunAccepted> StartFleetRun(string kind, FleetRunRequest request, CancellationToken ct) =>
+        await Read<FleetRunAccepted>(await _http.PostAsJsonAsync($"{OpsApi.Prefix}/ops/{kind}", request, OpsApi.Json, ct), ct);
 
     public async Task<FleetRunView> FleetRun(Guid runId, CancellationToken ct) =>
         await Read<FleetRunView>(await _http.GetAsync($"{OpsApi.Prefix}/ops/fleet-runs/{runId}", ct), ct);

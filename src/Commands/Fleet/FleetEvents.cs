@@ -7,9 +7,12 @@ public enum FleetRunKind
 {
     /// <summary>Each instance whose plan's maintenance_info is newer than its own is updated to it, data kept.</summary>
     UpgradeAll,
+
+    /// <summary>Every instance with a server of its own (dedicated and clusters) has its VMs recreated, data kept (BOSH's recreate).</summary>
+    RecreateAll,
 }
 
-/// <summary>An instance a fleet run will update: from the release it runs to its plan's current one.</summary>
+/// <summary>An instance a fleet run will update: from the release it runs to its plan's current one (a recreate: the one it runs).</summary>
 public sealed record FleetTarget(Guid InstanceId, string ServiceId, string PlanId, string? FromVersion, string ToVersion);
 
 /// <summary>

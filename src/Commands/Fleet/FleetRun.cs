@@ -28,9 +28,9 @@ public sealed record FleetRun(
 
     public FleetRunInstance? FailedCanary => Instances.FirstOrDefault(i => i.Canary && i.State == FleetInstanceState.Failed);
 
-    /// <summary>"2 of 5 upgraded, 1 updating, 0 failed": how far it got.</summary>
+    /// <summary>"2 of 5 upgraded (recreated), 1 updating, 0 failed": how far it got.</summary>
     public string Progress =>
-        $"{Count(FleetInstanceState.Succeeded)} of {Instances.Count} upgraded, {Count(FleetInstanceState.Updating)} updating, " +
+        $"{Count(FleetInstanceState.Succeeded)} of {Instances.Count} {(Kind == FleetRunKind.RecreateAll ? "recreated" : "upgraded")}, {Count(FleetInstanceState.Updating)} updating, " +
         $"{Count(FleetInstanceState.Failed)} failed, {Count(FleetInstanceState.Skipped)} skipped";
 
     public int Count(FleetInstanceState state) => Instances.Count(i => i.State == state);

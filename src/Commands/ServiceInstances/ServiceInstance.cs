@@ -18,7 +18,7 @@ public sealed record Orphan(Guid OperationId, ResourceKind Resource);
 
 /// <summary>A plan or parameter change requested but not yet applied; it becomes the instance's own when it succeeds.</summary>
 /// <param name="Applied">The server was reconfigured for it (recorded once; a re-sent step changes nothing).</param>
-public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb, bool Applied = false);
+public sealed record PendingUpdate(string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb, bool Applied = false, bool Recreate = false);
 
 /// <summary>The life of one service instance, folded from its stream <c>service-instance-{id}</c>.</summary>
 public sealed record ServiceInstance
@@ -120,7 +120,7 @@ public sealed record ServiceInstance
         ServiceInstanceProvisioningCancelled e => state.Finish(e.OperationId, OperationState.Failed, "Cancelled by a deprovision request", e.CancelledAt),
         ServiceInstanceUpdateRequested e => state with
         {
-            Pending = new PendingUpdate(e.PlanId, e.Parameters, e.MaintenanceVersion, e.DiskMb), UpdatedAt = e.RequestedAt,
+            Pending = new PendingUpdate(e.PlanId, e.Parameters, e.MaintenanceVersion, e.DiskMb, Recreate: e.Recreate), UpdatedAt = e.RequestedAt,
             Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Update, "Update requested", e.RequestedAt, e.DeadlineAt)),
         },
         ServerReconfigured e => state.Progress(e.OperationId, "Server reconfigured", e.ReconfiguredAt) with

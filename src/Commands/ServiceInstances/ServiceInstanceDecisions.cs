@@ -26,7 +26,7 @@ public sealed record DeprovisionServiceInstance(Guid InstanceId, Guid OperationI
 /// </summary>
 public sealed record UpdateServiceInstance(
     Guid InstanceId, Guid OperationId, string? PlanId, string? Parameters, string? Context, string? MaintenanceVersion,
-    int DiskMb, Func<string, string, bool> CanChangePlan, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null);
+    int DiskMb, Func<string, string, bool> CanChangePlan, DateTimeOffset Now, DateTimeOffset? DeadlineAt = null, bool Recreate = false);
 
 /// <summary>A step's success was refused (its operation was rolled back or ended): what it created is to be removed.</summary>
 public sealed record RecordOrphan(Guid OperationId, ResourceKind Resource, DateTimeOffset Now);
@@ -90,9 +90,9 @@ public static class ServiceInstanceDecisions
         List<IDomainEvent> events = [];
         if (command.Context is not null && !JsonText.Equivalent(state.Context, command.Context))
             events.Add(new ServiceInstanceContextUpdated(state.Id, command.Context, command.Now));
-        if (plan != state.PlanId || !JsonText.Equivalent(parameters, state.Parameters) || maintenance != state.MaintenanceVersion)
+        if (command.Recreate || plan != state.PlanId || !JsonText.Equivalent(parameters, state.Parameters) || maintenance != state.MaintenanceVersion)
             events.Add(new ServiceInstanceUpdateRequested(state.Id, command.OperationId, plan, parameters, maintenance,
-                plan == state.PlanId ? state.DiskMb : command.DiskMb, command.Now, command.DeadlineAt, state.Host));
+                plan == state.PlanId ? state.DiskMb : command.DiskMb, command.Now, command.DeadlineAt, state.Host, command.Recreate));
         return events.Count == 0 ? new Decision.AlreadyDone() : new Decision.Accepted(command.OperationId, events);
     }
 

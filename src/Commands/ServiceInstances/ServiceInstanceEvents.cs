@@ -54,9 +54,10 @@ public sealed record ServiceInstanceDeprovisioned(Guid InstanceId, Guid Operatio
 
 public sealed record ServiceInstanceDeprovisioningFailed(Guid InstanceId, Guid OperationId, string Reason, DateTimeOffset FailedAt) : IDomainEvent;
 
+/// <param name="Recreate">Every VM of the instance is to be recreated even where nothing else changes (recreate-all).</param>
 public sealed record ServiceInstanceUpdateRequested(
     Guid InstanceId, Guid OperationId, string PlanId, string? Parameters, string? MaintenanceVersion, int DiskMb,
-    DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null, string? Host = null) : IDomainEvent;
+    DateTimeOffset RequestedAt, DateTimeOffset? DeadlineAt = null, string? Host = null, bool Recreate = false) : IDomainEvent;
 
 /// <summary>The server runs with the requested plan's disk and the requested parameters' settings.</summary>
 public sealed record ServerReconfigured(Guid InstanceId, Guid OperationId, int DiskMb, DateTimeOffset ReconfiguredAt) : IDomainEvent;

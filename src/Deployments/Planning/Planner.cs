@@ -9,8 +9,9 @@ namespace EventSourced.Deployments.Planning;
 /// no action planned.</summary>
 public static class Planner
 {
+    /// <param name="recreate">When given, every existing instance is recreated, for this reason, whatever else changes (BOSH's recreate).</param>
     public static DeploymentPlan Plan(DeploymentManifest manifest, CloudConfig cloud, ActualDeployment actual,
-        PropertyRules? rules = null, IReadOnlySet<string>? addressesTakenElsewhere = null)
+        PropertyRules? rules = null, IReadOnlySet<string>? addressesTakenElsewhere = null, string? recreate = null)
     {
         rules ??= PropertyRules.RestartOnAnyChange;
         var placement = Placer.Place(manifest, cloud, actual, addressesTakenElsewhere);
@@ -21,7 +22,7 @@ public static class Planner
         {
             var current = actual.Instances.Where(i => i.Group == group.Name).ToDictionary(i => i.Index);
             var targets = placement.Instances.Where(p => p.Group == group.Name).ToList();
-            var changes = targets.Select(t => Diff(group, t, current.GetValueOrDefault(t.Index), rules) with
+            var changes = targets.Select(t => Diff(group, t, current.GetValueOrDefault(t.Index), rules, recreate) with
             {
                 VmType = group.VmType, DiskType = group.PersistentDiskType,
             }).ToList();
@@ -46,10 +47,11 @@ public static class Planner
             update.MaxInFlight.For(Math.Max(desired, 1)));
     }
 
-    private static InstanceAction Diff(InstanceGroup group, PlacedInstance target, ActualInstance? current, PropertyRules rules)
+    private static InstanceAction Diff(InstanceGroup group, PlacedInstance target, ActualInstance? current, PropertyRules rules, string? forced)
     {
         if (current is null) return new InstanceAction(group.Name, target.Index, ActionKind.Create, [$"new in {target.Az}"], target, null);
         var recreate = new List<string>();
+        if (forced is not null) recreate.Add(forced);
         if (current.Az != target.Az) recreate.Add($"moves from AZ {current.Az} to {target.Az}");
         else if (current.Host != target.Host) recreate.Add($"moves from host {current.Host} to {target.Host}");
         if (current.Address != target.Address) recreate.Add($"address {current.Address} → {target.Address}");

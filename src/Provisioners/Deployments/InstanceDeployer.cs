@@ -145,7 +145,7 @@ public sealed class InstanceDeployer(
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
         var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);
         var desired = PostgresServiceAdapter.Manifest(state.Id, to, update.Parameters, update.MaintenanceVersion, cloud);
-        var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules);
+        var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, recreate: update.Recreate ? "recreate requested" : null);
         if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));
         // The local backend runs an instance on its host, on its port: a plan that would move either is refused whole.
         foreach (var action in plan.Groups.SelectMany(g => g.Actions))

@@ -51,8 +51,9 @@ public sealed class FleetRunner(
                 if (recorded is not null) return new Decision.AlreadyDone();
                 if (state.PlanId != target.PlanId)
                     return Decision.Reject(DomainErrorCode.Conflict, $"its plan changed to {state.PlanId} since the run began");
+                var recreate = run.Kind == FleetRunKind.RecreateAll;
                 return ServiceInstanceDecisions.Decide(state, new UpdateServiceInstance(target.InstanceId, operationId, null, null, null,
-                    target.ToVersion, 0, (from, to) => from == to, now, plan?.DeadlineFrom(now)));
+                    recreate ? null : target.ToVersion, 0, (from, to) => from == to, now, plan?.DeadlineFrom(now), Recreate: recreate));
             },
             new EventMetadata(operationId, CausationId: run.RunId, OriginatingIdentity: run.RequestedBy), ct: ct);
 

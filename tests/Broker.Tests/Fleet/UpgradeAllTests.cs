@@ -36,6 +36,7 @@ public sealed class FleetFixture : IAsyncLifetime
 /// <summary>
 /// upgrade-all over real dedicated servers: canaries first, a failing canary stops the run with every other instance
 /// untouched; one run at a time; a broker killed mid-run resumes it and upgrades each instance once; hostile input refused.
+/// Then recreate-all over the same servers (the same runner): every VM recreated, address and rows kept.
 /// </summary>
 [TestCaseOrderer("EventSourced.TestSupport.ByName", "EventSourced.TestSupport")]
 public sealed class UpgradeAllTests(FleetFixture fleet) : IClassFixture<FleetFixture>
@@ -155,6 +156,46 @@ public sealed class UpgradeAllTests(FleetFixture fleet) : IClassFixture<FleetFix
         foreach (var instance in fleet.Instances) Assert.Contains($"{instance}", run.Output);
         Assert.Contains($"upgrade-all succeeded: Done: {FleetFixture.Size} of {FleetFixture.Size} upgraded", run.Output);
         foreach (var instance in fleet.Instances) Assert.Equal("5.0.0", await MaintenanceVersionOnOsb(broker, instance));
+    }
+
+    [Fact]
+    public async Task E_RecreateAll_RecreatesEveryInstancesVm_CanariesFirst_KeepingItsAddressAndEveryRow()
+    {
+        await using var broker = await BrokerProcess.Start(Environment, Release("5.0.0"));
+        var before = new Dictionary<Guid, (int Port, string? Vm)>();
+        foreach (var instance in fleet.Instances)
+        {
+            var state = ServiceInstance.Fold(await Environment.InstanceEvents(instance));
+            before[instance] = (state.Server!.Port, state.Vm);
+            await Sql(instance, "CREATE TABLE IF NOT EXISTS kept AS SELECT n FROM generate_series(1, 250) n");
+        }
+
+        var accepted = await Accepted(await broker.OpsClient.PostAsJsonAsync("/api/v1/ops/recreate-all", new { canaries = 1, maxInFlight = 2 }));
+        var run = await Finished(broker, accepted);
+
+        Assert.True((string?)run["state"] == "succeeded", $"{run.ToJsonString()}\n{broker.Output}");
+        Assert.Equal("recreate-all", (string?)run["kind"]);
+        Assert.Contains($"Done: {FleetFixture.Size} of {FleetFixture.Size} recreated", (string)run["description"]!);
+        foreach (var instance in fleet.Instances)
+        {
+            var events = await Environment.InstanceEvents(instance);
+            var state = ServiceInstance.Fold(events);
+            var recreate = Assert.Single(events.OfType<ServiceInstanceUpdateRequested>(), u => u.Recreate);
+            var planned = Assert.Single(events.OfType<DeploymentPlanned>(), p => p.OperationId == recreate.OperationId);
+            Assert.Contains(planned.Actions, a => a.Contains("recreate") && a.Contains("recreate requested"));
+            Assert.Equal(before[instance].Port, state.Server!.Port);
+            Assert.NotEqual(before[instance].Vm ?? "postgres/0#0", state.Vm);
+            Assert.Equal("5.0.0", state.MaintenanceVersion);
+            Assert.Equal(250L, await Sql(instance, "SELECT count(*) FROM kept"));
+        }
+    }
+
+    private async Task<object?> Sql(Guid instanceId, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(await Environment.AdminConnectionString(instanceId));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 
     private static async Task<JsonObject> Accepted(HttpResponseMessage response)

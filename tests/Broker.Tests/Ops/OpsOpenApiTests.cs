@@ -74,6 +74,10 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         var runId = (string)JsonNode.Parse(await Call("POST", upgradeAll, upgradeAll, "{}"))!["runId"]!;
         await Call("POST", upgradeAll, upgradeAll, """{"canaries":-1}""");
         await Call("POST", upgradeAll, upgradeAll, "{}", fixture.Broker.Client);
+        // recreate-all answers the same documents as upgrade-all; its 202 would recreate this class's instances.
+        const string recreateAll = "/api/v1/ops/recreate-all";
+        await Call("POST", recreateAll, recreateAll, """{"maxInFlight":0}""");
+        await Call("POST", recreateAll, recreateAll, "{}", fixture.Broker.Client);
         await Call("GET", runs, runs, null);
         await Call("GET", runs, runs, null, fixture.Broker.Client);
         await Call("GET", run, $"{runs}/{runId}", null);
@@ -115,6 +119,7 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         Assert.Equal([200, 400, 401, 404], Statuses(cloudConfig));
         Assert.Equal([200, 400, 401, 404], Statuses(plan));
         Assert.Equal([202, 400, 401], Statuses(upgradeAll));
+        Assert.Equal([400, 401], Statuses(recreateAll));
         Assert.Equal([200, 400, 401, 404], Statuses(run));
         Assert.Equal([202, 400, 401, 404], Statuses(export));
         Assert.Equal([400, 401, 404], Statuses(import));
