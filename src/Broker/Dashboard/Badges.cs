@@ -6,7 +6,7 @@ public static class Badges
     public static string Kind(string text) => text switch
     {
         "Provisioned" or "Succeeded" or "succeeded" => "ok",
-        "Provisioning" or "Deprovisioning" or "InProgress" or "in progress" => "busy",
+        "Provisioning" or "Deprovisioning" or "InProgress" or "in progress" or "Updating" => "busy",
         "Deprovisioned" or "None" => "gone",
         _ when text.Contains("failed", StringComparison.OrdinalIgnoreCase) => "failed",
         _ => "other",

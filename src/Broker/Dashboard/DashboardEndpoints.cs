@@ -1,3 +1,4 @@
+using EventSourced.Commands.Fleet;
 using System.Globalization;
 using EventSourced.Broker.Admin;
 using EventSourced.Commands.Catalog;
@@ -62,7 +63,7 @@ public static class DashboardEndpoints
 
     private static async Task<IResult> Overview(
         string? service, string? plan, string? state, string? org, string? space, string? page, string? size, HttpResponse response,
-        InstanceDirectory directory, ServiceCatalog catalog, DashboardLinks links, CancellationToken ct)
+        InstanceDirectory directory, ServiceCatalog catalog, DashboardLinks links, FleetStore fleet, CancellationToken ct)
     {
         PageHeaders.Apply(response);
         var filter = new InstanceFilter(Given(service), Given(plan), Given(state), Given(org), Given(space));
@@ -73,7 +74,8 @@ public static class DashboardEndpoints
             catalog.FindService(i.ServiceId)?.Name ?? i.ServiceId,
             catalog.FindPlan(i.ServiceId, i.PlanId)?.Name ?? i.PlanId,
             links.PathFor(i.InstanceId))).ToList();
-        var model = new OverviewModel(filter, pageNumber, pageSize, found.Total, rows, catalog.Services);
+        var runs = await fleet.Load(ct);
+        var model = new OverviewModel(filter, pageNumber, pageSize, found.Total, rows, catalog.Services, runs.Active ?? runs.Runs.LastOrDefault());
         return new RazorComponentResult<OverviewView>(new Dictionary<string, object?> { [nameof(OverviewView.Model)] = model });
     }
 

@@ -25,6 +25,8 @@ public sealed class ClusterMembers(NpgsqlDataSource dataSource, IOptions<EventSt
 {
     public const string ProjectionName = "cluster-members";
 
+    public override bool RowPerStream => false;
+
     protected override void DefineColumns(Table t)
     {
         t.AddColumn<Guid>("instance_id").AsPrimaryKey();

@@ -27,6 +27,12 @@ public abstract class StreamView(string name, ProjectionLifecycle lifecycle, str
 
     public string StreamPrefix { get; } = streamPrefix;
 
+    /// <summary>
+    /// Whether every live stream of the prefix has a row (false: only the streams the view is about, e.g. clusters and
+    /// their databases), so a rebuild's check knows how many rows to expect.
+    /// </summary>
+    public virtual bool RowPerStream => true;
+
     /// <summary>The table's schema-qualified name, for the view's SQL.</summary>
     protected string QualifiedTable { get; } = $"{schema}.{tableName}";
 

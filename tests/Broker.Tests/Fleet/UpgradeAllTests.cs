@@ -123,6 +123,11 @@ public sealed class UpgradeAllTests(FleetFixture fleet) : IClassFixture<FleetFix
             var runId = Guid.Parse((string)accepted["runId"]!);
             await Eventually.Until(() => Environment.Stream(FleetHistory.StreamId),
                 events => events.Count(e => e.Data is FleetInstanceStarted s && s.RunId == runId) >= 2, "the canary done and more started", seconds: 120);
+            // The operators' dashboard shows the run live: it reloads itself while the run is in progress.
+            var dashboard = await first.Client.GetStringAsync("/dashboard");
+            Assert.Contains("Fleet run upgrade-all", dashboard);
+            Assert.Contains("<meta http-equiv=\"refresh\" content=\"5\" />", dashboard);
+            Assert.Contains(fleet.Instances[0].ToString(), dashboard);
             await first.Kill();
         }
         await using var second = await BrokerProcess.Start(Environment, Release("4.0.0"));
@@ -176,6 +181,10 @@ public sealed class UpgradeAllTests(FleetFixture fleet) : IClassFixture<FleetFix
         Assert.True((string?)run["state"] == "succeeded", $"{run.ToJsonString()}\n{broker.Output}");
         Assert.Equal("recreate-all", (string?)run["kind"]);
         Assert.Contains($"Done: {FleetFixture.Size} of {FleetFixture.Size} recreated", (string)run["description"]!);
+        var dashboard = await broker.Client.GetStringAsync("/dashboard");
+        Assert.Contains("Fleet run recreate-all", dashboard);
+        Assert.Contains($"Done: {FleetFixture.Size} of {FleetFixture.Size} recreated", dashboard);
+        Assert.DoesNotContain("http-equiv=\"refresh\"", dashboard);
         foreach (var instance in fleet.Instances)
         {
             var events = await Environment.InstanceEvents(instance);
