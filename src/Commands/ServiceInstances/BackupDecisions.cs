@@ -52,7 +52,7 @@ public static class BackupDecisions
             : new Decision.AlreadyDone();
 
     /// <summary>Backups are of a dedicated server's database: a cluster's databases and a cluster itself are not backed up yet.</summary>
-    internal static Decision? Unsupported(ServiceInstance state) => state.Shape is InstanceShape.Dedicated
+    public static Decision? Unsupported(ServiceInstance state) => state.Shape is InstanceShape.Dedicated
         ? null
         : Decision.Reject(DomainErrorCode.Unprocessable, $"Service instance {state.Id} is a {state.Shape}: backups are of dedicated instances only.");
 }
