@@ -24,14 +24,15 @@ public static class BackupLocation
         && path.EndsWith(SnapshotArchive.Extension, StringComparison.Ordinal);
 
     /// <summary>
-    /// Half-written archives of this backup left by a run that died (a broker killed mid-write), once they have not been
-    /// written to for a minute (a live run writes into its own continuously): never an archive under its final name.
+    /// Half-written archives in the instance's backups folder (all, or of one backup) left by a run that died (a broker killed
+    /// mid-write), once they have not been written to for a minute (a live run writes into its own continuously): never an
+    /// archive under its final name.
     /// </summary>
-    public static void RemoveAbandonedPartials(string archive, DateTimeOffset now)
+    public static void RemoveAbandonedPartials(string folder, DateTimeOffset now, Guid? backupId = null)
     {
-        var folder = Path.GetDirectoryName(archive)!;
         if (!Directory.Exists(folder)) return;
-        foreach (var partial in Directory.GetFiles(folder, Path.GetFileName(archive) + ".*.partial"))
+        var pattern = backupId is { } id ? $"{id:D}{SnapshotArchive.Extension}.*.partial" : "*.partial";
+        foreach (var partial in Directory.GetFiles(folder, pattern))
             if (File.GetLastWriteTimeUtc(partial) < now.UtcDateTime.AddMinutes(-1)) File.Delete(partial);
     }
 }

@@ -41,7 +41,7 @@ public sealed class BackupTaker(
     {
         if (BackupDecisions.Unsupported(state) is Decision.Rejected { Error: var unsupported }) throw new InvalidOperationException(unsupported.Description);
         var archive = BackupLocation.ArchiveOf(state, request.BackupId);
-        BackupLocation.RemoveAbandonedPartials(archive, recorder.Now);
+        BackupLocation.RemoveAbandonedPartials(BackupLocation.DirectoryOf(state), recorder.Now, request.BackupId);
         var written = await archiver.Write(state, request.BackupId, request.OperationId, archive, recorder.Now, ct);
         log.LogInformation("Backup {BackupId} of instance {InstanceId} written to {Archive} ({Size} bytes)", request.BackupId, request.InstanceId,
             written.Path, written.SizeBytes);
