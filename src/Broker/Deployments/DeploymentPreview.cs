@@ -43,17 +43,9 @@ public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCata
             return (null, null, $"Service instance {current.Id} is a database in cluster {current.ClusterId}: it is no deployment of its own; plan its cluster.");
         if (catalog.ProvisionerOf(current.ServiceId) is { } provisioner && provisioner.Definition.Provides.Instance != PostgresServiceAdapter.Implementation)
             return (null, null, $"The deployment engine has no service adapter for provisioner '{provisioner.Name}' ({provisioner.Definition.Provides.Instance}) yet.");
-        if ((await cloudConfigs.Load(ct)).Current is not { } uploaded)
-            return (null, null, "No cloud config was uploaded: a deployment is planned against one (PUT /api/v1/cloud-config).");
-        CloudConfig cloud;
-        try
-        {
-            cloud = CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml);
-        }
-        catch (ConfigException invalid)
-        {
-            return (null, null, $"Cloud config version {uploaded.Version} no longer loads: {invalid.Message}");
-        }
+        // Its own address is all the implicit config needs to offer: the deploy keeps an instance where it runs.
+        var (cloud, refusal) = await LocalCloudConfig.Of(cloudConfigs, current, firstPort: 1, lastPort: 0, ct);
+        if (cloud is null) return (null, null, char.ToUpperInvariant(refusal![0]) + refusal[1..] + ".");
         if (catalog.FindPlan(current.ServiceId, current.PlanId) is not { } from || catalog.FindPlan(current.ServiceId, planId) is not { } to)
             return (null, null, $"The plans of service instance {current.Id} are not in the catalog.");
 

@@ -70,6 +70,7 @@ public static class BrokerApplication
         services.AddSingleton<CatalogDocument>();
         services.AddSingleton<InstanceProvisioning>();
         services.AddSingleton<DeploymentPreview>();
+        services.AddSingleton<DiskUsageCheck>();
         return builder;
     }
 

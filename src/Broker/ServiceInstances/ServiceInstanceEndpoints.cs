@@ -84,7 +84,7 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Update(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, IValidator<InstanceUpdate> validator, ServiceInstanceStore instances, DeploymentPreview preview,
-        IOptions<SnapshotOptions> snapshotOptions, TimeProvider clock, CancellationToken ct)
+        DiskUsageCheck diskUsage, IOptions<SnapshotOptions> snapshotOptions, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
@@ -106,6 +106,10 @@ public static class ServiceInstanceEndpoints
                 return OsbErrors.BadRequest($"parameters.{SnapshotParameters.Export} is an update of its own: send it without a plan, maintenance_info, dry_run or other parameters.");
             return await ExportByUpdate(id, acceptsIncomplete, request, catalog, instances, snapshotOptions.Value, clock, ct);
         }
+
+        // A smaller disk than the data takes is refused before anything is decided (the usage is measured, not recorded).
+        if (target is not null && await diskUsage.RefusalOf((await instances.Load(id, ct)).State, target, ct) is { } tooSmall)
+            return OsbErrors.From(new DomainError(DomainErrorCode.Unprocessable, tooSmall));
 
         // The request is checked against the instance as its stream has it, in the decision itself: a read model may lag
         // behind a provisioning that just ended, or lack the row, and must not let a PATCH past its plan's schema.

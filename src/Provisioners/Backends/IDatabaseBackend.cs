@@ -28,4 +28,13 @@ public interface IDatabaseBackend
     /// role or a server already gone is fine.
     /// </summary>
     Task DropLogin(Guid instanceId, string database, string adminUsername, string username, CancellationToken ct);
+
+    /// <summary>
+    /// Makes the database's extensions those asked for: creates each of <paramref name="enable"/> that is missing (with the
+    /// extensions it requires) and drops each of <paramref name="disable"/>, all in one transaction, so a refused drop
+    /// (another object still uses the extension) changes nothing. Idempotent. A backend whose databases have no
+    /// extensions (the simulated one) has nothing to do.
+    /// </summary>
+    Task ApplyExtensions(Guid instanceId, string database, IReadOnlyCollection<string> enable, IReadOnlyCollection<string> disable,
+        CancellationToken ct) => Task.CompletedTask;
 }

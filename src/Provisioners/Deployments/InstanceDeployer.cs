@@ -9,6 +9,7 @@ using EventSourced.Deployments.Planning;
 using EventSourced.Deployments.Yaml;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Backends.Local;
+using EventSourced.Provisioners.SubProvisioners;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -76,6 +77,9 @@ public sealed class InstanceDeployer(
             plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
         else
         {
+            // Extensions first, in one transaction: a refused drop (something still uses the extension) changes nothing.
+            if (await ChangeExtensions(state, update, ct) is { } refused)
+                return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server, refused, clock.GetUtcNow(), InstanceUsable: true);
             var (planned, refusal) = await Plan(state, update, servers, ct);
             if (refusal is not null)
                 return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
@@ -110,6 +114,23 @@ public sealed class InstanceDeployer(
         return new ServerReconfigured(state.Id, operationId, update.DiskMb, clock.GetUtcNow());
     }
 
+    /// <summary>Enables the extensions the update adds and drops those it removes; the refusal when the database refuses.</summary>
+    private async Task<string?> ChangeExtensions(ServiceInstance state, PendingUpdate update, CancellationToken ct)
+    {
+        var (before, after) = (InstanceParameters.ExtensionsOf(state.Parameters), InstanceParameters.ExtensionsOf(update.Parameters));
+        if (before.SequenceEqual(after) || state.Database is not { } database) return null;
+        try
+        {
+            await services.GetRequiredService<ProvisionerBackends>().DatabaseOf(state.ServiceId)
+                .ApplyExtensions(state.Id, database.Database, after.Except(before).ToList(), before.Except(after).ToList(), ct);
+            return null;
+        }
+        catch (BackendException refused)
+        {
+            return $"nothing was changed: {refused.Message}";
+        }
+    }
+
     private static string CurrentVm(ServiceInstance state, LocalServerBackend servers) =>
         LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? state.Vm ?? $"{Instance}#0";
 
@@ -118,13 +139,8 @@ public sealed class InstanceDeployer(
         var (from, to) = (Catalog!.FindPlan(state.ServiceId, state.PlanId)!, Catalog.FindPlan(state.ServiceId, update.PlanId)!);
         var host = state.Host ?? LocalCloudConfig.Az;
         var address = $"{state.Server!.Host}:{state.Server.Port}";
-        CloudConfig cloud;
-        if ((await cloudConfigs.Load(ct)).Current is { } uploaded)
-        {
-            try { cloud = CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml); }
-            catch (ConfigException invalid) { return (null, $"cloud config version {uploaded.Version} no longer loads: {invalid.Message}"); }
-        }
-        else cloud = LocalCloudConfig.For(host, address, options.Value.PortRangeStart, options.Value.PortRangeEnd);
+        var (cloud, refusal) = await LocalCloudConfig.Of(cloudConfigs, state, options.Value.PortRangeStart, options.Value.PortRangeEnd, ct);
+        if (cloud is null) return (null, refusal);
 
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
         var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);

@@ -1,4 +1,7 @@
+using EventSourced.Commands.CloudConfigs;
+using EventSourced.Commands.ServiceInstances;
 using EventSourced.Deployments.Model;
+using EventSourced.Deployments.Yaml;
 
 namespace EventSourced.Provisioners.Deployments;
 
@@ -19,5 +22,23 @@ public static class LocalCloudConfig
             if ($"127.0.0.1:{port}" != address) range.Add($"127.0.0.1:{port}");
         return new CloudConfig([new AvailabilityZone(Az, [host])], [], [],
             [new Network(Network, [new Subnet([Az], range, new HashSet<string>(), new HashSet<string>())])]);
+    }
+
+    /// <summary>
+    /// The cloud config a deploy of <paramref name="instance"/> plans against — the uploaded one, else the implicit one
+    /// (<see cref="For"/>) — or why there is none. The deploy and its dry run both take it from here, so the dry run
+    /// answers what the deploy will do.
+    /// </summary>
+    public static async Task<(CloudConfig? Cloud, string? Refusal)> Of(
+        CloudConfigStore store, ServiceInstance instance, int firstPort, int lastPort, CancellationToken ct)
+    {
+        if ((await store.Load(ct)).Current is { } uploaded)
+        {
+            try { return (CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml), null); }
+            catch (ConfigException invalid) { return (null, $"cloud config version {uploaded.Version} no longer loads: {invalid.Message}"); }
+        }
+        return instance.Server is { } server
+            ? (For(instance.Host ?? Az, $"{server.Host}:{server.Port}", firstPort, lastPort), null)
+            : (null, $"no cloud config was uploaded (PUT /api/v1/cloud-config), and instance {instance.Id} has no server to place it by");
     }
 }

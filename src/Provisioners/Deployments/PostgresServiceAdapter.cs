@@ -35,6 +35,8 @@ public static class PostgresServiceAdapter
         new PropertyRule(Job, "work_mem", ActionKind.Reload),
         new PropertyRule(Job, "statement_timeout", ActionKind.Reload),
         new PropertyRule(Job, "log_min_duration_statement", ActionKind.Reload),
+        // Created or dropped in the database before the deploy runs: the server itself only reloads.
+        new PropertyRule(Job, InstanceParameters.Extensions, ActionKind.Reload),
     ]);
 
     public static string VmTypeOf(ServicePlan plan) => plan.Metadata.GetValueOrDefault(VmTypeMetadata) ?? plan.Name;
@@ -42,7 +44,7 @@ public static class PostgresServiceAdapter
     /// <summary>The deployment an instance of <paramref name="plan"/> with these parameters should be.</summary>
     public static DeploymentManifest Manifest(Guid instanceId, ServicePlan plan, string? parameters, string? maintenanceVersion, CloudConfig cloud)
     {
-        var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(parameters));
+        var properties = PropertiesOf(parameters);
         var update = UpdateOf(plan);
         var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), DiskType,
             cloud.Networks.FirstOrDefault()?.Name ?? "default", [],
@@ -61,12 +63,20 @@ public static class PostgresServiceAdapter
     {
         if (instance.Server is not { } server || instance.Host is not { } host) return ActualDeployment.Empty;
         var az = cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
-        var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(instance.Parameters))
-            .ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
+        var properties = PropertiesOf(instance.Parameters).ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
         return new ActualDeployment([
             new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
                 new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties, instance.Vm),
         ]);
+    }
+
+    /// <summary>The job's properties: the server settings, and the extensions enabled in its database (when any).</summary>
+    private static SortedDictionary<string, string> PropertiesOf(string? parameters)
+    {
+        var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(parameters));
+        if (InstanceParameters.ExtensionsOf(parameters) is { Count: > 0 } extensions)
+            properties[InstanceParameters.Extensions] = string.Join(",", extensions);
+        return properties;
     }
 
     public static string NameOf(Guid instanceId) => $"pg-{instanceId}";

@@ -33,10 +33,12 @@ public sealed class DatabaseSubProvisioner(
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                var access = await backends.DatabaseOf(state.ServiceId).Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
+                var databases = backends.DatabaseOf(state.ServiceId);
+                var access = await databases.Provision(placement.ServerInstanceId, placement.Database, placement.Owner, password, ct);
                 // An import's database is reported made only with the snapshot's data in it.
                 if (state.RestoreFromSnapshot is { } snapshot)
                     await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
+                await databases.ApplyExtensions(placement.ServerInstanceId, placement.Database, InstanceParameters.ExtensionsOf(state.Parameters), [], ct);
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));

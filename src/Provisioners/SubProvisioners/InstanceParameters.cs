@@ -3,9 +3,12 @@ using EventSourced.Provisioners.Backends;
 
 namespace EventSourced.Provisioners.SubProvisioners;
 
-/// <summary>Which of an instance's parameters are PostgreSQL server settings (the plan's schema has validated them).</summary>
+/// <summary>Which of an instance's parameters are PostgreSQL server settings and extensions (the plan's schema has validated them).</summary>
 public static class InstanceParameters
 {
+    /// <summary>The parameter listing the extensions enabled in the instance's database.</summary>
+    public const string Extensions = "extensions";
+
     public static IReadOnlyDictionary<string, string> ServerSettingsOf(string? parameters)
     {
         var settings = new Dictionary<string, string>();
@@ -15,5 +18,15 @@ public static class InstanceParameters
             if (ServerSettings.Allowed.Contains(property.Name) && property.Value.ValueKind is JsonValueKind.Number or JsonValueKind.String)
                 settings[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
         return settings;
+    }
+
+    /// <summary>The extensions the parameters enable, sorted and distinct (none when the parameter is absent).</summary>
+    public static IReadOnlyList<string> ExtensionsOf(string? parameters)
+    {
+        if (string.IsNullOrWhiteSpace(parameters)) return [];
+        using var document = JsonDocument.Parse(parameters);
+        if (!document.RootElement.TryGetProperty(Extensions, out var list) || list.ValueKind != JsonValueKind.Array) return [];
+        return list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 }

@@ -67,13 +67,15 @@ public sealed class DryRunTests(DryRunFixture fixture) : IClassFixture<DryRunFix
     private static JsonObject OnlyAction(JsonObject plan) => plan["groups"]!.AsArray().Single()!["actions"]!.AsArray().Single()!.AsObject();
 
     [Fact]
-    public async Task T1_WithoutACloudConfig_ThereIsNoPlan_SayingWhy()
+    public async Task T1_WithoutACloudConfig_TheInstanceIsPlannedWhereItRuns_AsTheDeployWillDo()
     {
         var id = await Provisioned();
 
-        var refused = await Body(await fixture.Environment.Refused(Ops, _ => Plan(id, new { })), HttpStatusCode.Conflict);
+        var same = OnlyAction(await Body(await fixture.Environment.Refused(Ops, _ => Plan(id, new { })), HttpStatusCode.OK));
+        var restart = OnlyAction(await Body(await fixture.Environment.Refused(Ops, _ => Plan(id, new { parameters = new { max_connections = 90 } })), HttpStatusCode.OK));
 
-        Assert.Contains("No cloud config was uploaded", (string?)refused["description"]);
+        Assert.Equal("keep", (string?)same["action"]);
+        Assert.Equal("restart", (string?)restart["action"]);
     }
 
     [Fact]

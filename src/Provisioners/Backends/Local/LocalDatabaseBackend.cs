@@ -137,11 +137,36 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
         }
     }
 
+    public async Task ApplyExtensions(Guid instanceId, string database, IReadOnlyCollection<string> enable, IReadOnlyCollection<string> disable,
+        CancellationToken ct)
+    {
+        if (enable.Count == 0 && disable.Count == 0) return;
+        var (instance, server) = Provisioned(instanceId, $"cannot change the extensions of database {database}");
+        await using var connection = await Superuser.Connect(instance, server.Port, database, ct);
+        // One implicit transaction: every drop and create, or none. Two runs at once (a re-sent step) take turns.
+        var statements = disable.Select(e => $"DROP EXTENSION IF EXISTS {Sql.Identifier(e)}")
+            .Concat(enable.Select(e => $"CREATE EXTENSION IF NOT EXISTS {Sql.Identifier(e)} CASCADE"));
+        try
+        {
+            await Superuser.Execute(connection, $"{SerializeExtensions}; {string.Join("; ", statements)}", ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DependentObjectsStillExist)
+        {
+            throw new BackendException($"extensions of database {database} unchanged: {e.MessageText} ({e.Detail?.ReplaceLineEndings("; ")}); " +
+                                       "remove what uses the extension first", e);
+        }
+        catch (PostgresException e)
+        {
+            throw new BackendException($"extensions of database {database} unchanged: {e.MessageText}", e);
+        }
+    }
+
     // Grants of many bindings at once rewrite the same catalog rows (the database's and the schema's ACL, the admin's
     // default privileges) and fail with "tuple concurrently updated": each batch of them takes this lock first, held
     // until the batch's implicit transaction ends.
     private const string SerializeGrants = "SELECT pg_advisory_xact_lock(7321)";
     private const string SerializeCatalogChanges = "SELECT pg_advisory_lock(7321)";
+    private const string SerializeExtensions = "SELECT pg_advisory_xact_lock(7322)";
 
     // Tries the CREATE first so that concurrent provisions of the same names both succeed: the loser alters instead.
     // A CREATE racing another of the same name loses on the catalog's unique index (23505) rather than as a duplicate.

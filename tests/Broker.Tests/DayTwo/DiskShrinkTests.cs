@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using EventSourced.Broker.Tests.Osb;
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.TestSupport;
+using Npgsql;
+using static EventSourced.Broker.Tests.Hosting.Osb;
+
+namespace EventSourced.Broker.Tests.DayTwo;
+
+/// <summary>
+/// Day-2 category 1, VM and disk size, downwards: a catalog with a third dedicated plan whose disk (16 MB) is smaller than
+/// an instance's database can be made to take. Moving to it is refused with 422 naming the usage, with nothing recorded
+/// and the instance untouched; once the data fits, the same PATCH goes through (a recreate) with the remaining rows kept.
+/// </summary>
+public sealed class DiskShrinkTests : IAsyncLifetime
+{
+    private const string TinyPlanId = "0d3e9b4c-1f2a-4b5c-8d6e-7f8091a2b3c4";
+    private BrokerEnvironment _environment = null!;
+    private BrokerProcess _broker = null!;
+
+    public async Task InitializeAsync()
+    {
+        _environment = await BrokerEnvironment.Create(new Dictionary<string, string>
+        {
+            ["Catalog__Services__0__Plans__5__Id"] = TinyPlanId,
+            ["Catalog__Services__0__Plans__5__Name"] = "dedicated-tiny",
+            ["Catalog__Services__0__Plans__5__Description"] = "A dedicated PostgreSQL 15 server with a 16 MB disk",
+            ["Catalog__Services__0__Plans__5__Free"] = "true",
+            ["Catalog__Services__0__Plans__5__MaintenanceInfo__Version"] = "1.0.0",
+            ["Catalog__Services__0__Plans__5__MaintenanceInfo__Description"] = "PostgreSQL 15 on a dedicated server",
+            ["Catalog__Services__0__Plans__5__DiskMb"] = "16",
+            ["Catalog__Services__0__Plans__5__AllowedPlanTransitions__0"] = LargePlanId,
+            ["Catalog__Services__0__Plans__1__AllowedPlanTransitions__1"] = TinyPlanId,
+        });
+        _broker = await BrokerProcess.Start(_environment);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        await _environment.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ShrinkingBelowTheUsage_IsRefusedWith422NamingIt_AndOnceTheDataFits_TheSamePatchGoesThrough()
+    {
+        var id = Guid.NewGuid();
+        Assert.Equal(HttpStatusCode.Accepted, (await _broker.Client.Provision(id, ProvisionBody(LargePlanId))).StatusCode);
+        Assert.Equal("succeeded", (await _broker.Client.PollUntilDone(id)).State);
+        // About 20 MB of rows besides the empty database's 7.5 MB, and a few rows that must survive the move.
+        await Execute(id, "CREATE TABLE bulk AS SELECT n, md5(n::text) AS digest FROM generate_series(1, 300000) n; " +
+                          "CREATE TABLE kept AS SELECT n FROM generate_series(1, 100) n");
+        var patch = () => _broker.Client.PatchAsJsonAsync($"/v2/service_instances/{id}?accepts_incomplete=true",
+            new { service_id = ServiceId, plan_id = TinyPlanId });
+
+        var refused = await _environment.Refused(_broker.Client, _ => patch());
+        var dryRun = await _environment.Refused(_broker.Client, client => client.PatchAsJsonAsync(
+            $"/v2/service_instances/{id}?accepts_incomplete=true", new { service_id = ServiceId, plan_id = TinyPlanId, parameters = new { dry_run = true } }));
+
+        var description = (string)(await refused.AssertOsbError(HttpStatusCode.UnprocessableEntity, error: null))["description"]!;
+        Assert.Matches(@"Plan dedicated-tiny has a 16 MB disk, and the database of instance \S+ uses [2-9]\d\.\d MB", description);
+        Assert.Contains("nothing was changed", description);
+        Assert.Equal(description, (string)(await dryRun.AssertOsbError(HttpStatusCode.UnprocessableEntity, error: null))["description"]!);
+        Assert.Equal(LargePlanId, ServiceInstance.Fold(await _environment.InstanceEvents(id)).PlanId);
+
+        await Execute(id, "DROP TABLE bulk");
+        await (await patch()).AcceptedOperation();
+        var done = await _broker.Client.PollUntilDone(id);
+
+        Assert.True(done.State == "succeeded", $"{done}\n{_broker.Output}");
+        Assert.Equal(TinyPlanId, ServiceInstance.Fold(await _environment.InstanceEvents(id)).PlanId);
+        await using var connection = new NpgsqlConnection(await _environment.AdminConnectionString(id));
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM kept", connection);
+        Assert.Equal(100L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    private async Task Execute(Guid id, string sql)
+    {
+        await using var connection = new NpgsqlConnection(await _environment.AdminConnectionString(id));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
