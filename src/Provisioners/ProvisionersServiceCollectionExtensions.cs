@@ -1,6 +1,7 @@
 using JasperFx;
 using Marten;
 using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.Backups;
 using EventSourced.Provisioners.Bus;
 using EventSourced.Provisioners.Clusters;
 using System.Runtime.CompilerServices;
@@ -57,6 +58,10 @@ public static class ProvisionersServiceCollectionExtensions
         services.AddHostedService<FleetRunner>();
         services.AddSnapshots(configuration);
         services.AddHostedService<SnapshotSweeper>();
+        services.AddOptions<BackupOptions>().Bind(configuration.GetSection(BackupOptions.Section))
+            .Validate(o => o.SchedulerInterval > TimeSpan.Zero, $"{BackupOptions.Section}:SchedulerInterval must be positive.").ValidateOnStart();
+        services.AddSingleton<BackupRetention>();
+        services.AddHostedService<BackupScheduler>();
         services.Configure<MassTransitHostOptions>(o =>
         {
             // Without this the host reports started before the endpoints bind their exchanges, and early publishes are lost.
@@ -77,6 +82,8 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<OrphanRemover>();
             bus.AddConsumer<ChildDetacher>();
             bus.AddConsumer<SnapshotExporter>();
+            bus.AddConsumer<BackupTaker>();
+            bus.AddConsumer<BackupRestorer>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) => ConfigureEndpoint(context, endpoint));
             bus.UsingRabbitMq((context, rabbit) =>
@@ -109,6 +116,8 @@ public static class ProvisionersServiceCollectionExtensions
         Shared<BindingSubProvisioner>();
         Shared<OrphanRemover>();
         Shared<SnapshotExporter>();
+        Shared<BackupTaker>();
+        Shared<BackupRestorer>();
         rabbit.ReceiveEndpoint(HostQueue.Name(context.GetRequiredService<IOptions<WorkerHostOptions>>().Value.Name), endpoint =>
         {
             endpoint.ConfigureConsumeTopology = false;
@@ -119,6 +128,8 @@ public static class ProvisionersServiceCollectionExtensions
             endpoint.ConfigureConsumer<BindingSubProvisioner>(context);
             endpoint.ConfigureConsumer<OrphanRemover>(context);
             endpoint.ConfigureConsumer<SnapshotExporter>(context);
+            endpoint.ConfigureConsumer<BackupTaker>(context);
+            endpoint.ConfigureConsumer<BackupRestorer>(context);
         });
 
         void Shared<T>() where T : class, IConsumer =>
@@ -175,6 +186,7 @@ public static class ProvisionersServiceCollectionExtensions
         services.TryAddSingleton<SnapshotPaths>();
         services.TryAddSingleton<SnapshotCatalog>();
         services.TryAddSingleton<SnapshotRestorer>();
+        services.TryAddSingleton<DatabaseArchiver>();
         if ((configuration[BackendServiceCollectionExtensions.BackendSetting]?.ToLowerInvariant() ?? "local") == "local")
             services.TryAddSingleton<ISnapshotBackend, LocalPostgresSnapshots>();
         return services;

@@ -64,7 +64,11 @@ public static class JobCommands
         return command;
     }
 
-    internal static async Task<int> Run(ParseResult parse, string job, object request, CancellationToken ct)
+    internal static Task<int> Run(ParseResult parse, string job, object request, CancellationToken ct) => Run(parse, job, job, request, ct);
+
+    /// <param name="job">What the job is called in messages.</param>
+    /// <param name="path">Where it is submitted, under <c>/api/v1/ops/</c>.</param>
+    internal static async Task<int> Run(ParseResult parse, string job, string path, object request, CancellationToken ct)
     {
         var json = parse.GetValue(Output) == "json";
         var (connected, notConnected) = Connect(parse);
@@ -74,7 +78,7 @@ public static class JobCommands
         deadline.CancelAfter(parse.GetValue(Timeout));
         try
         {
-            var accepted = await client.Submit(job, request, deadline.Token);
+            var accepted = await client.Submit(path, request, deadline.Token);
             var progress = json ? null : new JobProgress();
             progress?.Accepted(accepted);
             var finished = await Follow(client, accepted.JobId, progress, deadline.Token);
@@ -83,9 +87,10 @@ public static class JobCommands
                 // An export's job is printed with the id of the snapshot it made (a last field), which scripts import by.
                 var printed = JsonSerializer.Serialize(finished, OpsApi.Json);
                 if (accepted.SnapshotId is { } exported) printed = $"{printed[..^1]},\"snapshotId\":\"{exported:D}\"}}";
+                if (accepted.BackupId is { } backup) printed = $"{printed[..^1]},\"backupId\":\"{backup:D}\"}}";
                 Console.WriteLine(printed);
             }
-            else progress!.Finished(finished, accepted.SnapshotId);
+            else progress!.Finished(finished, accepted.SnapshotId, accepted.BackupId);
             return finished.State == "succeeded" ? 0 : 1;
         }
         catch (OpsApiRefusal refusal)
@@ -147,7 +152,7 @@ internal sealed class JobProgress
     }
 
     public void Accepted(SubmittedJob job) =>
-        _console.MarkupLine($"[bold]{job.Kind}[/] of instance {job.InstanceId}: job {job.JobId}{(job.SnapshotId is { } s ? $", snapshot {s}" : "")}");
+        _console.MarkupLine($"[bold]{job.Kind}[/] of instance {job.InstanceId}: job {job.JobId}{(job.SnapshotId is { } s ? $", snapshot {s}" : "")}{(job.BackupId is { } b ? $", backup {b}" : "")}");
 
     public void Steps(IReadOnlyList<JobStep> steps)
     {
@@ -156,8 +161,8 @@ internal sealed class JobProgress
         _shown = Math.Max(_shown, steps.Count);
     }
 
-    public void Finished(JobView job, Guid? snapshotId = null) =>
+    public void Finished(JobView job, Guid? snapshotId = null, Guid? backupId = null) =>
         _console.MarkupLine(job.State == "succeeded"
-            ? $"[green]{job.Kind} succeeded[/] in {(job.FinishedAt - job.StartedAt)?.TotalSeconds:0.0} s{(snapshotId is { } s ? $": snapshot {s}" : "")}"
+            ? $"[green]{job.Kind} succeeded[/] in {(job.FinishedAt - job.StartedAt)?.TotalSeconds:0.0} s{(snapshotId is { } s ? $": snapshot {s}" : "")}{(backupId is { } b ? $": backup {b}" : "")}"
             : $"[red]{job.Kind} failed[/]: {Markup.Escape(job.Error ?? job.Description)}");
 }

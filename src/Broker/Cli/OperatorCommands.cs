@@ -11,12 +11,13 @@ namespace EventSourced.Broker.Cli;
 /// <summary>
 /// The operator's commands (`projections …`, `db …`, `dead-letters …`), run beside a serving broker with the same configuration
 /// (appsettings.json, environment): <c>dotnet run --project src/Broker -- projections list</c>; and the ops API's clients
-/// (`provision`, `deprovision`, `export`, `import`, `cloud-config`, `upgrade-all`), which talk to a broker over HTTP only.
+/// (`provision`, `deprovision`, `export`, `import`, `cloud-config`, `upgrade-all`, `backups`), which talk to a broker over HTTP only.
 /// </summary>
 public static class OperatorCommands
 {
     public static bool Handles(string[] args) =>
-        args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "export" or "import" or "cloud-config" or "upgrade-all" or "recreate-all", ..];
+        args is ["projections" or "db" or "dead-letters" or "provision" or "deprovision" or "export" or "import" or "cloud-config" or "upgrade-all"
+            or "recreate-all" or "backups", ..];
 
     public static async Task<int> Run(string[] args)
     {
@@ -24,6 +25,7 @@ public static class OperatorCommands
         {
             ProjectionsCommand.Create(), DbCommand.Create(), DeadLettersCommand.Create(), JobCommands.Provision(), JobCommands.Deprovision(), CloudConfigCommands.Create(),
             SnapshotCommands.Export(), SnapshotCommands.Import(),
+            BackupCommands.Backups(),
             FleetCommands.UpgradeAll(), FleetCommands.RecreateAll(),
         };
         return await root.Parse(args).InvokeAsync();

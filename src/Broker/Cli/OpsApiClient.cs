@@ -17,8 +17,8 @@ public sealed class OpsApiRefusal(HttpStatusCode status, string error, string de
     public string Description { get; } = description;
 }
 
-/// <summary>A job's 202 as the CLI reads it: <see cref="JobAccepted"/>, with an export's snapshot id.</summary>
-public sealed record SubmittedJob(Guid JobId, Guid InstanceId, string Kind, Guid? SnapshotId = null);
+/// <summary>A job's 202 as the CLI reads it: <see cref="JobAccepted"/>, with an export's snapshot id or a backup's or restore's backup id.</summary>
+public sealed record SubmittedJob(Guid JobId, Guid InstanceId, string Kind, Guid? SnapshotId = null, Guid? BackupId = null);
 
 /// <summary>The CLI's way to the broker: the ops API over HTTP with the ops credentials, never the database.</summary>
 public sealed class OpsApiClient(Uri baseAddress, string username, string password) : IDisposable
@@ -35,6 +35,9 @@ public sealed class OpsApiClient(Uri baseAddress, string username, string passwo
     /// <summary>Submits a job; the answer's snapshot id is an export's (the snapshot it makes).</summary>
     public async Task<SubmittedJob> Submit(string job, object request, CancellationToken ct) =>
         await Read<SubmittedJob>(await _http.PostAsJsonAsync($"{OpsApi.Prefix}/ops/{job}", request, OpsApi.Json, ct), ct);
+
+    public async Task<BackupListView> Backups(string instanceId, CancellationToken ct) =>
+        await Read<BackupListView>(await _http.GetAsync($"{OpsApi.Prefix}/ops/instances/{Uri.EscapeDataString(instanceId)}/backups", ct), ct);
 
     public async Task<JobView> Job(Guid jobId, CancellationToken ct) => await Read<JobView>(await _http.GetAsync($"{OpsApi.Prefix}/ops/jobs/{jobId}", ct), ct);
 

@@ -71,7 +71,7 @@ public static class OpsApi
     {
         app.MapOpenApi(DocumentPath).ExcludeFromDescription();
         var api = app.MapGroup(Prefix);
-        api.MapGroup("/ops").WithTags("ops").MapOpsJobs().MapOpsQueries().MapOpsSnapshots().MapOpsFleet();
+        api.MapGroup("/ops").WithTags("ops").MapOpsJobs().MapOpsQueries().MapOpsSnapshots().MapOpsBackups().MapOpsFleet();
         return api;
     }
 

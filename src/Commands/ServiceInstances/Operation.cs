@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace EventSourced.Commands.ServiceInstances;
 
-public enum OperationKind { Provision, Deprovision, Update, Bind, Unbind, Export }
+public enum OperationKind { Provision, Deprovision, Update, Bind, Unbind, Export, Backup, Restore }
 
 /// <summary>The OSB last-operation states, spelled as the spec spells them in <see cref="OperationStates"/>.</summary>
 public enum OperationState { InProgress, Succeeded, Failed }

@@ -50,6 +50,9 @@ public sealed record ServiceInstance
     /// <summary>The latest snapshot exported from the instance (shown on its dashboard).</summary>
     public Guid? LastSnapshot { get; init; }
 
+    /// <summary>Its scheduled backups and the backups it keeps (this life's: its storage holds them).</summary>
+    public InstanceBackups Backups { get; init; } = InstanceBackups.None;
+
     /// <summary>The deployment engine's deploy of the operation in progress (plan and completed steps), for resuming it.</summary>
     public DeploymentProgress? Deployment { get; init; }
 
@@ -163,6 +166,32 @@ public sealed record ServiceInstance
         SnapshotExported e => state.Finish(e.OperationId, OperationState.Succeeded, $"Exported snapshot {e.SnapshotId}", e.ExportedAt) with
             { LastSnapshot = e.SnapshotId },
         SnapshotExportFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt),
+        BackupScheduleSet e => state with
+            { Backups = state.Backups with { Enabled = true, Schedule = e.Schedule, Retain = e.Retain, SetAt = e.SetAt }, UpdatedAt = e.SetAt },
+        BackupScheduleCleared e => state with { Backups = state.Backups with { Enabled = false, Retain = e.Retain }, UpdatedAt = e.ClearedAt },
+        BackupStarted e => state with
+        {
+            UpdatedAt = e.StartedAt,
+            Backups = e.ScheduledFor is { } slot && !(state.Backups.LastSlot >= slot) ? state.Backups with { LastSlot = slot } : state.Backups,
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Backup,
+                e.ScheduledFor is { } at ? $"Backup {e.BackupId} (scheduled for {at:u}) started" : $"Backup {e.BackupId} started", e.StartedAt, e.DeadlineAt)),
+        },
+        BackupCompleted e => state.Finish(e.OperationId, OperationState.Succeeded, $"Backed up {e.BackupId}", e.CompletedAt) with
+        {
+            Backups = state.Backups with
+            {
+                Kept = state.Backups.Kept.Add(new KeptBackup(e.BackupId, e.OperationId, e.Path, e.SizeBytes, e.Sha256, e.CompletedAt)),
+            },
+        },
+        BackupFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt),
+        BackupRemoved e => state with { Backups = state.Backups with { Kept = state.Backups.Kept.RemoveAll(b => b.BackupId == e.BackupId) } },
+        BackupRestoreRequested e => state with
+        {
+            UpdatedAt = e.RequestedAt,
+            Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Restore, $"Restore of backup {e.BackupId} requested", e.RequestedAt, e.DeadlineAt)),
+        },
+        BackupRestored e => state.Finish(e.OperationId, OperationState.Succeeded, $"Restored backup {e.BackupId}", e.RestoredAt),
+        BackupRestoreFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt),
         ChildInstanceAttached e => state with
         {
             Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId)

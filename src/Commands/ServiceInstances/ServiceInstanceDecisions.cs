@@ -83,13 +83,19 @@ public static class ServiceInstanceDecisions
         var plan = command.PlanId ?? state.PlanId;
         if (!command.CanChangePlan(state.PlanId, plan))
             return Decision.Reject(DomainErrorCode.Invalid, $"The plan of service instance {state.Id} cannot change from {state.PlanId} to {plan}.");
-        var parameters = command.Parameters is null ? state.Parameters : JsonText.Merge(state.Parameters, command.Parameters);
+        // The backup component is taken out of the parameters: it is recorded on its own and needs no operation.
+        var (backup, others, backupRefused) = BackupParameter.Take(command.Parameters);
+        if (backupRefused is not null) return Decision.Reject(DomainErrorCode.Invalid, backupRefused);
+        if (backup is not null && (BackupDecisions.Unsupported(state) ?? Refused(BackupParameter.Refusal(backup, state.Backups))) is { } noBackups)
+            return noBackups;
+        var parameters = others is null ? state.Parameters : JsonText.Merge(state.Parameters, others);
         if (state.Shape == InstanceShape.Cluster && ClusterRules.UnshareRefused(state, ClusterShare.In(parameters)) is { } unshare)
             return Decision.Reject(DomainErrorCode.Invalid, unshare);
         var maintenance = command.MaintenanceVersion ?? state.MaintenanceVersion;
         List<IDomainEvent> events = [];
         if (command.Context is not null && !JsonText.Equivalent(state.Context, command.Context))
             events.Add(new ServiceInstanceContextUpdated(state.Id, command.Context, command.Now));
+        if (backup is not null && BackupParameter.Change(state.Id, backup, state.Backups, command.Now) is { } scheduled) events.Add(scheduled);
         if (command.Recreate || plan != state.PlanId || !JsonText.Equivalent(parameters, state.Parameters) || maintenance != state.MaintenanceVersion)
             events.Add(new ServiceInstanceUpdateRequested(state.Id, command.OperationId, plan, parameters, maintenance,
                 plan == state.PlanId ? state.DiskMb : command.DiskMb, command.Now, command.DeadlineAt, state.Host, command.Recreate));
@@ -187,17 +193,36 @@ public static class ServiceInstanceDecisions
         : null;
 
     /// <summary>A new life of the instance, on the host chosen for it; refused when no host has room for it.</summary>
-    private static Decision Requested(ProvisionServiceInstance command) => command.NoRoom is { } full
-        ? Decision.Reject(DomainErrorCode.Unprocessable, full)
-        : new Decision.Accepted(command.OperationId, [
+    private static Decision Requested(ProvisionServiceInstance command)
+    {
+        if (command.NoRoom is { } full) return Decision.Reject(DomainErrorCode.Unprocessable, full);
+        // The backup component is recorded on its own, right after the request that begins the instance's life.
+        var (backup, others, backupRefused) = BackupParameter.Take(command.Parameters);
+        if (backupRefused is not null) return Decision.Reject(DomainErrorCode.Invalid, backupRefused);
+        List<IDomainEvent> events = [
             new ServiceInstanceProvisioningRequested(command.InstanceId, command.OperationId, command.ServiceId, command.PlanId,
-                command.OrganizationGuid, command.SpaceGuid, command.Parameters, command.Context, command.DiskMb, command.Now,
+                command.OrganizationGuid, command.SpaceGuid, others, command.Context, command.DiskMb, command.Now,
                 command.PlanMaintenanceVersion, command.DeadlineAt, command.Shape, command.ClusterId, command.Host)
                 { RestoreFromSnapshot = command.RestoreFromSnapshot },
-        ]);
+        ];
+        if (backup is not null)
+        {
+            if (command.Shape != InstanceShape.Dedicated)
+                return Decision.Reject(DomainErrorCode.Unprocessable, $"parameters.{BackupParameter.Name}: backups are of dedicated instances only (not a {command.Shape}).");
+            if (BackupParameter.Refusal(backup, InstanceBackups.None) is { } refusal) return Decision.Reject(DomainErrorCode.Invalid, refusal);
+            if (BackupParameter.Change(command.InstanceId, backup, InstanceBackups.None, command.Now) is { } scheduled) events.Add(scheduled);
+        }
+        return new Decision.Accepted(command.OperationId, events);
+    }
 
-    private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command) =>
-        state.ServiceId == command.ServiceId && state.PlanId == command.PlanId
-        && state.OrganizationGuid == command.OrganizationGuid && state.SpaceGuid == command.SpaceGuid
-        && JsonText.Equivalent(state.Parameters, command.Parameters) && state.RestoreFromSnapshot == command.RestoreFromSnapshot;
+    private static Decision? Refused(string? invalid) => invalid is null ? null : Decision.Reject(DomainErrorCode.Invalid, invalid);
+
+    private static bool SameRequest(ServiceInstance state, ProvisionServiceInstance command)
+    {
+        var (backup, others, _) = BackupParameter.Take(command.Parameters);
+        return state.ServiceId == command.ServiceId && state.PlanId == command.PlanId
+            && state.OrganizationGuid == command.OrganizationGuid && state.SpaceGuid == command.SpaceGuid
+            && JsonText.Equivalent(state.Parameters, others) && state.RestoreFromSnapshot == command.RestoreFromSnapshot
+            && (backup is null ? !state.Backups.Enabled : BackupParameter.Change(state.Id, backup, state.Backups, state.CreatedAt ?? default) is null);
+    }
 }

@@ -28,6 +28,16 @@ public sealed record DfeEvent(
 {
     public const string Exchange = "dfe";
 
+    /// <summary>The backup an event is about: the one taken (<c>dfe.backed-up</c>) or restored (<c>dfe.restored</c>).</summary>
+    public Guid? BackupId { get; init; }
+
+    public static Guid? BackupOf(IDomainEvent e) => e switch
+    {
+        BackupCompleted b => b.BackupId,
+        BackupRestored r => r.BackupId,
+        _ => null,
+    };
+
     /// <summary>The integration event name of a domain event, or null when outsiders are not told about it.</summary>
     public static string? NameOf(IDomainEvent e) => e switch
     {
@@ -38,6 +48,8 @@ public sealed record DfeEvent(
         DatabaseProvisioned => "dfe.database.provisioned",
         DatabaseDeprovisioned => "dfe.database.deprovisioned",
         SnapshotExported => "dfe.exported",
+        BackupCompleted => "dfe.backed-up",
+        BackupRestored => "dfe.restored",
         _ => null,
     };
 
@@ -49,6 +61,8 @@ public sealed record DfeEvent(
     {
         (_, null) => [],
         (SnapshotExported, var name) => [name, "dfe.database.exported"],
+        (BackupCompleted, var name) => [name, "dfe.database.backed-up"],
+        (BackupRestored, var name) => [name, "dfe.database.restored"],
         (DatabaseProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.database.imported"],
         (ServiceInstanceProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.imported"],
         (_, var name) => [name],
@@ -117,6 +131,10 @@ public sealed record DfeRequest(
                     new DfeRequest("update", e.RequestedAt, null, e.PlanId, null, null, Json(e.Parameters), null, null),
                 SnapshotExportRequested e when e.OperationId == operationId => new DfeRequest("export", e.RequestedAt, null, null, null, null,
                     JsonSerializer.SerializeToElement(new { snapshotId = e.SnapshotId, destination = e.Destination, expiresAt = e.ExpiresAt }), null, null),
+                BackupStarted e when e.OperationId == operationId => new DfeRequest("backup", e.StartedAt, null, null, null, null,
+                    JsonSerializer.SerializeToElement(new { backupId = e.BackupId, scheduledFor = e.ScheduledFor }), null, null),
+                BackupRestoreRequested e when e.OperationId == operationId => new DfeRequest("restore", e.RequestedAt, null, null, null, null,
+                    JsonSerializer.SerializeToElement(new { backupId = e.BackupId }), null, null),
                 _ => null,
             };
             if (request is null) continue;

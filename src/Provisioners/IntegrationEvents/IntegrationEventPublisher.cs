@@ -77,7 +77,7 @@ public sealed class IntegrationEventPublisher : SubscriptionBase, IAsyncDisposab
         var (requester, request) = DfeRequest.Of(stream.TakeWhile(e => e.Version <= recorded.Version), operationId);
         var first = new DfeEvent(DfeEvent.NameOf(data)!, recorded.Id, instance.Id, operationId, instance.ServiceId, instance.PlanId, recorded.Timestamp,
             instance.CreatedAt, DfeEvent.ResourceUriOf(data, instance, catalog?.ProvisionerOf(instance.ServiceId)), requester, request,
-            DfeEvent.SnapshotOf(data, instance));
+            DfeEvent.SnapshotOf(data, instance)) { BackupId = DfeEvent.BackupOf(data) };
         return DfeEvent.NamesOf(data, instance).Select(name => name == first.Event ? first : first with { Event = name, EventId = Derived(recorded.Id, name) }).ToList();
     }
 

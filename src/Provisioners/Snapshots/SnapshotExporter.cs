@@ -16,7 +16,7 @@ namespace EventSourced.Provisioners.Snapshots;
 /// again (a broker that died mid-export, a nudge) finds the archive already in place and only records it.
 /// </summary>
 public sealed class SnapshotExporter(
-    OutcomeRecorder recorder, SnapshotPaths paths, IServiceProvider services, IOptions<WorkerHostOptions> host, ILogger<SnapshotExporter> log) : IConsumer<SnapshotExportRequested>
+    OutcomeRecorder recorder, SnapshotPaths paths, DatabaseArchiver archiver, IOptions<WorkerHostOptions> host, ILogger<SnapshotExporter> log) : IConsumer<SnapshotExportRequested>
 {
     public async Task Consume(ConsumeContext<SnapshotExportRequested> context)
     {
@@ -37,36 +37,10 @@ public sealed class SnapshotExporter(
 
     private async Task<SnapshotExported> Export(ServiceInstance state, SnapshotExportRequested request, CancellationToken ct)
     {
-        var archive = paths.ArchiveOf(request.Destination, request.SnapshotId);
-        var software = "";
-        if (!File.Exists(archive))
-        {
-            var backend = services.GetService<ISnapshotBackend>()
-                ?? throw new BackendException("this broker's backend cannot export snapshots (the local backend can)");
-            var catalog = services.GetService<ServiceCatalog>();
-            if (catalog?.ProvisionerOf(state.ServiceId) is { Definition.Provides.HasDatabase: false } serverOnly)
-                throw new BackendException($"the provisioner '{serverOnly.Name}' has no database to export");
-            var placement = DatabasePlacement.Of(state);
-            var staging = paths.Staging(request.OperationId);
-            try
-            {
-                var version = await backend.Dump(placement.ServerInstanceId, placement.Database, Path.Combine(staging, SnapshotManifest.DatabaseDump), ct);
-                software = $"{backend.Software} {version}";
-                Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
-                await SnapshotArchive.Write(archive, staging, members => new SnapshotManifest(SnapshotManifest.CurrentFormat, request.SnapshotId,
-                    state.Id, state.ServiceId, state.PlanId, catalog?.ProvisionerOf(state.ServiceId)?.Name, backend.Software, version,
-                    recorder.Now, members), ct);
-            }
-            finally
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-        }
-        else log.LogInformation("Snapshot {SnapshotId} of instance {InstanceId} is already in place: recording it", request.SnapshotId, request.InstanceId);
-        var manifest = await paths.ReadManifest(archive, ct);
-        var (size, sha256) = (new FileInfo(archive).Length, await SnapshotArchive.Sha256Of(archive, ct));
-        log.LogInformation("Snapshot {SnapshotId} of instance {InstanceId} exported to {Archive} ({Size} bytes)", request.SnapshotId, request.InstanceId, archive, size);
-        return new SnapshotExported(request.InstanceId, request.OperationId, request.SnapshotId, archive, size, sha256,
-            software.Length > 0 ? software : $"{manifest.Software} {manifest.SoftwareVersion}", request.ExpiresAt, recorder.Now, host.Value.Name);
+        var written = await archiver.Write(state, request.SnapshotId, request.OperationId, paths.ArchiveOf(request.Destination, request.SnapshotId), recorder.Now, ct);
+        log.LogInformation("Snapshot {SnapshotId} of instance {InstanceId} exported to {Archive} ({Size} bytes)", request.SnapshotId, request.InstanceId,
+            written.Path, written.SizeBytes);
+        return new SnapshotExported(request.InstanceId, request.OperationId, request.SnapshotId, written.Path, written.SizeBytes, written.Sha256,
+            written.Software, request.ExpiresAt, recorder.Now, host.Value.Name);
     }
 }

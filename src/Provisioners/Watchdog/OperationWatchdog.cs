@@ -95,6 +95,8 @@ public sealed class OperationWatchdog(
         ServiceInstanceDeprovisioningRequested r => r.OperationId,
         // An export has no saga: its request, sent again, is what makes its worker try again.
         SnapshotExportRequested r => r.OperationId,
+        BackupStarted r => r.OperationId,
+        BackupRestoreRequested r => r.OperationId,
         _ => null,
     };
 

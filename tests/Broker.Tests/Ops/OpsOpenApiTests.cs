@@ -99,6 +99,20 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         await Call("GET", snapshot, "/api/v1/ops/snapshots/x", null);
         await Call("GET", snapshot, $"/api/v1/ops/snapshots/{Guid.NewGuid()}", null, fixture.Broker.Client);
         await Call("GET", archive, $"/api/v1/ops/snapshots/{Guid.NewGuid()}/archive?expires=1&sig=x", null);
+        // Backups: the simulated backend has no data to dump either, so the backup job fails (and no backup is kept to restore).
+        const string backups = "/api/v1/ops/instances/{instanceId}/backups", restore = "/api/v1/ops/instances/{instanceId}/backups/{backupId}/restore";
+        var backupJob = (string)JsonNode.Parse(await Call("POST", backups, $"/api/v1/ops/instances/{instanceId}/backups", null))!["jobId"]!;
+        await fixture.Broker.OpsClient.JobWhenFinished(Guid.Parse(backupJob));
+        await Call("POST", backups, $"/api/v1/ops/instances/{Guid.NewGuid()}/backups", null);
+        await Call("POST", backups, "/api/v1/ops/instances/x/backups", null);
+        await Call("POST", backups, $"/api/v1/ops/instances/{instanceId}/backups", null, fixture.Broker.Client);
+        await Call("GET", backups, $"/api/v1/ops/instances/{instanceId}/backups", null);
+        await Call("GET", backups, $"/api/v1/ops/instances/{Guid.NewGuid()}/backups", null);
+        await Call("GET", backups, "/api/v1/ops/instances/x/backups", null);
+        await Call("GET", backups, $"/api/v1/ops/instances/{instanceId}/backups", null, fixture.Broker.Client);
+        await Call("POST", restore, $"/api/v1/ops/instances/{instanceId}/backups/{Guid.NewGuid()}/restore", null);
+        await Call("POST", restore, $"/api/v1/ops/instances/{instanceId}/backups/..%2F..%2Fetc/restore", null);
+        await Call("POST", restore, $"/api/v1/ops/instances/{instanceId}/backups/{Guid.NewGuid()}/restore", null, fixture.Broker.Client);
         await Call("POST", deprovision, deprovision, $$"""{"instanceId":"{{Guid.NewGuid()}}"}""");
         await Call("POST", deprovision, deprovision, """{"instanceId":"x"}""");
         await Call("POST", deprovision, deprovision, "{}", fixture.Broker.Client);
@@ -125,6 +139,8 @@ public sealed class OpsOpenApiTests(SimulatedBrokerFixture fixture) : IClassFixt
         Assert.Equal([400, 401, 404], Statuses(import));
         Assert.Equal([400, 401, 404], Statuses(snapshot));
         Assert.Equal([403], Statuses(archive));
+        Assert.Equal([200, 202, 400, 401, 404], Statuses(backups));
+        Assert.Equal([400, 401, 404], Statuses(restore));
     }
 
     private async Task<string> Call(string method, string template, string path, string? body, HttpClient? client = null)

@@ -62,7 +62,12 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
             {
                 var parameters = instanceSchema["parameters"]!;
                 Assert.Equal("http://json-schema.org/draft-07/schema#", (string?)parameters["$schema"]);
-                Assert.Equal(["max_connections", "shared_buffers", "work_mem", "extensions"], parameters["properties"]!.AsObject().Select(p => p.Key));
+                Assert.Equal(["max_connections", "shared_buffers", "work_mem", "extensions", "backup"], parameters["properties"]!.AsObject().Select(p => p.Key));
+                var backup = parameters["properties"]!["backup"]!;
+                Assert.Equal(["enabled", "schedule", "retain"], backup["properties"]!.AsObject().Select(p => p.Key));
+                Assert.Equal("boolean", (string?)backup["properties"]!["enabled"]!["type"]);
+                Assert.Equal(1, (int?)backup["properties"]!["retain"]!["minimum"]);
+                Assert.False((bool?)backup["additionalProperties"]);
                 Assert.Equal("integer", (string?)parameters["properties"]!["max_connections"]!["type"]);
                 Assert.Equal(10, (int?)parameters["properties"]!["max_connections"]!["minimum"]);
                 Assert.Equal(500, (int?)parameters["properties"]!["max_connections"]!["maximum"]);
