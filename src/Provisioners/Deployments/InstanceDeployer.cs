@@ -97,7 +97,9 @@ public sealed class InstanceDeployer(
             new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings), done,
             step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
                 new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct));
-        var result = await new DeploymentExecutor(backend, new RealClock()).Execute(plan);
+        // Orphans outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper after the grace period.
+        var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
+        var result = await new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
         if (result.Failure is { } failure)
         {
             var usable = await servers.IsRunning(state.Id, ct);
@@ -111,7 +113,10 @@ public sealed class InstanceDeployer(
     }
 
     private static string CurrentVm(ServiceInstance state, LocalServerBackend servers) =>
-        LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? state.Vm ?? $"{Instance}#0";
+        LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? CurrentVmOf(state);
+
+    /// <summary>The VM the log says the instance's server was last started on (the one it was provisioned on: <c>postgres/0#0</c>).</summary>
+    public static string CurrentVmOf(ServiceInstance state) => state.Vm ?? $"{Instance}#0";
 
     private async Task<(DeploymentPlan? Plan, string? Refusal)> Plan(ServiceInstance state, PendingUpdate update, LocalServerBackend servers, CancellationToken ct)
     {
