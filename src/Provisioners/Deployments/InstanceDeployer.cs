@@ -70,13 +70,21 @@ public sealed class InstanceDeployer(
     private async Task<IDomainEvent> Deploy(Guid operationId, ServiceInstance state, LocalServerBackend servers, CancellationToken ct)
     {
         var update = state.Pending!;
-        var settings = ((IServerBackend)servers).SettingsOf(update.Parameters);
+        var (cloud, unusable) = await CloudOf(state, servers, ct);
+        if (unusable is not null)
+            return state.Deployment?.OperationId == operationId
+                ? new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server, $"the recorded deployment cannot go on: {unusable}",
+                    clock.GetUtcNow(), await servers.IsRunning(state.Id, ct))
+                : new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
+                    $"the deployment cannot be planned, nothing was changed: {unusable}", clock.GetUtcNow(), InstanceUsable: true);
+        // The server's settings: the requested plan's VM type's memory settings, the requested parameters over them.
+        var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, update.PlanId)!, update.Parameters, cloud!);
         DeploymentPlan plan;
         if (state.Deployment is { } recorded && recorded.OperationId == operationId)
             plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
         else
         {
-            var (planned, refusal) = await Plan(state, update, servers, ct);
+            var (planned, refusal) = Plan(state, update, cloud!, servers);
             if (refusal is not null)
                 return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
                     $"the deployment cannot be planned, nothing was changed: {refusal}", clock.GetUtcNow(), InstanceUsable: true);
@@ -118,18 +126,39 @@ public sealed class InstanceDeployer(
     /// <summary>The VM the log says the instance's server was last started on (the one it was provisioned on: <c>postgres/0#0</c>).</summary>
     public static string CurrentVmOf(ServiceInstance state) => state.Vm ?? $"{Instance}#0";
 
-    private async Task<(DeploymentPlan? Plan, string? Refusal)> Plan(ServiceInstance state, PendingUpdate update, LocalServerBackend servers, CancellationToken ct)
+    /// <summary>
+    /// The cloud config the instance is deployed under: the uploaded one, else <see cref="LocalCloudConfig"/> (no VM types:
+    /// the server keeps the broker's default settings). Null with the reason when the uploaded one no longer loads.
+    /// </summary>
+    private async Task<(CloudConfig? Cloud, string? Unusable)> CloudOf(ServiceInstance state, LocalServerBackend servers, CancellationToken ct)
+    {
+        if ((await cloudConfigs.Load(ct)).Current is not { } uploaded)
+            return (LocalCloudConfig.For(state.Host ?? LocalCloudConfig.Az, $"{state.Server!.Host}:{state.Server.Port}",
+                options.Value.PortRangeStart, options.Value.PortRangeEnd), null);
+        try { return (CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml), null); }
+        catch (ConfigException invalid) { return (null, $"cloud config version {uploaded.Version} no longer loads: {invalid.Message}"); }
+    }
+
+    /// <summary>
+    /// The server settings a new server of the instance starts with: its plan's VM type's memory settings under the
+    /// uploaded cloud config, its parameters' settings over them. Null when the engine does not deploy the instance's
+    /// servers (another backend or implementation, a plan not in the catalog) or no cloud config loads: the caller keeps
+    /// the parameters' settings alone, as before VM types.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>?> SettingsOfNewServer(ServiceInstance state, IServerBackend servers, CancellationToken ct)
+    {
+        if (servers is not LocalServerBackend || state.Shape == InstanceShape.ClusterDatabase
+            || Catalog?.FindPlan(state.ServiceId, state.PlanId) is not { } plan) return null;
+        if ((await cloudConfigs.Load(ct)).Current is not { } uploaded) return null;
+        try { return PostgresServiceAdapter.Settings(plan, state.Parameters, CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml)); }
+        catch (ConfigException) { return null; }
+    }
+
+    private (DeploymentPlan? Plan, string? Refusal) Plan(ServiceInstance state, PendingUpdate update, CloudConfig cloud, LocalServerBackend servers)
     {
         var (from, to) = (Catalog!.FindPlan(state.ServiceId, state.PlanId)!, Catalog.FindPlan(state.ServiceId, update.PlanId)!);
         var host = state.Host ?? LocalCloudConfig.Az;
         var address = $"{state.Server!.Host}:{state.Server.Port}";
-        CloudConfig cloud;
-        if ((await cloudConfigs.Load(ct)).Current is { } uploaded)
-        {
-            try { cloud = CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml); }
-            catch (ConfigException invalid) { return (null, $"cloud config version {uploaded.Version} no longer loads: {invalid.Message}"); }
-        }
-        else cloud = LocalCloudConfig.For(host, address, options.Value.PortRangeStart, options.Value.PortRangeEnd);
 
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
         var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);

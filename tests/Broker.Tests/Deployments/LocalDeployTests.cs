@@ -85,6 +85,8 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         Assert.Equal(events.OfType<ServerProvisioned>().Single().Port, state.Server!.Port);
         Assert.Equal(Rows, await CountRows(id));
         Assert.Single(Directory.GetFiles(Path.Combine(Environment.DataRoot, id.ToString(), "vms"), "*.json"));
+        // No cloud config uploaded: no VM type maps to settings, the server keeps the broker's defaults.
+        Assert.Equal(("16MB", "4GB"), (await Show(id, "shared_buffers"), await Show(id, "effective_cache_size")));
     }
 
     [Fact]
