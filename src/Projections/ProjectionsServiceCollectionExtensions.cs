@@ -1,4 +1,5 @@
 using EventSourced.Projections.Clusters;
+using EventSourced.Projections.Deployments;
 using EventSourced.Projections.Hosts;
 using EventSourced.Projections.Rebuild;
 using EventSourced.Projections.ServiceBindings;
@@ -13,7 +14,7 @@ namespace EventSourced.Projections;
 public static class ProjectionsServiceCollectionExtensions
 {
     /// <summary>
-    /// The read models, registered with Marten: last operations, binding operations and cluster members inline (read-your-writes), the
+    /// The read models, registered with Marten: last operations, binding operations, cluster members and orphaned VMs inline (read-your-writes), the
     /// instance directory asynchronous (run by the daemon). Their tables are part of Marten's schema (created, migrated
     /// and checked with the event store's own).
     /// </summary>
@@ -28,10 +29,12 @@ public static class ProjectionsServiceCollectionExtensions
         services.AddSingleton<BindingOperations>();
         services.AddSingleton<InstanceDirectory>();
         services.AddSingleton<ClusterMembers>();
+        services.AddSingleton<OrphanedVmDirectory>();
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<LastOperations>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<BindingOperations>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<InstanceDirectory>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<ClusterMembers>());
+        services.AddSingleton<StreamView>(sp => sp.GetRequiredService<OrphanedVmDirectory>());
         services.AddSingleton<StreamViewRebuilder>();
         services.AddSingleton<ProjectionStatus>();
         // A rebuild recomputes rows in place (StreamViewRebuilder), so Marten's teardown, which would empty the table that

@@ -1,4 +1,5 @@
 using EventSourced.Projections.Clusters;
+using EventSourced.Projections.Deployments;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.Projections.Status;
@@ -31,12 +32,14 @@ public sealed class ProjectionStatusTests
             new ProjectionLag(ClusterMembers.ProjectionName, "inline", 7, 0),
             new ProjectionLag(InstanceDirectory.ProjectionName, "async", 0, 7),
             new ProjectionLag(LastOperations.ProjectionName, "inline", 7, 0),
+            new ProjectionLag(OrphanedVmDirectory.ProjectionName, "inline", 7, 0),
         ], before);
         Assert.Equal([
             new ProjectionLag(BindingOperations.ProjectionName, "inline", 7, 0),
             new ProjectionLag(ClusterMembers.ProjectionName, "inline", 7, 0),
             new ProjectionLag(InstanceDirectory.ProjectionName, "async", 7, 0),
             new ProjectionLag(LastOperations.ProjectionName, "inline", 7, 0),
+            new ProjectionLag(OrphanedVmDirectory.ProjectionName, "inline", 7, 0),
         ], after);
     }
 }

@@ -24,6 +24,8 @@ public static partial class HistoryDescriptions
         OrphanedResourceFound e => $"{e.Resource} left by an abandoned step found; it will be removed",
         OrphanedResourceRemoved { Kept: true } e => $"{e.Resource} left by an abandoned step kept: the instance uses it",
         OrphanedResourceRemoved e => $"{e.Resource} left by an abandoned step removed",
+        VmOrphaned e => $"VM {e.Vm} orphaned by the deploy; its host's sweeper deletes it after the grace period",
+        VmDeleted e => $"Orphaned VM {e.Vm} deleted",
         _ => ChangedOperation(before, after)?.Description ?? Words(@event.GetType().Name),
     };
 

@@ -27,13 +27,17 @@ public sealed record DeploymentPlanView(
     string Deployment, bool Feasible, IReadOnlyList<string> Failures, IReadOnlyList<PlannedGroup> Groups, int PeakVms,
     double EstimatedSeconds, string Text, string? EstimatedFrom = null, int RecordedSteps = 0)
 {
+    /// <summary>The server settings the change of VM type changes (<c>shared_buffers 32MB → 128MB (vm_type small → large)</c>).</summary>
+    public IReadOnlyList<string> VmTypeSettings { get; init; } = [];
+
     public static DeploymentPlanView Of(DryRunReport report, RecordedStepTimes? times = null) => new(
         report.Plan.Deployment, report.Plan.Succeeded, report.Plan.Failures,
         report.Plan.Groups.Select(g => new PlannedGroup(g.Group, g.Current, g.Desired, g.StrategyName,
             g.Strategy == UpdateStrategy.CreateSwapDelete ? g.Surge : null, g.Canaries, g.MaxInFlight,
             report.PeakVmsByGroup.GetValueOrDefault(g.Group),
             g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons, g.IsCanary(a))).ToList())).ToList(),
-        report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render(), times?.Describe(), times?.Recorded ?? 0);
+        report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render(), times?.Describe(), times?.Recorded ?? 0)
+        { VmTypeSettings = report.VmTypeSettings };
 }
 
 /// <summary><c>POST /api/v1/deployments/{instanceId}/plan</c>: the dry run of an update, nothing changed.</summary>

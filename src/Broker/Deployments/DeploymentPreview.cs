@@ -52,6 +52,8 @@ public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCata
         var actual = PostgresServiceAdapter.Actual(current, from, cloud);
         var desired = PostgresServiceAdapter.Manifest(current.Id, to, parameters, maintenanceVersion, cloud);
         var times = await RecordedStepTimes.Latest(store, LocalStepTimes, ct);
-        return (DryRunReport.Of(Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules), actual, times.Times), times, null);
+        var report = DryRunReport.Of(Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules), actual, times.Times) with
+            { VmTypeSettings = PostgresServiceAdapter.VmTypeSettingChanges(from, to, parameters, cloud) };
+        return (report, times, null);
     }
 }

@@ -47,6 +47,7 @@ public static class BrokerApplication
         // Every node applies the inline read models (it appends); the async ones run in the daemon of projector nodes.
         services.AddReadModels(runsAsyncProjections: roles.Projector || !roles.Worker);
         services.AddSingleton<InstanceHistory>();
+        EventSourced.Provisioners.Deployments.DeploymentOptions.AddTo(services, builder.Configuration);
         DeadLetterQueues.AddTo(services, builder.Configuration);
         services.AddBrokerHealth(builder.Configuration, roles);
         builder.AddBrokerTelemetry(roles);
@@ -100,7 +101,7 @@ public static class BrokerApplication
             .MapCatalog()
             .MapServiceInstances()
             .MapServiceBindings();
-        app.MapGroup("/admin").MapAdmin().MapDeadLetters();
+        app.MapGroup("/admin").MapAdmin().MapDeadLetters().MapOrphans();
         app.MapOpsApi().MapCloudConfig().MapDeployments();
         app.MapDashboard();
         return app;

@@ -59,6 +59,9 @@ public sealed record ServiceInstance
     /// <summary>The VM the deployment engine last started the instance's server on; null: the one it was provisioned on.</summary>
     public string? Vm { get; init; }
 
+    /// <summary>VMs of the instance's deployment no deploy uses any more, waiting for their host's sweeper.</summary>
+    public ImmutableList<OrphanedVm> OrphanedVms { get; init; } = [];
+
     /// <summary>The cluster a <see cref="InstanceShape.ClusterDatabase"/> lives in.</summary>
     public Guid? ClusterId { get; init; }
 
@@ -96,7 +99,7 @@ public sealed record ServiceInstance
     {
         ServiceInstanceProvisioningRequested e => Initial with
         {
-            Orphans = state.Orphans, Children = state.Children, Shape = e.Shape, ClusterId = e.ClusterId, Host = e.Host,
+            Orphans = state.Orphans, OrphanedVms = state.OrphanedVms, Children = state.Children, Shape = e.Shape, ClusterId = e.ClusterId, Host = e.Host,
             RestoreFromSnapshot = e.RestoreFromSnapshot,
             Id = e.InstanceId, Status = InstanceStatus.Provisioning, ServiceId = e.ServiceId, PlanId = e.PlanId,
             OrganizationGuid = e.OrganizationGuid, SpaceGuid = e.SpaceGuid, Parameters = e.Parameters, Context = e.Context,
@@ -154,8 +157,9 @@ public sealed record ServiceInstance
         ServerDeprovisioned e => state.Progress(e.OperationId, "Server stopped", e.DeprovisionedAt) with { Server = null },
         StorageDeprovisioned e => state.Progress(e.OperationId, "Storage removed", e.DeprovisionedAt) with { Storage = null },
         ResourceDeprovisioningFailed e => state.Progress(e.OperationId, $"{e.Resource} deprovisioning failed: {e.Reason}", e.FailedAt),
+        // Its VMs went with the instance's folder: no orphan is left to sweep.
         ServiceInstanceDeprovisioned e => state.Finish(e.OperationId, OperationState.Succeeded, "Deprovisioned", e.DeprovisionedAt) with
-            { Status = InstanceStatus.Deprovisioned },
+            { Status = InstanceStatus.Deprovisioned, OrphanedVms = [] },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
         SnapshotExportRequested e => state with
@@ -199,6 +203,8 @@ public sealed record ServiceInstance
         },
         ChildInstanceDetached e => state with
             { Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId && c.ProvisionOperationId == e.ProvisionOperationId) },
+        VmOrphaned e => state with { OrphanedVms = state.OrphanedVms.Add(new OrphanedVm(e.Vm, e.Host, e.OperationId, e.OrphanedAt)) },
+        VmDeleted e => state with { OrphanedVms = state.OrphanedVms.RemoveAll(o => o.Vm == e.Vm) },
         OrphanedResourceFound e => state with { Orphans = state.Orphans.Add(new Orphan(e.OperationId, e.Resource)) },
         OrphanedResourceRemoved e => state with { Orphans = state.Orphans.Remove(new Orphan(e.OperationId, e.Resource)) },
         _ => state,

@@ -11,6 +11,9 @@ namespace EventSourced.Deployments.DryRun;
 /// virtual time with the given step times (the backend's recorded ones, when the engine has them).</summary>
 public sealed record DryRunReport(DeploymentPlan Plan, TimeSpan EstimatedDuration, int PeakVms, IReadOnlyDictionary<string, int> PeakVmsByGroup)
 {
+    /// <summary>The settings a change of VM type brings along, as the backend maps VM types (the local backend: memory settings).</summary>
+    public IReadOnlyList<string> VmTypeSettings { get; init; } = [];
+
     public static DryRunReport Of(DeploymentPlan plan, ActualDeployment actual, StepTimes times)
     {
         if (!plan.Succeeded) return new DryRunReport(plan, TimeSpan.Zero, actual.Instances.Count, new Dictionary<string, int>());
@@ -45,6 +48,7 @@ public sealed record DryRunReport(DeploymentPlan Plan, TimeSpan EstimatedDuratio
             var unchanged = group.Actions.Count(a => a.Kind == ActionKind.Keep);
             if (unchanged > 0) text.AppendLine($"  - {unchanged} unchanged");
         }
+        if (VmTypeSettings.Count > 0) text.AppendLine($"Settings the vm_type changes: {string.Join("; ", VmTypeSettings)}.");
         text.AppendLine($"Peak VMs: {PeakVms}. Estimated duration: {EstimatedDuration.TotalSeconds:0.#} s (simulated with the given step times).");
         return text.ToString();
     }

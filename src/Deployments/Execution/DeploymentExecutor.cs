@@ -14,13 +14,15 @@ namespace EventSourced.Deployments.Execution;
 /// of the group's budget; the swap drains and stops the old VM, moves the disk, orphans the old VM, and starts the
 /// new one; the sweeper deletes the orphan and gives the slot back. VMs above the desired count never exceed the surge.</item>
 /// </list>
-/// A failure stops the deploy: nothing new starts, what is in flight ends, unused new VMs are orphaned and swept.</summary>
-public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentClock clock, TimeSpan? sweepInterval = null)
+/// A failure stops the deploy: nothing new starts, what is in flight ends, unused new VMs are orphaned and swept.
+/// With an <see cref="IOrphanKeeper"/> the orphans are recorded and left to the keeper's sweeper instead of being deleted
+/// before the deploy ends (but for those a group waits for: the surge bound holds either way).</summary>
+public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentClock clock, TimeSpan? sweepInterval = null, IOrphanKeeper? keeper = null)
 {
     public async Task<ExecutionResult> Execute(DeploymentPlan plan)
     {
         if (!plan.Succeeded) throw new InvalidOperationException("a failed plan cannot run: " + string.Join("; ", plan.Failures));
-        var run = new Run(backend, new OrphanSweeper(backend, clock, sweepInterval ?? OrphanSweeper.DefaultInterval));
+        var run = new Run(backend, new OrphanSweeper(backend, clock, sweepInterval ?? OrphanSweeper.DefaultInterval, keeper));
         var started = clock.Now;
         using var stop = new CancellationTokenSource();
         var periodic = run.Sweeper.RunPeriodically(stop.Token);
@@ -68,12 +70,12 @@ public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentCl
             }
             // New VMs a failure left unused go to the sweeper.
             // In the order they took their slots, so each waiting one gets the slot an earlier orphan gives back.
-            foreach (var (_, task) in prepared)
+            foreach (var (instance, task) in prepared)
             {
                 string? unused;
                 try { unused = await task; }
                 catch (StepFailedException) { continue; } // already recorded by the instance that awaited it, or moot
-                if (unused is not null && !Vms.ContainsValue(unused)) sweeper.Orphan(unused, budget);
+                if (unused is not null && !Vms.ContainsValue(unused)) await sweeper.Orphan(unused, instance, budget);
             }
         }
 
@@ -104,7 +106,7 @@ public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentCl
             try { await Step(action, "update artifacts", () => backend.Run(LifecycleStep.UpdateArtifacts, vm, action.Id, _none)); }
             catch
             {
-                sweeper.Orphan(vm, budget);
+                await sweeper.Orphan(vm, action.Id, budget);
                 throw;
             }
             return vm;
@@ -217,7 +219,7 @@ public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentCl
                     if (detach) await Step(action, "detach disk", () => backend.DetachDisk(old!, action.Id, _none));
                     if (attach) await Step(action, "attach disk", () => backend.AttachDisk(vm, action.Id, _none));
                     Vms[action.Id] = vm;
-                    sweeper.Orphan(old!, budget);
+                    await sweeper.Orphan(old!, action.Id, budget);
                     await Start(action, vm);
                     return;
                 }

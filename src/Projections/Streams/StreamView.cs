@@ -38,12 +38,18 @@ public abstract class StreamView(string name, ProjectionLifecycle lifecycle, str
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var touched = events.Where(e => e.StreamKey?.StartsWith(StreamPrefix, StringComparison.Ordinal) == true)
+        var touched = events.Where(e => e.StreamKey?.StartsWith(StreamPrefix, StringComparison.Ordinal) == true && Concerns(e))
             .Select(e => e.StreamKey!).Distinct().ToList();
         if (touched.Count == 0) return;
         var streams = await StreamHistory.Load(operations, touched, events, cancellation);
         Write(operations, streams);
     }
+
+    /// <summary>
+    /// Whether an appended event can change the view's row of its stream (true: every event does). A view that only a few
+    /// kinds of event change skips loading and folding the streams of the others, on every append.
+    /// </summary>
+    protected virtual bool Concerns(IEvent appended) => true;
 
     /// <summary>The view's table, part of Marten's schema.</summary>
     public Table Table()

@@ -6,7 +6,9 @@ namespace EventSourced.Provisioners.Backends;
 public static class ServerSettings
 {
     public static readonly FrozenSet<string> Allowed = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
-        "max_connections", "shared_buffers", "work_mem", "statement_timeout", "log_min_duration_statement");
+        "max_connections", "shared_buffers", "work_mem", "statement_timeout", "log_min_duration_statement",
+        // Set from the plan's VM type on the local backend (Deployments.VmTypeMemory); no plan schema offers them as parameters.
+        "effective_cache_size", "maintenance_work_mem");
 
     public static readonly FrozenDictionary<string, string> Defaults = new Dictionary<string, string>
     {

@@ -71,7 +71,15 @@ public sealed class InstanceDeployer(
     private async Task<IDomainEvent> Deploy(Guid operationId, ServiceInstance state, LocalServerBackend servers, CancellationToken ct)
     {
         var update = state.Pending!;
-        var settings = ((IServerBackend)servers).SettingsOf(update.Parameters);
+        var (cloud, unusable) = await CloudOf(state, ct);
+        if (unusable is not null)
+            return state.Deployment?.OperationId == operationId
+                ? new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server, $"the recorded deployment cannot go on: {unusable}",
+                    clock.GetUtcNow(), await servers.IsRunning(state.Id, ct))
+                : new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
+                    $"the deployment cannot be planned, nothing was changed: {unusable}", clock.GetUtcNow(), InstanceUsable: true);
+        // The server's settings: the requested plan's VM type's memory settings, the requested parameters over them.
+        var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, update.PlanId)!, update.Parameters, cloud!);
         DeploymentPlan plan;
         if (state.Deployment is { } recorded && recorded.OperationId == operationId)
             plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
@@ -80,7 +88,7 @@ public sealed class InstanceDeployer(
             // Extensions first, in one transaction: a refused drop (something still uses the extension) changes nothing.
             if (await ChangeExtensions(state, update, ct) is { } refused)
                 return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server, refused, clock.GetUtcNow(), InstanceUsable: true);
-            var (planned, refusal) = await Plan(state, update, servers, ct);
+            var (planned, refusal) = Plan(state, update, cloud!, servers);
             if (refusal is not null)
                 return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
                     $"the deployment cannot be planned, nothing was changed: {refusal}", clock.GetUtcNow(), InstanceUsable: true);
@@ -101,7 +109,9 @@ public sealed class InstanceDeployer(
             new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings), done,
             step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
                 new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct));
-        var result = await new DeploymentExecutor(backend, new RealClock()).Execute(plan);
+        // Orphans outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper after the grace period.
+        var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
+        var result = await new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
         if (result.Failure is { } failure)
         {
             var usable = await servers.IsRunning(state.Id, ct);
@@ -132,15 +142,38 @@ public sealed class InstanceDeployer(
     }
 
     private static string CurrentVm(ServiceInstance state, LocalServerBackend servers) =>
-        LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? state.Vm ?? $"{Instance}#0";
+        LocalDeploymentBackend.AttachedVm(servers, state.Id) ?? CurrentVmOf(state);
 
-    private async Task<(DeploymentPlan? Plan, string? Refusal)> Plan(ServiceInstance state, PendingUpdate update, LocalServerBackend servers, CancellationToken ct)
+    /// <summary>The VM the log says the instance's server was last started on (the one it was provisioned on: <c>postgres/0#0</c>).</summary>
+    public static string CurrentVmOf(ServiceInstance state) => state.Vm ?? $"{Instance}#0";
+
+    /// <summary>
+    /// The cloud config the instance is deployed under: the uploaded one, else <see cref="LocalCloudConfig"/> (no VM types:
+    /// the server keeps the broker's default settings). Null with the reason when the uploaded one no longer loads.
+    /// </summary>
+    private Task<(CloudConfig? Cloud, string? Unusable)> CloudOf(ServiceInstance state, CancellationToken ct) =>
+        LocalCloudConfig.Of(cloudConfigs, state, options.Value.PortRangeStart, options.Value.PortRangeEnd, ct);
+
+    /// <summary>
+    /// The server settings a new server of the instance starts with: its plan's VM type's memory settings under the
+    /// uploaded cloud config, its parameters' settings over them. Null when the engine does not deploy the instance's
+    /// servers (another backend or implementation, a plan not in the catalog) or no cloud config loads: the caller keeps
+    /// the parameters' settings alone, as before VM types.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>?> SettingsOfNewServer(ServiceInstance state, IServerBackend servers, CancellationToken ct)
+    {
+        if (servers is not LocalServerBackend || state.Shape == InstanceShape.ClusterDatabase
+            || Catalog?.FindPlan(state.ServiceId, state.PlanId) is not { } plan) return null;
+        if ((await cloudConfigs.Load(ct)).Current is not { } uploaded) return null;
+        try { return PostgresServiceAdapter.Settings(plan, state.Parameters, CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml)); }
+        catch (ConfigException) { return null; }
+    }
+
+    private (DeploymentPlan? Plan, string? Refusal) Plan(ServiceInstance state, PendingUpdate update, CloudConfig cloud, LocalServerBackend servers)
     {
         var (from, to) = (Catalog!.FindPlan(state.ServiceId, state.PlanId)!, Catalog.FindPlan(state.ServiceId, update.PlanId)!);
         var host = state.Host ?? LocalCloudConfig.Az;
         var address = $"{state.Server!.Host}:{state.Server.Port}";
-        var (cloud, refusal) = await LocalCloudConfig.Of(cloudConfigs, state, options.Value.PortRangeStart, options.Value.PortRangeEnd, ct);
-        if (cloud is null) return (null, refusal);
 
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
         var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);

@@ -10,7 +10,8 @@ namespace EventSourced.Provisioners.Deployments;
 /// <summary>
 /// The service adapter of the PostgreSQL offering: a dedicated instance (or a cluster's server) as a deployment of one
 /// instance group <see cref="Group"/> with one job <see cref="Job"/>, from its plan (the plan's <c>vm_type</c> metadata,
-/// else its name, names the cloud config's VM type), its parameters (the server settings) and its maintenance version.
+/// else its name, names the cloud config's VM type, whose RAM gives the memory settings), its parameters (the server
+/// settings, over the VM type's) and its maintenance version.
 /// What runs is read from the instance's log: its host and the AZ the cloud config puts that host in, its server's
 /// address, its plan and settings.
 /// </summary>
@@ -35,16 +36,31 @@ public static class PostgresServiceAdapter
         new PropertyRule(Job, "work_mem", ActionKind.Reload),
         new PropertyRule(Job, "statement_timeout", ActionKind.Reload),
         new PropertyRule(Job, "log_min_duration_statement", ActionKind.Reload),
+        new PropertyRule(Job, "effective_cache_size", ActionKind.Reload),
+        new PropertyRule(Job, "maintenance_work_mem", ActionKind.Reload),
         // Created or dropped in the database before the deploy runs: the server itself only reloads.
         new PropertyRule(Job, InstanceParameters.Extensions, ActionKind.Reload),
     ]);
 
     public static string VmTypeOf(ServicePlan plan) => plan.Metadata.GetValueOrDefault(VmTypeMetadata) ?? plan.Name;
 
+    /// <summary>
+    /// The server settings chosen for an instance of <paramref name="plan"/> with these parameters: the memory settings of
+    /// the plan's VM type in the cloud config (<see cref="VmTypeMemory"/>), the parameters' settings over them.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Settings(ServicePlan plan, string? parameters, CloudConfig cloud) =>
+        VmTypeMemory.Chosen(cloud.VmType(VmTypeOf(plan)), InstanceParameters.ServerSettingsOf(parameters));
+
+    /// <summary>The settings moving from <paramref name="from"/> to <paramref name="to"/> changes through their VM types, for the dry run.</summary>
+    public static IReadOnlyList<string> VmTypeSettingChanges(ServicePlan from, ServicePlan to, string? parameters, CloudConfig cloud) =>
+        VmTypeOf(from) == VmTypeOf(to) ? [] :
+        VmTypeMemory.Changes(cloud.VmType(VmTypeOf(from)), cloud.VmType(VmTypeOf(to)), InstanceParameters.ServerSettingsOf(parameters))
+            .Select(change => $"{change} (vm_type {VmTypeOf(from)} → {VmTypeOf(to)})").ToList();
+
     /// <summary>The deployment an instance of <paramref name="plan"/> with these parameters should be.</summary>
     public static DeploymentManifest Manifest(Guid instanceId, ServicePlan plan, string? parameters, string? maintenanceVersion, CloudConfig cloud)
     {
-        var properties = PropertiesOf(parameters);
+        var properties = PropertiesOf(plan, parameters, cloud);
         var update = UpdateOf(plan);
         var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), DiskType,
             cloud.Networks.FirstOrDefault()?.Name ?? "default", [],
@@ -63,17 +79,17 @@ public static class PostgresServiceAdapter
     {
         if (instance.Server is not { } server || instance.Host is not { } host) return ActualDeployment.Empty;
         var az = cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
-        var properties = PropertiesOf(instance.Parameters).ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
+        var properties = PropertiesOf(plan, instance.Parameters, cloud).ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
         return new ActualDeployment([
             new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
                 new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties, instance.Vm),
         ]);
     }
 
-    /// <summary>The job's properties: the server settings, and the extensions enabled in its database (when any).</summary>
-    private static SortedDictionary<string, string> PropertiesOf(string? parameters)
+    /// <summary>The job's properties: the server settings (<see cref="Settings"/>), and the extensions enabled in its database (when any).</summary>
+    private static SortedDictionary<string, string> PropertiesOf(ServicePlan plan, string? parameters, CloudConfig cloud)
     {
-        var properties = ServerSettings.Effective(InstanceParameters.ServerSettingsOf(parameters));
+        var properties = ServerSettings.Effective(Settings(plan, parameters, cloud));
         if (InstanceParameters.ExtensionsOf(parameters) is { Count: > 0 } extensions)
             properties[InstanceParameters.Extensions] = string.Join(",", extensions);
         return properties;

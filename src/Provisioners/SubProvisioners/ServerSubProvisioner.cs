@@ -29,7 +29,9 @@ public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRe
             async () =>
             {
                 var servers = backends.ServerOf(state.ServiceId);
-                var endpoint = await servers.Provision(instanceId, servers.SettingsOf(state.Parameters), ct);
+                // On the local backend under an uploaded cloud config, the plan's VM type gives the memory settings.
+                var settings = (deployer is null ? null : await deployer.SettingsOfNewServer(state, servers, ct)) ?? servers.SettingsOf(state.Parameters);
+                var endpoint = await servers.Provision(instanceId, settings, ct);
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));
@@ -88,7 +90,8 @@ public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRe
     {
         var current = await recorder.Current(instanceId, ct);
         if (current.Status != InstanceStatus.Provisioned || current.Busy) return;
-        await servers.Reconfigure(instanceId, servers.SettingsOf(current.Parameters), ct);
+        var settings = (deployer is null ? null : await deployer.SettingsOfNewServer(current, servers, ct)) ?? servers.SettingsOf(current.Parameters);
+        await servers.Reconfigure(instanceId, settings, ct);
         await storage.Provision(instanceId, current.DiskMb, ct);
     }
 }

@@ -104,7 +104,7 @@ public class ExecutorTests
         time.Run(async () =>
         {
             var periodic = sweeper.RunPeriodically(stop.Token);
-            sweeper.Orphan("g/0#0", new SurgeBudget(1));
+            await sweeper.Orphan("g/0#0", "g/0", new SurgeBudget(1));
             await time.Delay(TimeSpan.FromSeconds(29));
             Assert.Contains("g/0#0", backend.Vms);
             await time.Delay(TimeSpan.FromSeconds(3));

@@ -42,6 +42,8 @@ public static class LocalBackendServiceCollectionExtensions
         // Both compare the servers with the log: they need the event store and read models of a broker node.
         services.AddServerResurrector(configuration);
         services.AddDriftReconciler(configuration);
+        // Its settings (Provisioners:Deployments) are bound by the broker on every node: the API nodes show the deadlines.
+        services.AddHostedService<Deployments.VmOrphanSweeper>();
         return services;
     }
 }

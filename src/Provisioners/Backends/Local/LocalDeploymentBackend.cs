@@ -96,10 +96,29 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
         }
     }
 
+    /// <summary>
+    /// Deletes an orphaned VM's record, as <see cref="EventSourced.Provisioners.Deployments.VmOrphanSweeper"/> does after the
+    /// grace period: false, deleting nothing, when it is the VM holding the instance's disk (<paramref name="currentVm"/>
+    /// when the disk never moved). A VM already gone, or a whole instance folder gone (deprovisioned), is deleted.
+    /// </summary>
+    public static bool DeleteOrphan(LocalServerBackend servers, Guid instanceId, string vm, string currentVm)
+    {
+        var folder = servers.FolderOf(instanceId);
+        if (!Directory.Exists(folder)) return true;
+        var disk = Path.Combine(folder, "disk.json");
+        if ((File.Exists(disk) ? Read<DiskRecord>(disk)!.Vm : currentVm) == vm) return false;
+        var file = VmFileIn(folder, vm);
+        if (File.Exists(file)) File.Delete(file);
+        return true;
+    }
+
     /// <summary>The VM the disk is attached to: the recorded one, else (never moved) the current VM; null when detached.</summary>
     private string? Holder() => File.Exists(DiskFile) ? Read<DiskRecord>(DiskFile)!.Vm : currentVm;
 
-    private string VmFile(string vm) => Path.Combine(VmFolder, vm.Replace('/', '_').Replace('#', '-') + ".json");
+    private string VmFile(string vm) => VmFileIn(Folder, vm);
+
+    private static string VmFileIn(string instanceFolder, string vm) =>
+        Path.Combine(instanceFolder, "vms", vm.Replace('/', '_').Replace('#', '-') + ".json");
 
     private static T? Read<T>(string file) => JsonSerializer.Deserialize<T>(File.ReadAllText(file), Json);
 
