@@ -70,7 +70,7 @@ public sealed class InstanceDeployer(
     private async Task<IDomainEvent> Deploy(Guid operationId, ServiceInstance state, LocalServerBackend servers, CancellationToken ct)
     {
         var update = state.Pending!;
-        var (cloud, unusable) = await CloudOf(state, servers, ct);
+        var (cloud, unusable) = await CloudOf(state, ct);
         if (unusable is not null)
             return state.Deployment?.OperationId == operationId
                 ? new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server, $"the recorded deployment cannot go on: {unusable}",
@@ -130,7 +130,7 @@ public sealed class InstanceDeployer(
     /// The cloud config the instance is deployed under: the uploaded one, else <see cref="LocalCloudConfig"/> (no VM types:
     /// the server keeps the broker's default settings). Null with the reason when the uploaded one no longer loads.
     /// </summary>
-    private async Task<(CloudConfig? Cloud, string? Unusable)> CloudOf(ServiceInstance state, LocalServerBackend servers, CancellationToken ct)
+    private async Task<(CloudConfig? Cloud, string? Unusable)> CloudOf(ServiceInstance state, CancellationToken ct)
     {
         if ((await cloudConfigs.Load(ct)).Current is not { } uploaded)
             return (LocalCloudConfig.For(state.Host ?? LocalCloudConfig.Az, $"{state.Server!.Host}:{state.Server.Port}",
