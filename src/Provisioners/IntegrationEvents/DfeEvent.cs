@@ -43,12 +43,13 @@ public sealed record DfeEvent(
 
     /// <summary>
     /// Every integration event a domain event is told as: its own name, and for snapshots the seed's sub-job events too
-    /// (an export also exported the database; an import's database and instance are also imported ones).
+    /// (an export also exported the database, when the instance has one: not a Redis server's; an import's database and
+    /// instance are also imported ones).
     /// </summary>
     public static IReadOnlyList<string> NamesOf(IDomainEvent e, ServiceInstance instance) => (e, NameOf(e)) switch
     {
         (_, null) => [],
-        (SnapshotExported, var name) => [name, "dfe.database.exported"],
+        (SnapshotExported, var name) when instance.Database is not null => [name, "dfe.database.exported"],
         (DatabaseProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.database.imported"],
         (ServiceInstanceProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.imported"],
         (_, var name) => [name],

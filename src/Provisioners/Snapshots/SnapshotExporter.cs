@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace EventSourced.Provisioners.Snapshots;
 
 /// <summary>
-/// Carries out an export on the instance's host: dumps its database, writes the archive with its manifest into the
+/// Carries out an export on the instance's host: dumps its data (its provisioner's snapshot backend: a database's
+/// <c>pg_dump</c>, a Redis server's RDB), writes the archive with its manifest into the
 /// snapshots root and records <see cref="SnapshotExported"/> (or <see cref="SnapshotExportFailed"/>). A request delivered
 /// again (a broker that died mid-export, a nudge) finds the archive already in place and only records it.
 /// </summary>
@@ -41,16 +42,12 @@ public sealed class SnapshotExporter(
         var software = "";
         if (!File.Exists(archive))
         {
-            var backend = services.GetService<ISnapshotBackend>()
-                ?? throw new BackendException("this broker's backend cannot export snapshots (the local backend can)");
+            var (backend, target) = InstanceSnapshots.Of(state, services, "export");
             var catalog = services.GetService<ServiceCatalog>();
-            if (catalog?.ProvisionerOf(state.ServiceId) is { Definition.Provides.HasDatabase: false } serverOnly)
-                throw new BackendException($"the provisioner '{serverOnly.Name}' has no database to export");
-            var placement = DatabasePlacement.Of(state);
             var staging = paths.Staging(request.OperationId);
             try
             {
-                var version = await backend.Dump(placement.ServerInstanceId, placement.Database, Path.Combine(staging, SnapshotManifest.DatabaseDump), ct);
+                var version = await backend.Dump(target, Path.Combine(staging, backend.Member), ct);
                 software = $"{backend.Software} {version}";
                 Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
                 await SnapshotArchive.Write(archive, staging, members => new SnapshotManifest(SnapshotManifest.CurrentFormat, request.SnapshotId,

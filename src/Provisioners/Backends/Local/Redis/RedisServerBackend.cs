@@ -176,9 +176,67 @@ public sealed partial class RedisServerBackend(
         }
     }
 
-    private string AdminPassword(Guid instanceId) => secrets.DerivePassword($"redis-admin/{instanceId:D}");
+    internal string AdminPassword(Guid instanceId) => secrets.DerivePassword($"redis-admin/{instanceId:D}");
 
-    private async Task Start(InstanceDirectory instance, ServerRecord server, CancellationToken ct)
+    /// <summary>The port of the instance's server as recorded in its server.json, or null when none is provisioned here.</summary>
+    internal int? PortOf(Guid instanceId) => Instance(instanceId).ReadServer()?.Port;
+
+    /// <summary>The server's <c>redis_version</c> (INFO server), as its admin user reads it.</summary>
+    internal async Task<string> Version(Guid instanceId, CancellationToken ct)
+    {
+        await using var admin = await Admin(instanceId, ct);
+        return Info(await admin.Expect(ct, "INFO", "server"), "redis_version")
+               ?? throw new BackendException($"the redis server of instance {instanceId} names no redis_version in INFO server");
+    }
+
+    /// <summary>
+    /// Replaces the dataset of the instance's server with an RDB file (an import, before the server is reported started).
+    /// With the append-only file on, Redis loads that file at a start and never the RDB: so the server starts once with it
+    /// off and the RDB in place, then turns it on (CONFIG SET appendonly yes), which rewrites the append-only file from the
+    /// loaded dataset; only when that rewrite ended is the dataset the one a restart (the resurrector's) brings back.
+    /// Idempotent: a repeated run stops the server and loads the file again.
+    /// </summary>
+    internal async Task LoadDataset(Guid instanceId, string rdb, TimeSpan rewriteTimeout, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        var server = instance.ReadServer() ?? throw new BackendException($"cannot restore into the redis server of instance {instanceId}: none is provisioned");
+        var files = new RedisFiles(instance);
+        await Stop(instance, ct);
+        foreach (var path in files.AppendOnly)
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else if (File.Exists(path)) File.Delete(path);
+        }
+        File.Copy(rdb, files.Dump, overwrite: true);
+        await _tools.GiveToRunAsUser(files.Dump, ct);
+        await Start(instance, server, ct, appendOnly: false);
+        await using (var admin = await Admin(instanceId, ct))
+        {
+            await admin.Expect(ct, "CONFIG", "SET", "appendonly", "yes");
+            var deadline = DateTime.UtcNow + rewriteTimeout;
+            while (true)
+            {
+                var info = await admin.Expect(ct, "INFO", "persistence");
+                if (Info(info, "aof_last_bgrewrite_status") is "err" && Info(info, "aof_rewrite_in_progress") is "0")
+                    throw new BackendException($"the redis server of instance {instanceId} could not write its append-only file from the snapshot (see its server.log)");
+                if (Info(info, "aof_enabled") is "1" && Info(info, "aof_rewrite_in_progress") is "0" && Info(info, "aof_rewrite_scheduled") is "0") break;
+                if (DateTime.UtcNow > deadline)
+                    throw new BackendException($"the redis server of instance {instanceId} did not write its append-only file within {rewriteTimeout}");
+                await Task.Delay(100, ct);
+            }
+        }
+        // The configuration of every later start: the append-only file on again.
+        await File.WriteAllTextAsync(files.Config, Config(files, server), ct);
+        logger.LogInformation("The redis server of instance {InstanceId} loaded its dataset from a snapshot and keeps it in its append-only file", instanceId);
+    }
+
+    /// <summary>A field of an INFO reply (<c>name:value</c> lines), or null.</summary>
+    private static string? Info(object? reply, string field) =>
+        (reply as string)?.Split('\n').Select(line => line.TrimEnd('\r')).FirstOrDefault(line => line.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];
+
+    /// <param name="appendOnly">Off only for an import's start, which loads dump.rdb (<see cref="LoadDataset"/>).</param>
+    private async Task Start(InstanceDirectory instance, ServerRecord server, CancellationToken ct, bool appendOnly = true)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the local backend runs redis servers on Linux only");
         var files = new RedisFiles(instance);
@@ -190,7 +248,7 @@ public sealed partial class RedisServerBackend(
             await Signal(stale, ct);
             await WaitUntilGone(stale, ct);
         }
-        await File.WriteAllTextAsync(files.Config, Config(files, server), ct);
+        await File.WriteAllTextAsync(files.Config, Config(files, server, appendOnly), ct);
         await WriteUsers(files, instance.InstanceId, ct);
         foreach (var file in new[] { files.Config, files.Users }) await _tools.GiveToRunAsUser(file, ct);
         // daemonize: redis-server forks and the parent returns at once; the pid file and a PING say when it runs.
@@ -212,7 +270,7 @@ public sealed partial class RedisServerBackend(
         }
     }
 
-    private static string Config(RedisFiles files, ServerRecord server) =>
+    private static string Config(RedisFiles files, ServerRecord server, bool appendOnly = true) =>
         $"""
         # Written by the service broker at every start.
         bind 127.0.0.1
@@ -222,7 +280,7 @@ public sealed partial class RedisServerBackend(
         pidfile {Quoted(files.Pid)}
         logfile {Quoted(files.Log)}
         dir {Quoted(files.Directory)}
-        appendonly yes
+        appendonly {(appendOnly ? "yes" : "no")}
         aclfile {Quoted(files.Users)}
 
         """ + string.Concat((server.Settings ?? new Dictionary<string, string>()).Select(s => $"{s.Key} {s.Value}\n"));
