@@ -30,6 +30,8 @@ public sealed class SnapshotRestorer(SnapshotCatalog catalog, SnapshotPaths path
                 throw new BackendException($"snapshot {snapshotId} cannot be restored: {e.Message}", e);
             }
             if (manifest.SnapshotId != snapshotId) throw new BackendException($"the archive of snapshot {snapshotId} holds snapshot {manifest.SnapshotId}");
+            if (!string.Equals(await SnapshotArchive.Sha256Of(snapshot.Path, ct), snapshot.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new BackendException($"the archive of snapshot {snapshotId} is not the one exported (its SHA-256 differs from the recorded one)");
             if (manifest.Software != backend.Software || manifest.Members.All(m => m.Name != backend.Member))
                 throw new BackendException($"snapshot {snapshotId} holds {manifest.Software} data, not the {backend.Member} of {backend.Software} this instance restores");
             await backend.Restore(target, Path.Combine(staging, backend.Member), ct);

@@ -200,6 +200,25 @@ public sealed class RedisSnapshotTests(RedisSnapshotFixture fixture) : IClassFix
             Assert.Contains($"not '{intoService}'", osbText);
             foreach (var id in new[] { viaOps, viaOsb }) Assert.False(Directory.Exists(Path.Combine(fixture.Environment.DataRoot, id.ToString("D"))));
         }
+
+        // A PostgreSQL archive whose manifest was edited to pass for a Redis snapshot (its members still match it): refused too.
+        var archive = (await fixture.Environment.InstanceEvents(postgres)).OfType<SnapshotExported>().Single(e => e.SnapshotId == postgresSnapshot).Path;
+        await Rewrite(archive, (name, data) =>
+        {
+            if (name != SnapshotManifest.FileName) return data;
+            var forgery = JsonNode.Parse(data)!.AsObject();
+            (forgery["serviceId"], forgery["planId"], forgery["provisioner"], forgery["software"]) = (RedisOsb.ServiceId, RedisOsb.PlanId, "redis", "redis");
+            return System.Text.Encoding.UTF8.GetBytes(forgery.ToJsonString());
+        });
+        var forged = Guid.NewGuid();
+        var forgedRefusal = await fixture.Environment.Refused(Ops, c => c.ImportJob(new { ownerId = "importer", instanceId = forged, snapshotId = postgresSnapshot }));
+        var forgedText = await forgedRefusal.Content.ReadAsStringAsync();
+        Assert.True(forgedRefusal.StatusCode == HttpStatusCode.UnprocessableEntity, forgedText);
+        Assert.Contains("is not the one exported", forgedText);
+        var forgedOsb = await fixture.Environment.Refused(fixture.Broker.Client,
+            c => c.ProvisionRedis(forged, new { restore_from_snapshot = postgresSnapshot.ToString() }));
+        Assert.True(forgedOsb.StatusCode == HttpStatusCode.UnprocessableEntity, await forgedOsb.Content.ReadAsStringAsync());
+        Assert.False(Directory.Exists(Path.Combine(fixture.Environment.DataRoot, forged.ToString("D"))));
     }
 
     private async Task<int> PortOf(Guid instanceId) =>
@@ -244,7 +263,14 @@ public sealed class RedisSnapshotTests(RedisSnapshotFixture fixture) : IClassFix
     }
 
     /// <summary>One byte of the RDB changed, the manifest kept: a well-formed archive whose member no longer matches it.</summary>
-    private static async Task FlipAByteOfTheRdb(string archive)
+    private static Task FlipAByteOfTheRdb(string archive) => Rewrite(archive, (name, data) =>
+    {
+        if (name == "dump.rdb") data[data.Length / 2] ^= 0x5A;
+        return data;
+    });
+
+    /// <summary>Writes the archive again, each member as <paramref name="change"/> makes it (its name and bytes given).</summary>
+    private static async Task Rewrite(string archive, Func<string, byte[], byte[]> change)
     {
         var entries = new List<(string Name, byte[] Data)>();
         await using (var input = File.OpenRead(archive))
@@ -254,9 +280,7 @@ public sealed class RedisSnapshotTests(RedisSnapshotFixture fixture) : IClassFix
             {
                 using var data = new MemoryStream();
                 await entry.DataStream!.CopyToAsync(data);
-                var bytes = data.ToArray();
-                if (entry.Name == "dump.rdb") bytes[bytes.Length / 2] ^= 0x5A;
-                entries.Add((entry.Name, bytes));
+                entries.Add((entry.Name, change(entry.Name, data.ToArray())));
             }
         await using var output = File.Create(archive);
         await using var gzipOut = new GZipStream(output, CompressionLevel.Fastest);
