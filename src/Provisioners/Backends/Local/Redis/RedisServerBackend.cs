@@ -142,21 +142,60 @@ public sealed partial class RedisServerBackend(
 
     public async Task CreateLogin(Guid instanceId, string username, string password, DateTimeOffset? validUntil, CancellationToken ct)
     {
+        // Under the instance's lock, as its lifetime is recorded: the expiry pass never sees a user without its lifetime.
+        using var _ = await LockInstance(instanceId, ct);
         await using var admin = await Admin(instanceId, ct);
         // reset: a repeated step sets the same user again from scratch. Every key and channel, every command but the
         // dangerous ones (CONFIG, SHUTDOWN, ACL, DEBUG, FLUSHALL…), which stay the broker's.
         await admin.Expect(ct, "ACL", "SETUSER", username, "reset", "on", $">{password}", "~*", "&*", "+@all", "-@dangerous");
         await admin.Expect(ct, "ACL", "SAVE");
+        await RedisLoginLifetimes.Set(new RedisFiles(Instance(instanceId)), username, validUntil, ct);
     }
 
     public async Task DropLogin(Guid instanceId, string username, CancellationToken ct)
     {
         var instance = Instance(instanceId);
         if (instance.ReadServer() is not { } server || !await IsRunning(instance, server.Port, ct)) return;
+        // Under the instance's lock: the expiry pass must not turn off (ACL SETUSER: create again) a user deleted meanwhile.
+        using var _ = await LockInstance(instanceId, ct);
         await using var admin = await Admin(instanceId, ct);
         // Deleting the user also closes its connections.
         await admin.Expect(ct, "ACL", "DELUSER", username);
         await admin.Expect(ct, "ACL", "SAVE");
+        await RedisLoginLifetimes.Set(new RedisFiles(instance), username, null, ct);
+    }
+
+    /// <summary>
+    /// Turns off the bindings' users whose credential lifetime ended by <paramref name="now"/> on every running Redis server
+    /// here (<c>ACL SETUSER off</c>: AUTH refused, as PostgreSQL's VALID UNTIL refuses a login) and closes their connections;
+    /// a server that is down is done at a later pass. Answers how many users were turned off.
+    /// </summary>
+    public async Task<int> ExpireLogins(DateTimeOffset now, CancellationToken ct)
+    {
+        var expired = 0;
+        foreach (var instance in InstanceDirectory.All(_options.DataRoot))
+        {
+            if (instance.ReadServer() is not { Software: Software } server) continue;
+            var files = new RedisFiles(instance);
+            if (!(await RedisLoginLifetimes.Read(files, ct)).Values.Any(until => until <= now)) continue;
+            using var _ = await LockInstance(instance.InstanceId, ct);
+            var due = (await RedisLoginLifetimes.Read(files, ct)).Where(login => login.Value <= now).Select(login => login.Key).ToList();
+            if (due.Count == 0 || !await IsRunning(instance, server.Port, ct)) continue;
+            await using (var admin = await Admin(instance.InstanceId, ct))
+            {
+                foreach (var username in due)
+                {
+                    await admin.Expect(ct, "ACL", "SETUSER", username, "off");
+                    await admin.Expect(ct, "CLIENT", "KILL", "USER", username);
+                }
+                await admin.Expect(ct, "ACL", "SAVE");
+            }
+            foreach (var username in due) await RedisLoginLifetimes.Set(files, username, null, ct);
+            expired += due.Count;
+            logger.LogInformation("Turned off {Count} expired binding users of the redis server of instance {InstanceId}: {Users}",
+                due.Count, instance.InstanceId, string.Join(", ", due));
+        }
+        return expired;
     }
 
     private async Task<RespClient> Admin(Guid instanceId, CancellationToken ct)
