@@ -22,7 +22,7 @@ namespace EventSourced.Provisioners.Backends.Local.Redis;
 [SubProvisionerImplementation("redis-server")]
 public sealed partial class RedisServerBackend(
     IOptions<LocalBackendOptions> options, SecretProtector secrets, ILogger<RedisServerBackend> logger)
-    : IServerBackend, IServerLogins, IRestartableServer
+    : IServerBackend, IServerLogins, IRestartableServer, IObservableServer
 {
     public const string Software = "redis";
     public const string AdminUser = "broker-admin";
@@ -111,6 +111,23 @@ public sealed partial class RedisServerBackend(
             }
         }
         return resurrected;
+    }
+
+    public string ProcessName => "redis-server";
+
+    public string DataName => "redis data directory (redis/)";
+
+    /// <summary>The instance's folder, its redis/ directory, the port in server.json, the live redis-server (it listens on that port) and whether it answers.</summary>
+    public async Task<LocalServerObservation?> Observe(Guid instanceId, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        if (!Directory.Exists(instance.Path)) return null;
+        var files = new RedisFiles(instance);
+        var pid = files.ReadPid() is { } p && IsAlive(p) ? p : (int?)null;
+        var recorded = instance.ReadServer()?.Port;
+        var answers = pid is not null && recorded is { } port && await Answers(instance, port, ct);
+        return new LocalServerObservation(instanceId, instance.Path, instance.ReadStorage() is not null, Directory.Exists(files.Directory),
+            recorded, pid, pid is null ? null : recorded, answers);
     }
 
     public async Task<string?> WhyNotAnswering(Guid instanceId, int port, CancellationToken ct)
