@@ -186,7 +186,7 @@ public static class ProvisionersServiceCollectionExtensions
         services.TryAddSingleton<SnapshotPaths>();
         services.TryAddSingleton<SnapshotCatalog>();
         services.TryAddSingleton<SnapshotRestorer>();
-        services.TryAddSingleton<DatabaseArchiver>();
+        services.TryAddSingleton<InstanceArchiver>();
         if ((configuration[BackendServiceCollectionExtensions.BackendSetting]?.ToLowerInvariant() ?? "local") == "local")
             services.TryAddSingleton<ISnapshotBackend, LocalPostgresSnapshots>();
         return services;

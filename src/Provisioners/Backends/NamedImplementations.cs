@@ -7,8 +7,11 @@ namespace EventSourced.Provisioners.Backends;
 /// <summary>The sub-provisioner implementations marked with <see cref="SubProvisionerImplementationAttribute"/>, registered by name.</summary>
 public static class NamedImplementations
 {
-    /// <summary>The interfaces of the steps a provisioner stanza names an implementation for.</summary>
-    public static readonly Type[] StepInterfaces = [typeof(IServerBackend), typeof(IStorageBackend), typeof(IDatabaseBackend)];
+    /// <summary>
+    /// The interfaces of the steps a provisioner stanza names an implementation for, and the snapshots of an instance
+    /// implementation (<see cref="ISnapshotBackend"/>, under the name of the instance implementation whose data it dumps).
+    /// </summary>
+    public static readonly Type[] StepInterfaces = [typeof(IServerBackend), typeof(IStorageBackend), typeof(IDatabaseBackend), typeof(ISnapshotBackend)];
 
     /// <summary>Every named implementation in the namespace (and below) of <paramref name="namespaceOf"/>'s.</summary>
     public static IReadOnlyList<(string Name, Type Type)> In(Type namespaceOf) =>

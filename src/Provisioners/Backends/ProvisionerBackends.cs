@@ -25,6 +25,18 @@ public sealed class ProvisionerBackends(IServiceProvider services)
     /// <summary>Where a binding's user is made: the database step's implementation, or the server's for a provisioner without one.</summary>
     public bool BindsToServer(string serviceId) => Catalog?.ProvisionerOf(serviceId)?.Definition.Provides is { HasDatabase: false };
 
+    /// <summary>Whether the instance's data is a database of its own step (PostgreSQL), not the whole server's (Redis).</summary>
+    public bool HasDatabase(string serviceId) => !BindsToServer(serviceId);
+
+    /// <summary>
+    /// What exports and imports the instance's data: the snapshot backend named as its instance implementation (the unkeyed
+    /// one without stanzas); null when there is none (the simulated backend, an implementation that makes no snapshots).
+    /// </summary>
+    public ISnapshotBackend? SnapshotsOf(string serviceId) =>
+        Catalog?.ProvisionerOf(serviceId)?.Definition.Provides.Instance is { } name && !string.IsNullOrWhiteSpace(name)
+            ? services.GetKeyedService<ISnapshotBackend>(name)
+            : services.GetService<ISnapshotBackend>();
+
     public IServerLogins LoginsOf(string serviceId) =>
         ServerOf(serviceId) as IServerLogins
         ?? throw new BackendException($"the server implementation of service {serviceId} makes no logins: its plans cannot be bound");

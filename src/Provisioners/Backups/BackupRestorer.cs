@@ -13,7 +13,7 @@ namespace EventSourced.Provisioners.Backups;
 /// then <c>pg_restore --clean --if-exists --single-transaction</c> (a restore that fails leaves the database as it was; one
 /// delivered again replaces what an earlier run restored). Records <see cref="BackupRestored"/> or <see cref="BackupRestoreFailed"/>.
 /// </summary>
-public sealed class BackupRestorer(OutcomeRecorder recorder, DatabaseArchiver archiver, ILogger<BackupRestorer> log) : IConsumer<BackupRestoreRequested>
+public sealed class BackupRestorer(OutcomeRecorder recorder, InstanceArchiver archiver, ILogger<BackupRestorer> log) : IConsumer<BackupRestoreRequested>
 {
     public async Task Consume(ConsumeContext<BackupRestoreRequested> context)
     {
@@ -31,7 +31,7 @@ public sealed class BackupRestorer(OutcomeRecorder recorder, DatabaseArchiver ar
         var kept = state.Backups.Kept.FirstOrDefault(b => b.BackupId == request.BackupId)
             ?? throw new BackendException($"backup {request.BackupId} is no longer kept");
         if (!BackupLocation.Holds(state, kept.Path)) throw new BackendException($"backup {request.BackupId} is not in the instance's storage");
-        await archiver.Restore(state, request.BackupId, request.OperationId, kept.Path, ct);
+        await archiver.Restore(state, request.BackupId, request.OperationId, kept.Path, kept.Sha256, ct);
         log.LogInformation("Instance {InstanceId} restored in place from its backup {BackupId}", request.InstanceId, request.BackupId);
         return new BackupRestored(request.InstanceId, request.OperationId, request.BackupId, recorder.Now);
     }

@@ -16,7 +16,7 @@ namespace EventSourced.Provisioners.Backups;
 /// records it, or writes it again: the backup ends once, and only a complete archive is ever recorded.
 /// </summary>
 public sealed class BackupTaker(
-    OutcomeRecorder recorder, SnapshotPaths paths, DatabaseArchiver archiver, BackupRetention retention, IOptions<WorkerHostOptions> host,
+    OutcomeRecorder recorder, SnapshotPaths paths, InstanceArchiver archiver, BackupRetention retention, IOptions<WorkerHostOptions> host,
     ILogger<BackupTaker> log) : IConsumer<BackupStarted>
 {
     public async Task Consume(ConsumeContext<BackupStarted> context)

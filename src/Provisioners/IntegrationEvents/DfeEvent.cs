@@ -55,12 +55,13 @@ public sealed record DfeEvent(
 
     /// <summary>
     /// Every integration event a domain event is told as: its own name, and for snapshots the seed's sub-job events too
-    /// (an export also exported the database; an import's database and instance are also imported ones).
+    /// (an export also exported the database, when the instance has one: not a Redis server's; an import's database and
+    /// instance are also imported ones).
     /// </summary>
     public static IReadOnlyList<string> NamesOf(IDomainEvent e, ServiceInstance instance) => (e, NameOf(e)) switch
     {
         (_, null) => [],
-        (SnapshotExported, var name) => [name, "dfe.database.exported"],
+        (SnapshotExported, var name) when instance.Database is not null => [name, "dfe.database.exported"],
         (BackupCompleted, var name) => [name, "dfe.database.backed-up"],
         (BackupRestored, var name) => [name, "dfe.database.restored"],
         (DatabaseProvisioned, var name) when instance.RestoreFromSnapshot is not null => [name, "dfe.database.imported"],

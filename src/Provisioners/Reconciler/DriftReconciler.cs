@@ -8,9 +8,9 @@ using InstanceDirectoryView = EventSourced.Projections.ServiceInstances.Instance
 namespace EventSourced.Provisioners.Reconciler;
 
 /// <summary>
-/// Compares the local backend (instance folders, their clusters and recorded ports, live postmasters and the ports they
-/// answer on) with the log, and reports every difference as a <see cref="Drift"/> and a warning in the log. It never
-/// deletes or starts anything: a leaked directory may be the only copy of someone's data.
+/// Compares the local backend (instance folders, their data — a PostgreSQL cluster, a Redis data directory — and recorded
+/// ports, live servers and the ports they answer on) with the log, and reports every difference as a <see cref="Drift"/>
+/// and a warning in the log. It never deletes or starts anything: a leaked directory may be the only copy of someone's data.
 /// <para>
 /// The instances compared are those with a folder in the data root (only folders named as instance ids: test fixtures and
 /// other tools keep their own folders there) and those the instance directory lists. Each is judged on its own stream,
@@ -50,12 +50,12 @@ public sealed class DriftReconciler(
         {
             var (state, version) = await instances.Load(instanceId, ct);
             if (state.Busy) return null;
-            // Only PostgreSQL's servers are compared (a cluster in pgdata, a postmaster): the folder of another provisioner's
-            // instance (Redis) holds neither, and its server is still checked and restarted by the resurrector.
-            if (state.Status != InstanceStatus.None && backends.ServerOf(state.ServiceId) is not LocalServerBackend) return [];
-            var observed = await servers.Observe(instanceId, ct);
+            // Each instance is looked into by its own server implementation (a folder no instance owns, as PostgreSQL's);
+            // one the check cannot look into (the simulated backend's) is not compared.
+            if ((state.Status == InstanceStatus.None ? servers : backends.ServerOf(state.ServiceId)) is not IObservableServer server) return [];
+            var observed = await server.Observe(instanceId, ct);
             if ((await instances.Load(instanceId, ct)).Version != version) continue;
-            return observed is null ? WithoutFolder(instanceId, state, orphans.ToList()) : Differences(instanceId, state, observed);
+            return observed is null ? WithoutFolder(instanceId, state, orphans.ToList()) : Differences(instanceId, state, observed, server);
         }
         return null;
     }
@@ -75,13 +75,13 @@ public sealed class DriftReconciler(
         return drifts;
     }
 
-    private static List<Drift> Differences(Guid id, ServiceInstance state, LocalServerObservation observed)
+    private static List<Drift> Differences(Guid id, ServiceInstance state, LocalServerObservation observed, IObservableServer server)
     {
         var drifts = new List<Drift>();
         var port = state.Server?.Port;
         var postmaster = observed.PostmasterPid is { } pid
-            ? $"postmaster {pid} runs on port {observed.ListeningPort?.ToString() ?? "?"}"
-            : "no postmaster runs";
+            ? $"{server.ProcessName} {pid} runs on port {observed.ListeningPort?.ToString() ?? "?"}"
+            : $"no {server.ProcessName} runs";
         if (state.Storage is null)
         {
             drifts.Add(new(DriftKind.LeakedDataDirectory, id,
@@ -97,14 +97,14 @@ public sealed class DriftReconciler(
             return drifts;
         }
         if (!observed.HasCluster)
-            drifts.Add(new(DriftKind.MissingDataDirectory, id, $"the log says its server runs on port {port}; {observed.Path} holds no cluster (pgdata)"));
+            drifts.Add(new(DriftKind.MissingDataDirectory, id, $"the log says its server runs on port {port}; {observed.Path} holds no {server.DataName}"));
         if (!observed.Answers)
             drifts.Add(new(DriftKind.MissingServer, id,
-                $"the log says its server runs on port {port}; {(observed.PostmasterPid is null ? "no postmaster runs" : postmaster + " and does not answer")}"));
+                $"the log says its server runs on port {port}; {(observed.PostmasterPid is null ? $"no {server.ProcessName} runs" : postmaster + " and does not answer")}"));
         if (observed.RecordedPort is { } recorded && recorded != port)
             drifts.Add(new(DriftKind.PortMismatch, id, $"the log says port {port}; the backend recorded port {recorded} (server.json)"));
         else if (observed.ListeningPort is { } listening && listening != port)
-            drifts.Add(new(DriftKind.PortMismatch, id, $"the log says port {port}; its postmaster listens on port {listening}"));
+            drifts.Add(new(DriftKind.PortMismatch, id, $"the log says port {port}; its {server.ProcessName} listens on port {listening}"));
         return drifts;
     }
 

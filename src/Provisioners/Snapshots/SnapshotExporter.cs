@@ -11,12 +11,13 @@ using Microsoft.Extensions.Options;
 namespace EventSourced.Provisioners.Snapshots;
 
 /// <summary>
-/// Carries out an export on the instance's host: dumps its database, writes the archive with its manifest into the
+/// Carries out an export on the instance's host: dumps its data (its provisioner's snapshot backend: a database's
+/// <c>pg_dump</c>, a Redis server's RDB), writes the archive with its manifest into the
 /// snapshots root and records <see cref="SnapshotExported"/> (or <see cref="SnapshotExportFailed"/>). A request delivered
 /// again (a broker that died mid-export, a nudge) finds the archive already in place and only records it.
 /// </summary>
 public sealed class SnapshotExporter(
-    OutcomeRecorder recorder, SnapshotPaths paths, DatabaseArchiver archiver, IOptions<WorkerHostOptions> host, ILogger<SnapshotExporter> log) : IConsumer<SnapshotExportRequested>
+    OutcomeRecorder recorder, SnapshotPaths paths, InstanceArchiver archiver, IOptions<WorkerHostOptions> host, ILogger<SnapshotExporter> log) : IConsumer<SnapshotExportRequested>
 {
     public async Task Consume(ConsumeContext<SnapshotExportRequested> context)
     {

@@ -18,6 +18,8 @@ public sealed record SnapshotManifest(
     public const string FileName = "snapshot.json";
     /// <summary>The PostgreSQL database, as <c>pg_dump --format=custom</c> wrote it.</summary>
     public const string DatabaseDump = "database.dump";
+    /// <summary>A Redis server's dataset, an RDB file as the server sent it to <c>redis-cli --rdb</c>.</summary>
+    public const string RedisDump = "dump.rdb";
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

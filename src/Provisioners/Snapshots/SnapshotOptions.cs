@@ -20,7 +20,10 @@ public sealed class SnapshotOptions
     /// <summary>How long a download link stays valid.</summary>
     public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long pg_dump or pg_restore may run before it is killed (a hung tool must not hang its job).</summary>
+    /// <summary>
+    /// How long pg_dump, pg_restore or redis-cli may run before it is killed (a hung tool must not hang its job), and how long
+    /// a Redis import waits for the server to rewrite its append-only file from the snapshot.
+    /// </summary>
     public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The snapshots root: <see cref="Root"/>, else <c>DataRoot/snapshots</c> (not an instance directory: its name is no GUID).</summary>

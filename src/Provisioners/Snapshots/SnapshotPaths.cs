@@ -31,14 +31,14 @@ public sealed class SnapshotPaths(IOptions<SnapshotOptions> options, IOptions<Lo
     }
 
     /// <summary>
-    /// Whether a run of this job is writing its dump now (its staging folder's dump written within <paramref name="lately"/>):
+    /// Whether a run of this job is writing its dump now (a file in its staging folder written within <paramref name="lately"/>):
     /// a request sent again while a long dump runs (a nudge) must not start a second dump beside it.
     /// </summary>
     public bool Busy(Guid jobId, TimeSpan lately, DateTimeOffset now)
     {
         var staging = Path.Combine(Root, StagingFolder);
         return Directory.Exists(staging) && Directory.GetDirectories(staging, $"{jobId:N}-*")
-            .Select(folder => Path.Combine(folder, SnapshotManifest.DatabaseDump))
+            .SelectMany(folder => Directory.Exists(folder) ? Directory.GetFiles(folder) : [])
             .Any(dump => File.Exists(dump) && File.GetLastWriteTimeUtc(dump) > (now - lately).UtcDateTime);
     }
 

@@ -3,6 +3,7 @@ using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Backends.Local;
 using EventSourced.Provisioners.Deployments;
 using EventSourced.Provisioners.Messages;
+using EventSourced.Provisioners.Snapshots;
 using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
@@ -10,9 +11,11 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// <summary>
 /// The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with
 /// the instance's settings. Its updates go through the deployment engine when the host has one (<paramref name="deployer"/>;
-/// hosts wired by hand without it reconfigure the server directly).
+/// hosts wired by hand without it reconfigure the server directly). For a provisioner without a database step (Redis) the
+/// server holds the instance's data, so an import's server is reported started only with the snapshot's data in it.
 /// </summary>
-public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRecorder recorder, InstanceDeployer? deployer = null)
+public sealed class ServerSubProvisioner(
+    ProvisionerBackends backends, OutcomeRecorder recorder, InstanceDeployer? deployer = null, SnapshotRestorer? restorer = null)
     : IConsumer<ProvisionServer>, IConsumer<DeprovisionServer>, IConsumer<ReconfigureServer>
 {
     public async Task Consume(ConsumeContext<ProvisionServer> context)
@@ -32,6 +35,8 @@ public sealed class ServerSubProvisioner(ProvisionerBackends backends, OutcomeRe
                 // On the local backend under an uploaded cloud config, the plan's VM type gives the memory settings.
                 var settings = (deployer is null ? null : await deployer.SettingsOfNewServer(state, servers, ct)) ?? servers.SettingsOf(state.Parameters);
                 var endpoint = await servers.Provision(instanceId, settings, ct);
+                if (state.RestoreFromSnapshot is { } snapshot && !backends.HasDatabase(state.ServiceId))
+                    await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));

@@ -21,6 +21,9 @@ public sealed class LocalBackendOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the Redis servers' binding users whose credential lifetime ended are turned off (Redis has no VALID UNTIL).</summary>
+    public TimeSpan RedisLoginExpiryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     private static string NewestPostgresBinDirectory()
     {
         const string installs = "/usr/lib/postgresql";

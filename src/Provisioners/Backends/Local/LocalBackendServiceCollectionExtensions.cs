@@ -27,6 +27,8 @@ public static class LocalBackendServiceCollectionExtensions
                 "the server restarts. Choose a range outside it, or reserve the range (sysctl net.ipv4.ip_local_reserved_ports)")
             .Validate(options => File.Exists(Path.Combine(options.PostgresBinDirectory, "pg_ctl")),
                 $"{LocalBackendOptions.SectionName}:PostgresBinDirectory must contain pg_ctl (no /usr/lib/postgresql/*/bin found)")
+            .Validate(options => options.RedisLoginExpiryInterval >= TimeSpan.FromMilliseconds(100),
+                $"{LocalBackendOptions.SectionName}:RedisLoginExpiryInterval must be at least 00:00:00.1")
             .Validate(options => options.StartTimeout >= TimeSpan.FromSeconds(1),
                 $"{LocalBackendOptions.SectionName}:StartTimeout must be at least one second")
             .ValidateOnStart();
@@ -39,6 +41,7 @@ public static class LocalBackendServiceCollectionExtensions
         services.AddSingleton<IDatabaseBackend>(sp => sp.GetRequiredService<LocalDatabaseBackend>());
         services.TryAddSingleton<ProvisionerBackends>();
         services.AddHostedService<DataRootClaim>();
+        services.AddHostedService<Redis.RedisLoginExpiry>();
         // Both compare the servers with the log: they need the event store and read models of a broker node.
         services.AddServerResurrector(configuration);
         services.AddDriftReconciler(configuration);

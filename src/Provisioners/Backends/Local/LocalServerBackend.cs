@@ -11,8 +11,13 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// and ResurrectStopped restarts only provisioned servers.
 /// </summary>
 [SubProvisionerImplementation("postgresql-server")]
-public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger) : IServerBackend, IRestartableServer
+public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger)
+    : IServerBackend, IRestartableServer, IObservableServer
 {
+    public string ProcessName => "postmaster";
+
+    public string DataName => "cluster (pgdata)";
+
     private const string Host = "127.0.0.1";
     private readonly LocalBackendOptions _options = options.Value;
     private readonly PostgresTools _tools = new(options.Value);

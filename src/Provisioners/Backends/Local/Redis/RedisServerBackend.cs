@@ -22,7 +22,7 @@ namespace EventSourced.Provisioners.Backends.Local.Redis;
 [SubProvisionerImplementation("redis-server")]
 public sealed partial class RedisServerBackend(
     IOptions<LocalBackendOptions> options, SecretProtector secrets, ILogger<RedisServerBackend> logger)
-    : IServerBackend, IServerLogins, IRestartableServer
+    : IServerBackend, IServerLogins, IRestartableServer, IObservableServer
 {
     public const string Software = "redis";
     public const string AdminUser = "broker-admin";
@@ -113,6 +113,23 @@ public sealed partial class RedisServerBackend(
         return resurrected;
     }
 
+    public string ProcessName => "redis-server";
+
+    public string DataName => "redis data directory (redis/)";
+
+    /// <summary>The instance's folder, its redis/ directory, the port in server.json, the live redis-server (it listens on that port) and whether it answers.</summary>
+    public async Task<LocalServerObservation?> Observe(Guid instanceId, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        if (!Directory.Exists(instance.Path)) return null;
+        var files = new RedisFiles(instance);
+        var pid = files.ReadPid() is { } p && IsAlive(p) ? p : (int?)null;
+        var recorded = instance.ReadServer()?.Port;
+        var answers = pid is not null && recorded is { } port && await Answers(instance, port, ct);
+        return new LocalServerObservation(instanceId, instance.Path, instance.ReadStorage() is not null, Directory.Exists(files.Directory),
+            recorded, pid, pid is null ? null : recorded, answers);
+    }
+
     public async Task<string?> WhyNotAnswering(Guid instanceId, int port, CancellationToken ct)
     {
         var files = new RedisFiles(Instance(instanceId));
@@ -142,21 +159,60 @@ public sealed partial class RedisServerBackend(
 
     public async Task CreateLogin(Guid instanceId, string username, string password, DateTimeOffset? validUntil, CancellationToken ct)
     {
+        // Under the instance's lock, as its lifetime is recorded: the expiry pass never sees a user without its lifetime.
+        using var _ = await LockInstance(instanceId, ct);
         await using var admin = await Admin(instanceId, ct);
         // reset: a repeated step sets the same user again from scratch. Every key and channel, every command but the
         // dangerous ones (CONFIG, SHUTDOWN, ACL, DEBUG, FLUSHALL…), which stay the broker's.
         await admin.Expect(ct, "ACL", "SETUSER", username, "reset", "on", $">{password}", "~*", "&*", "+@all", "-@dangerous");
         await admin.Expect(ct, "ACL", "SAVE");
+        await RedisLoginLifetimes.Set(new RedisFiles(Instance(instanceId)), username, validUntil, ct);
     }
 
     public async Task DropLogin(Guid instanceId, string username, CancellationToken ct)
     {
         var instance = Instance(instanceId);
         if (instance.ReadServer() is not { } server || !await IsRunning(instance, server.Port, ct)) return;
+        // Under the instance's lock: the expiry pass must not turn off (ACL SETUSER: create again) a user deleted meanwhile.
+        using var _ = await LockInstance(instanceId, ct);
         await using var admin = await Admin(instanceId, ct);
         // Deleting the user also closes its connections.
         await admin.Expect(ct, "ACL", "DELUSER", username);
         await admin.Expect(ct, "ACL", "SAVE");
+        await RedisLoginLifetimes.Set(new RedisFiles(instance), username, null, ct);
+    }
+
+    /// <summary>
+    /// Turns off the bindings' users whose credential lifetime ended by <paramref name="now"/> on every running Redis server
+    /// here (<c>ACL SETUSER off</c>: AUTH refused, as PostgreSQL's VALID UNTIL refuses a login) and closes their connections;
+    /// a server that is down is done at a later pass. Answers how many users were turned off.
+    /// </summary>
+    public async Task<int> ExpireLogins(DateTimeOffset now, CancellationToken ct)
+    {
+        var expired = 0;
+        foreach (var instance in InstanceDirectory.All(_options.DataRoot))
+        {
+            if (instance.ReadServer() is not { Software: Software } server) continue;
+            var files = new RedisFiles(instance);
+            if (!(await RedisLoginLifetimes.Read(files, ct)).Values.Any(until => until <= now)) continue;
+            using var _ = await LockInstance(instance.InstanceId, ct);
+            var due = (await RedisLoginLifetimes.Read(files, ct)).Where(login => login.Value <= now).Select(login => login.Key).ToList();
+            if (due.Count == 0 || !await IsRunning(instance, server.Port, ct)) continue;
+            await using (var admin = await Admin(instance.InstanceId, ct))
+            {
+                foreach (var username in due)
+                {
+                    await admin.Expect(ct, "ACL", "SETUSER", username, "off");
+                    await admin.Expect(ct, "CLIENT", "KILL", "USER", username);
+                }
+                await admin.Expect(ct, "ACL", "SAVE");
+            }
+            foreach (var username in due) await RedisLoginLifetimes.Set(files, username, null, ct);
+            expired += due.Count;
+            logger.LogInformation("Turned off {Count} expired binding users of the redis server of instance {InstanceId}: {Users}",
+                due.Count, instance.InstanceId, string.Join(", ", due));
+        }
+        return expired;
     }
 
     private async Task<RespClient> Admin(Guid instanceId, CancellationToken ct)
@@ -176,9 +232,67 @@ public sealed partial class RedisServerBackend(
         }
     }
 
-    private string AdminPassword(Guid instanceId) => secrets.DerivePassword($"redis-admin/{instanceId:D}");
+    internal string AdminPassword(Guid instanceId) => secrets.DerivePassword($"redis-admin/{instanceId:D}");
 
-    private async Task Start(InstanceDirectory instance, ServerRecord server, CancellationToken ct)
+    /// <summary>The port of the instance's server as recorded in its server.json, or null when none is provisioned here.</summary>
+    internal int? PortOf(Guid instanceId) => Instance(instanceId).ReadServer()?.Port;
+
+    /// <summary>The server's <c>redis_version</c> (INFO server), as its admin user reads it.</summary>
+    internal async Task<string> Version(Guid instanceId, CancellationToken ct)
+    {
+        await using var admin = await Admin(instanceId, ct);
+        return Info(await admin.Expect(ct, "INFO", "server"), "redis_version")
+               ?? throw new BackendException($"the redis server of instance {instanceId} names no redis_version in INFO server");
+    }
+
+    /// <summary>
+    /// Replaces the dataset of the instance's server with an RDB file (an import, before the server is reported started).
+    /// With the append-only file on, Redis loads that file at a start and never the RDB: so the server starts once with it
+    /// off and the RDB in place, then turns it on (CONFIG SET appendonly yes), which rewrites the append-only file from the
+    /// loaded dataset; only when that rewrite ended is the dataset the one a restart (the resurrector's) brings back.
+    /// Idempotent: a repeated run stops the server and loads the file again.
+    /// </summary>
+    internal async Task LoadDataset(Guid instanceId, string rdb, TimeSpan rewriteTimeout, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        var server = instance.ReadServer() ?? throw new BackendException($"cannot restore into the redis server of instance {instanceId}: none is provisioned");
+        var files = new RedisFiles(instance);
+        await Stop(instance, ct);
+        foreach (var path in files.AppendOnly)
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else if (File.Exists(path)) File.Delete(path);
+        }
+        File.Copy(rdb, files.Dump, overwrite: true);
+        await _tools.GiveToRunAsUser(files.Dump, ct);
+        await Start(instance, server, ct, appendOnly: false);
+        await using (var admin = await Admin(instanceId, ct))
+        {
+            await admin.Expect(ct, "CONFIG", "SET", "appendonly", "yes");
+            var deadline = DateTime.UtcNow + rewriteTimeout;
+            while (true)
+            {
+                var info = await admin.Expect(ct, "INFO", "persistence");
+                if (Info(info, "aof_last_bgrewrite_status") is "err" && Info(info, "aof_rewrite_in_progress") is "0")
+                    throw new BackendException($"the redis server of instance {instanceId} could not write its append-only file from the snapshot (see its server.log)");
+                if (Info(info, "aof_enabled") is "1" && Info(info, "aof_rewrite_in_progress") is "0" && Info(info, "aof_rewrite_scheduled") is "0") break;
+                if (DateTime.UtcNow > deadline)
+                    throw new BackendException($"the redis server of instance {instanceId} did not write its append-only file within {rewriteTimeout}");
+                await Task.Delay(100, ct);
+            }
+        }
+        // The configuration of every later start: the append-only file on again.
+        await File.WriteAllTextAsync(files.Config, Config(files, server), ct);
+        logger.LogInformation("The redis server of instance {InstanceId} loaded its dataset from a snapshot and keeps it in its append-only file", instanceId);
+    }
+
+    /// <summary>A field of an INFO reply (<c>name:value</c> lines), or null.</summary>
+    private static string? Info(object? reply, string field) =>
+        (reply as string)?.Split('\n').Select(line => line.TrimEnd('\r')).FirstOrDefault(line => line.StartsWith(field + ":", StringComparison.Ordinal))?[(field.Length + 1)..];
+
+    /// <param name="appendOnly">Off only for an import's start, which loads dump.rdb (<see cref="LoadDataset"/>).</param>
+    private async Task Start(InstanceDirectory instance, ServerRecord server, CancellationToken ct, bool appendOnly = true)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("the local backend runs redis servers on Linux only");
         var files = new RedisFiles(instance);
@@ -190,7 +304,7 @@ public sealed partial class RedisServerBackend(
             await Signal(stale, ct);
             await WaitUntilGone(stale, ct);
         }
-        await File.WriteAllTextAsync(files.Config, Config(files, server), ct);
+        await File.WriteAllTextAsync(files.Config, Config(files, server, appendOnly), ct);
         await WriteUsers(files, instance.InstanceId, ct);
         foreach (var file in new[] { files.Config, files.Users }) await _tools.GiveToRunAsUser(file, ct);
         // daemonize: redis-server forks and the parent returns at once; the pid file and a PING say when it runs.
@@ -212,7 +326,7 @@ public sealed partial class RedisServerBackend(
         }
     }
 
-    private static string Config(RedisFiles files, ServerRecord server) =>
+    private static string Config(RedisFiles files, ServerRecord server, bool appendOnly = true) =>
         $"""
         # Written by the service broker at every start.
         bind 127.0.0.1
@@ -222,7 +336,7 @@ public sealed partial class RedisServerBackend(
         pidfile {Quoted(files.Pid)}
         logfile {Quoted(files.Log)}
         dir {Quoted(files.Directory)}
-        appendonly yes
+        appendonly {(appendOnly ? "yes" : "no")}
         aclfile {Quoted(files.Users)}
 
         """ + string.Concat((server.Settings ?? new Dictionary<string, string>()).Select(s => $"{s.Key} {s.Value}\n"));

@@ -1,24 +1,25 @@
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
-using EventSourced.Provisioners.SubProvisioners;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EventSourced.Provisioners.Snapshots;
 
-/// <summary>What an archive written by <see cref="DatabaseArchiver"/> is: its path, size, SHA-256 and the software it was dumped from.</summary>
+/// <summary>What an archive written by <see cref="InstanceArchiver"/> is: its path, size, SHA-256 and the software it was dumped from.</summary>
 public sealed record WrittenArchive(string Path, long SizeBytes, string Sha256, string Software);
 
 /// <summary>
-/// The instance's database in an archive, and an archive back into a database: what an export and a backup write (a
-/// <c>pg_dump --format=custom</c> dump with its manifest, in a tar.gz written under a temporary name and renamed into
-/// place) and what an import and a restore read (verified member by member first). One way to do both, for both.
+/// An instance's data in an archive, and an archive back into an instance: what an export and a backup write (the data
+/// member its snapshot backend dumps — PostgreSQL's <c>pg_dump --format=custom</c>, Redis's RDB — with the manifest, in a
+/// tar.gz written under a temporary name and renamed into place) and what an import and a restore read (verified member by
+/// member, and against the archive's recorded SHA-256, first). One way to do both, for every provisioner: the software is
+/// the instance implementation's <see cref="ISnapshotBackend"/> (<see cref="InstanceSnapshots"/>).
 /// </summary>
-public sealed class DatabaseArchiver(SnapshotPaths paths, IServiceProvider services, ILogger<DatabaseArchiver> log)
+public sealed class InstanceArchiver(SnapshotPaths paths, IServiceProvider services, ILogger<InstanceArchiver> log)
 {
     /// <summary>
-    /// Dumps the instance's database into <paramref name="archive"/> (archive id <paramref name="archiveId"/>), unless an
+    /// Dumps the instance's data into <paramref name="archive"/> (archive id <paramref name="archiveId"/>), unless an
     /// archive is already in place there (a request delivered again after a crash): then it is only read back.
     /// </summary>
     public async Task<WrittenArchive> Write(ServiceInstance state, Guid archiveId, Guid jobId, string archive, DateTimeOffset now, CancellationToken ct)
@@ -26,16 +27,12 @@ public sealed class DatabaseArchiver(SnapshotPaths paths, IServiceProvider servi
         var software = "";
         if (!File.Exists(archive))
         {
-            var backend = services.GetService<ISnapshotBackend>()
-                ?? throw new BackendException("this broker's backend cannot dump databases (the local backend can)");
+            var (backend, target) = InstanceSnapshots.Of(state, services, "export");
             var catalog = services.GetService<ServiceCatalog>();
-            if (catalog?.ProvisionerOf(state.ServiceId) is { Definition.Provides.HasDatabase: false } serverOnly)
-                throw new BackendException($"the provisioner '{serverOnly.Name}' has no database to export");
-            var placement = DatabasePlacement.Of(state);
             var staging = paths.Staging(jobId);
             try
             {
-                var version = await backend.Dump(placement.ServerInstanceId, placement.Database, Path.Combine(staging, SnapshotManifest.DatabaseDump), ct);
+                var version = await backend.Dump(target, Path.Combine(staging, backend.Member), ct);
                 software = $"{backend.Software} {version}";
                 Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
                 await SnapshotArchive.Write(archive, staging, members => new SnapshotManifest(SnapshotManifest.CurrentFormat, archiveId,
@@ -54,12 +51,14 @@ public sealed class DatabaseArchiver(SnapshotPaths paths, IServiceProvider servi
     }
 
     /// <summary>
-    /// Verifies <paramref name="archive"/> (it must be archive <paramref name="archiveId"/>) and restores its dump into the
-    /// instance's database in one transaction (<c>pg_restore --clean --if-exists --single-transaction</c>).
+    /// Verifies <paramref name="archive"/> — it must be archive <paramref name="archiveId"/>, the very file recorded when it
+    /// was written (<paramref name="recordedSha256"/>: the manifest has no checksum of its own), holding this instance's
+    /// software's data member — and restores that member into the instance (PostgreSQL: in one transaction).
     /// </summary>
-    public async Task<SnapshotManifest> Restore(ServiceInstance state, Guid archiveId, Guid jobId, string archive, CancellationToken ct)
+    public async Task<SnapshotManifest> Restore(
+        ServiceInstance state, Guid archiveId, Guid jobId, string archive, string recordedSha256, CancellationToken ct)
     {
-        var backend = services.GetService<ISnapshotBackend>() ?? throw new BackendException("this broker's backend cannot restore databases (the local backend can)");
+        var (backend, target) = InstanceSnapshots.Of(state, services, "restore");
         var staging = paths.Staging(jobId);
         try
         {
@@ -73,8 +72,11 @@ public sealed class DatabaseArchiver(SnapshotPaths paths, IServiceProvider servi
                 throw new BackendException($"archive {archiveId} cannot be restored: {e.Message}", e);
             }
             if (manifest.SnapshotId != archiveId) throw new BackendException($"the archive of {archiveId} holds {manifest.SnapshotId}");
-            var placement = DatabasePlacement.Of(state);
-            await backend.Restore(placement.ServerInstanceId, placement.Database, placement.Owner, Path.Combine(staging, SnapshotManifest.DatabaseDump), ct);
+            if (!string.Equals(await SnapshotArchive.Sha256Of(archive, ct), recordedSha256, StringComparison.OrdinalIgnoreCase))
+                throw new BackendException($"the archive of {archiveId} is not the one written (its SHA-256 differs from the recorded one)");
+            if (manifest.Software != backend.Software || manifest.Members.All(m => m.Name != backend.Member))
+                throw new BackendException($"archive {archiveId} holds {manifest.Software} data, not the {backend.Member} of {backend.Software} this instance restores");
+            await backend.Restore(target, Path.Combine(staging, backend.Member), ct);
             return manifest;
         }
         finally
