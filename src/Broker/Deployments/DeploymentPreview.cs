@@ -49,8 +49,9 @@ public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCata
         if (catalog.FindPlan(current.ServiceId, current.PlanId) is not { } from || catalog.FindPlan(current.ServiceId, planId) is not { } to)
             return (null, null, $"The plans of service instance {current.Id} are not in the catalog.");
 
-        var actual = PostgresServiceAdapter.Actual(current, from, cloud);
-        var desired = PostgresServiceAdapter.Manifest(current.Id, to, parameters, maintenanceVersion, cloud);
+        var actual = PostgresServiceAdapter.Actual(current, from, catalog.ReleaseOf(current.ServiceId, current.MaintenanceVersion), cloud);
+        var desired = PostgresServiceAdapter.Manifest(current.Id, to, catalog.ReleaseOf(current.ServiceId, maintenanceVersion ?? current.MaintenanceVersion),
+            parameters, maintenanceVersion, cloud);
         var times = await RecordedStepTimes.Latest(store, LocalStepTimes, ct);
         var report = DryRunReport.Of(Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules), actual, times.Times) with
             { VmTypeSettings = PostgresServiceAdapter.VmTypeSettingChanges(from, to, parameters, cloud) };

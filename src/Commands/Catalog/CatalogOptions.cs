@@ -21,6 +21,23 @@ public sealed class ServiceOffering
     public List<string> Requires { get; set; } = [];
     public Dictionary<string, string> Metadata { get; set; } = [];
     public List<ServicePlan> Plans { get; set; } = [];
+    /// <summary>What each software/config release (a plan's <c>maintenance_info.version</c>) brings to an instance.</summary>
+    public List<ServiceRelease> Releases { get; set; } = [];
+}
+
+/// <summary>
+/// A release of the offering's software and configuration, named by the <c>maintenance_info.version</c> of the plans that
+/// offer it: the server settings it defaults (an instance's own parameters win), the extensions it enables in the
+/// instance's database (besides the instance's own), and the SQL an upgrade to it runs in the database (a migration, in one
+/// transaction with the extension changes, before the servers are touched: a failing one changes nothing).
+/// </summary>
+public sealed class ServiceRelease
+{
+    public string Version { get; set; } = "";
+    public string? Description { get; set; }
+    public Dictionary<string, string> Settings { get; set; } = [];
+    public List<string> Extensions { get; set; } = [];
+    public string? Migration { get; set; }
 }
 
 public sealed class ServicePlan

@@ -17,10 +17,25 @@ internal static partial class CatalogRules
             if (service.Plans.Count == 0) problems.Add($"{where}:Plans is empty.");
             foreach (var (plan, j) in service.Plans.Select((p, j) => (p, j)))
                 problems.AddRange(CheckPlan(service, plan, $"{where}:Plans:{j}"));
+            problems.AddRange(CheckReleases(service, where));
         }
         var ids = services.Select(s => s.Service.Id).Concat(services.SelectMany(s => s.Service.Plans).Select(p => p.Id));
         problems.AddRange(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => $"Id '{g.Key}' is used more than once."));
         return problems;
+    }
+
+    /// <summary>Releases named once each, by a semantic version; a service that lists releases lists every plan's.</summary>
+    private static IEnumerable<string> CheckReleases(ServiceOffering service, string where)
+    {
+        foreach (var (release, k) in service.Releases.Select((r, k) => (r, k)))
+            if (!SemanticVersion().IsMatch(release.Version))
+                yield return $"{where}:Releases:{k}:Version '{release.Version}' is not a semantic version (e.g. 1.0.0).";
+        foreach (var twice in service.Releases.GroupBy(r => r.Version).Where(g => g.Count() > 1))
+            yield return $"{where}:Releases: version '{twice.Key}' is described more than once.";
+        if (service.Releases.Count == 0) yield break;
+        foreach (var (plan, j) in service.Plans.Select((p, j) => (p, j)))
+            if (plan.MaintenanceInfo is { } maintenance && service.Releases.All(r => r.Version != maintenance.Version))
+                yield return $"{where}:Plans:{j}:MaintenanceInfo:Version '{maintenance.Version}' is not among {where}:Releases.";
     }
 
     private static IEnumerable<string> CheckPlan(ServiceOffering service, ServicePlan plan, string where)

@@ -47,6 +47,10 @@ public sealed class ServiceCatalog
     /// <summary>The provisioner serving a service; null when no provisioner stanza is configured at all.</summary>
     public Provisioner? ProvisionerOf(string? serviceId) => serviceId is not null && _provisioners.TryGetValue(serviceId, out var p) ? p : null;
 
+    /// <summary>The release a maintenance version names, when the service describes its releases.</summary>
+    public ServiceRelease? ReleaseOf(string? serviceId, string? version) =>
+        version is null ? null : FindService(serviceId)?.Releases.FirstOrDefault(r => r.Version == version);
+
     public ServicePlan? FindPlan(string? serviceId, string? planId) =>
         FindService(serviceId)?.Plans.FirstOrDefault(p => p.Id == planId);
 

@@ -35,6 +35,7 @@ public interface IDatabaseBackend
     /// (another object still uses the extension) changes nothing. Idempotent. A backend whose databases have no
     /// extensions (the simulated one) has nothing to do.
     /// </summary>
+    /// <param name="migration">SQL run last in the same transaction (a release's data migration): when it fails, nothing changed.</param>
     Task ApplyExtensions(Guid instanceId, string database, IReadOnlyCollection<string> enable, IReadOnlyCollection<string> disable,
-        CancellationToken ct) => Task.CompletedTask;
+        CancellationToken ct, string? migration = null) => Task.CompletedTask;
 }

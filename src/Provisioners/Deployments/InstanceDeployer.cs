@@ -79,7 +79,8 @@ public sealed class InstanceDeployer(
                 : new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
                     $"the deployment cannot be planned, nothing was changed: {unusable}", clock.GetUtcNow(), InstanceUsable: true);
         // The server's settings: the requested plan's VM type's memory settings, the requested parameters over them.
-        var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, update.PlanId)!, update.Parameters, cloud!);
+        var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, update.PlanId)!, ReleaseOf(state, update.MaintenanceVersion),
+            update.Parameters, cloud!);
         DeploymentPlan plan;
         if (state.Deployment is { } recorded && recorded.OperationId == operationId)
             plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
@@ -124,20 +125,28 @@ public sealed class InstanceDeployer(
         return new ServerReconfigured(state.Id, operationId, update.DiskMb, clock.GetUtcNow());
     }
 
-    /// <summary>Enables the extensions the update adds and drops those it removes; the refusal when the database refuses.</summary>
+    private ServiceRelease? ReleaseOf(ServiceInstance state, string? version) => Catalog?.ReleaseOf(state.ServiceId, version);
+
+    /// <summary>
+    /// Enables the extensions the update adds and drops those it removes (the release's and the parameters'), and runs the
+    /// migration of a release the update moves to, all in one transaction; the refusal when the database refuses.
+    /// </summary>
     private async Task<string?> ChangeExtensions(ServiceInstance state, PendingUpdate update, CancellationToken ct)
     {
-        var (before, after) = (InstanceParameters.ExtensionsOf(state.Parameters), InstanceParameters.ExtensionsOf(update.Parameters));
-        if (before.SequenceEqual(after) || state.Database is not { } database) return null;
+        var (was, will) = (ReleaseOf(state, state.MaintenanceVersion), ReleaseOf(state, update.MaintenanceVersion));
+        var (before, after) = (InstanceParameters.ExtensionsOf(was, state.Parameters), InstanceParameters.ExtensionsOf(will, update.Parameters));
+        var migration = update.MaintenanceVersion != state.MaintenanceVersion && !string.IsNullOrWhiteSpace(will?.Migration) ? will.Migration : null;
+        if ((before.SequenceEqual(after) && migration is null) || state.Database is not { } database) return null;
         try
         {
             await services.GetRequiredService<ProvisionerBackends>().DatabaseOf(state.ServiceId)
-                .ApplyExtensions(state.Id, database.Database, after.Except(before).ToList(), before.Except(after).ToList(), ct);
+                .ApplyExtensions(state.Id, database.Database, after.Except(before).ToList(), before.Except(after).ToList(), ct, migration);
             return null;
         }
         catch (BackendException refused)
         {
-            return $"nothing was changed: {refused.Message}";
+            return migration is null ? $"nothing was changed: {refused.Message}"
+                : $"the upgrade to release {will!.Version} was rolled back, nothing was changed: {refused.Message}";
         }
     }
 
@@ -156,16 +165,17 @@ public sealed class InstanceDeployer(
 
     /// <summary>
     /// The server settings a new server of the instance starts with: its plan's VM type's memory settings under the
-    /// uploaded cloud config, its parameters' settings over them. Null when the engine does not deploy the instance's
-    /// servers (another backend or implementation, a plan not in the catalog) or no cloud config loads: the caller keeps
-    /// the parameters' settings alone, as before VM types.
+    /// uploaded cloud config, its release's settings over them, its parameters' settings over those. Null when the engine
+    /// does not deploy the instance's servers (another backend or implementation, a plan not in the catalog) or the
+    /// uploaded cloud config no longer loads: the caller keeps the parameters' settings alone.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>?> SettingsOfNewServer(ServiceInstance state, IServerBackend servers, CancellationToken ct)
     {
         if (servers is not LocalServerBackend || state.Shape == InstanceShape.ClusterDatabase
             || Catalog?.FindPlan(state.ServiceId, state.PlanId) is not { } plan) return null;
-        if ((await cloudConfigs.Load(ct)).Current is not { } uploaded) return null;
-        try { return PostgresServiceAdapter.Settings(plan, state.Parameters, CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml)); }
+        var release = ReleaseOf(state, state.MaintenanceVersion);
+        if ((await cloudConfigs.Load(ct)).Current is not { } uploaded) return PostgresServiceAdapter.Settings(plan, release, state.Parameters, cloud: null);
+        try { return PostgresServiceAdapter.Settings(plan, release, state.Parameters, CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml)); }
         catch (ConfigException) { return null; }
     }
 
@@ -176,8 +186,9 @@ public sealed class InstanceDeployer(
         var address = $"{state.Server!.Host}:{state.Server.Port}";
 
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
-        var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from, cloud);
-        var desired = PostgresServiceAdapter.Manifest(state.Id, to, update.Parameters, update.MaintenanceVersion, cloud);
+        var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from,
+            ReleaseOf(state, state.MaintenanceVersion), cloud);
+        var desired = PostgresServiceAdapter.Manifest(state.Id, to, ReleaseOf(state, update.MaintenanceVersion), update.Parameters, update.MaintenanceVersion, cloud);
         var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, recreate: update.Recreate ? "recreate requested" : null);
         if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));
         // The local backend runs an instance on its host, on its port: a plan that would move either is refused whole.

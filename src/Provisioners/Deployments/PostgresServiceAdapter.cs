@@ -45,11 +45,12 @@ public static class PostgresServiceAdapter
     public static string VmTypeOf(ServicePlan plan) => plan.Metadata.GetValueOrDefault(VmTypeMetadata) ?? plan.Name;
 
     /// <summary>
-    /// The server settings chosen for an instance of <paramref name="plan"/> with these parameters: the memory settings of
-    /// the plan's VM type in the cloud config (<see cref="VmTypeMemory"/>), the parameters' settings over them.
+    /// The server settings chosen for an instance of <paramref name="plan"/> on <paramref name="release"/> with these
+    /// parameters: the memory settings of the plan's VM type in the cloud config (<see cref="VmTypeMemory"/>; none without
+    /// one), the release's settings over them, the parameters' settings over those.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Settings(ServicePlan plan, string? parameters, CloudConfig cloud) =>
-        VmTypeMemory.Chosen(cloud.VmType(VmTypeOf(plan)), InstanceParameters.ServerSettingsOf(parameters));
+    public static IReadOnlyDictionary<string, string> Settings(ServicePlan plan, ServiceRelease? release, string? parameters, CloudConfig? cloud) =>
+        VmTypeMemory.Chosen(cloud?.VmType(VmTypeOf(plan)), InstanceParameters.ServerSettingsOf(release, parameters));
 
     /// <summary>The settings moving from <paramref name="from"/> to <paramref name="to"/> changes through their VM types, for the dry run.</summary>
     public static IReadOnlyList<string> VmTypeSettingChanges(ServicePlan from, ServicePlan to, string? parameters, CloudConfig cloud) =>
@@ -57,10 +58,11 @@ public static class PostgresServiceAdapter
         VmTypeMemory.Changes(cloud.VmType(VmTypeOf(from)), cloud.VmType(VmTypeOf(to)), InstanceParameters.ServerSettingsOf(parameters))
             .Select(change => $"{change} (vm_type {VmTypeOf(from)} → {VmTypeOf(to)})").ToList();
 
-    /// <summary>The deployment an instance of <paramref name="plan"/> with these parameters should be.</summary>
-    public static DeploymentManifest Manifest(Guid instanceId, ServicePlan plan, string? parameters, string? maintenanceVersion, CloudConfig cloud)
+    /// <summary>The deployment an instance of <paramref name="plan"/> on <paramref name="release"/> with these parameters should be.</summary>
+    public static DeploymentManifest Manifest(
+        Guid instanceId, ServicePlan plan, ServiceRelease? release, string? parameters, string? maintenanceVersion, CloudConfig cloud)
     {
-        var properties = PropertiesOf(plan, parameters, cloud);
+        var properties = PropertiesOf(plan, release, parameters, cloud);
         var update = UpdateOf(plan);
         var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), DiskType,
             cloud.Networks.FirstOrDefault()?.Name ?? "default", [],
@@ -75,11 +77,12 @@ public static class PostgresServiceAdapter
             : UpdatePolicy.Default;
 
     /// <summary>What runs for the instance now: its server, or nothing (not provisioned, or a database in a cluster).</summary>
-    public static ActualDeployment Actual(ServiceInstance instance, ServicePlan plan, CloudConfig cloud)
+    /// <param name="release">The release the instance runs (its recorded maintenance version's).</param>
+    public static ActualDeployment Actual(ServiceInstance instance, ServicePlan plan, ServiceRelease? release, CloudConfig cloud)
     {
         if (instance.Server is not { } server || instance.Host is not { } host) return ActualDeployment.Empty;
         var az = cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
-        var properties = PropertiesOf(plan, instance.Parameters, cloud).ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
+        var properties = PropertiesOf(plan, release, instance.Parameters, cloud).ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
         return new ActualDeployment([
             new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
                 new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties, instance.Vm),
@@ -87,10 +90,10 @@ public static class PostgresServiceAdapter
     }
 
     /// <summary>The job's properties: the server settings (<see cref="Settings"/>), and the extensions enabled in its database (when any).</summary>
-    private static SortedDictionary<string, string> PropertiesOf(ServicePlan plan, string? parameters, CloudConfig cloud)
+    private static SortedDictionary<string, string> PropertiesOf(ServicePlan plan, ServiceRelease? release, string? parameters, CloudConfig cloud)
     {
-        var properties = ServerSettings.Effective(Settings(plan, parameters, cloud));
-        if (InstanceParameters.ExtensionsOf(parameters) is { Count: > 0 } extensions)
+        var properties = ServerSettings.Effective(Settings(plan, release, parameters, cloud));
+        if (InstanceParameters.ExtensionsOf(release, parameters) is { Count: > 0 } extensions)
             properties[InstanceParameters.Extensions] = string.Join(",", extensions);
         return properties;
     }

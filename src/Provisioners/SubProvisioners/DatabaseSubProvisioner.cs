@@ -1,3 +1,4 @@
+using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Secrets;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Provisioners.Backends;
@@ -13,7 +14,7 @@ namespace EventSourced.Provisioners.SubProvisioners;
 /// </summary>
 /// <remarks>A host wired without snapshots (no <see cref="SnapshotRestorer"/>) fails an import's database step, saying so.</remarks>
 public sealed class DatabaseSubProvisioner(
-    ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder, SnapshotRestorer? restorer = null)
+    ProvisionerBackends backends, SecretProtector secrets, OutcomeRecorder recorder, SnapshotRestorer? restorer = null, ServiceCatalog? catalog = null)
     : IConsumer<ProvisionDatabase>, IConsumer<DeprovisionDatabase>
 {
     public async Task Consume(ConsumeContext<ProvisionDatabase> context)
@@ -38,7 +39,8 @@ public sealed class DatabaseSubProvisioner(
                 // An import's database is reported made only with the snapshot's data in it.
                 if (state.RestoreFromSnapshot is { } snapshot)
                     await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
-                await databases.ApplyExtensions(placement.ServerInstanceId, placement.Database, InstanceParameters.ExtensionsOf(state.Parameters), [], ct);
+                await databases.ApplyExtensions(placement.ServerInstanceId, placement.Database,
+                    InstanceParameters.ExtensionsOf(catalog?.ReleaseOf(state.ServiceId, state.MaintenanceVersion), state.Parameters), [], ct);
                 return new DatabaseProvisioned(instanceId, operationId, access.Database, access.Username, secrets.Protect(password), recorder.Now);
             },
             reason => new ResourceProvisioningFailed(instanceId, operationId, ResourceKind.Database, reason, recorder.Now));

@@ -20,6 +20,18 @@ public static class InstanceParameters
         return settings;
     }
 
+    /// <summary>The extensions an instance has: its release's and its parameters', sorted and distinct.</summary>
+    public static IReadOnlyList<string> ExtensionsOf(EventSourced.Commands.Catalog.ServiceRelease? release, string? parameters) =>
+        (release?.Extensions ?? []).Concat(ExtensionsOf(parameters)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The server settings an instance chooses: its release's, its parameters' over them.</summary>
+    public static IReadOnlyDictionary<string, string> ServerSettingsOf(EventSourced.Commands.Catalog.ServiceRelease? release, string? parameters)
+    {
+        var settings = new Dictionary<string, string>(release?.Settings ?? [], StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in ServerSettingsOf(parameters)) settings[name] = value;
+        return settings;
+    }
+
     /// <summary>The extensions the parameters enable, sorted and distinct (none when the parameter is absent).</summary>
     public static IReadOnlyList<string> ExtensionsOf(string? parameters)
     {

@@ -63,6 +63,25 @@ public sealed class ServiceCatalogTests
     }
 
     [Fact]
+    public void Releases_AreNamedOnceBySemver_AndListEveryPlansRelease_AndAreFoundByVersion()
+    {
+        var plan = Plan("small");
+        plan.MaintenanceInfo = new PlanMaintenanceInfo { Version = "2.0.0" };
+        var described = Service(plan);
+        described.Releases = [new ServiceRelease { Version = "1.0.0" }, new ServiceRelease { Version = "2.0.0", Extensions = ["pg_trgm"] }];
+        var undescribed = Service(plan);
+        undescribed.Releases = [new ServiceRelease { Version = "1.0.0" }, new ServiceRelease { Version = "1.0.0" }, new ServiceRelease { Version = "two" }];
+
+        var problems = Problems(undescribed);
+
+        Assert.Contains("Catalog:Services:0:Plans:0:MaintenanceInfo:Version '2.0.0' is not among Catalog:Services:0:Releases", problems);
+        Assert.Contains("Catalog:Services:0:Releases: version '1.0.0' is described more than once", problems);
+        Assert.Contains("Catalog:Services:0:Releases:2:Version 'two' is not a semantic version", problems);
+        Assert.Equal(["pg_trgm"], Catalog(described).ReleaseOf("svc", "2.0.0")!.Extensions);
+        Assert.Null(Catalog(described).ReleaseOf("svc", "3.0.0"));
+    }
+
+    [Fact]
     public void PollingDurationAndCredentialLifetime_MustBePositive()
     {
         var plan = Plan("small");

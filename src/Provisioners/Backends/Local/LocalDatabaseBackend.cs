@@ -138,14 +138,15 @@ public sealed class LocalDatabaseBackend(IOptions<LocalBackendOptions> options) 
     }
 
     public async Task ApplyExtensions(Guid instanceId, string database, IReadOnlyCollection<string> enable, IReadOnlyCollection<string> disable,
-        CancellationToken ct)
+        CancellationToken ct, string? migration = null)
     {
-        if (enable.Count == 0 && disable.Count == 0) return;
+        if (enable.Count == 0 && disable.Count == 0 && migration is null) return;
         var (instance, server) = Provisioned(instanceId, $"cannot change the extensions of database {database}");
         await using var connection = await Superuser.Connect(instance, server.Port, database, ct);
         // One implicit transaction: every drop and create, or none. Two runs at once (a re-sent step) take turns.
         var statements = disable.Select(e => $"DROP EXTENSION IF EXISTS {Sql.Identifier(e)}")
-            .Concat(enable.Select(e => $"CREATE EXTENSION IF NOT EXISTS {Sql.Identifier(e)} CASCADE"));
+            .Concat(enable.Select(e => $"CREATE EXTENSION IF NOT EXISTS {Sql.Identifier(e)} CASCADE"))
+            .Concat(migration is null ? [] : [migration]);
         try
         {
             await Superuser.Execute(connection, $"{SerializeExtensions}; {string.Join("; ", statements)}", ct);
