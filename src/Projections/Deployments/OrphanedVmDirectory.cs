@@ -26,6 +26,9 @@ public sealed class OrphanedVmDirectory(NpgsqlDataSource dataSource, IOptions<Ev
 {
     public const string ProjectionName = "orphaned-vms";
 
+    /// <summary>Rows only for instances with VMs orphaned and not deleted yet.</summary>
+    public override bool RowPerStream => false;
+
     protected override void DefineColumns(Table t)
     {
         t.AddColumn<Guid>("instance_id").AsPrimaryKey();
