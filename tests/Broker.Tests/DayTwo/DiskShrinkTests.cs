@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using EventSourced.Broker.Tests.Osb;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.TestSupport;
-using Npgsql;
 using static EventSourced.Broker.Tests.Hosting.Osb;
 
 namespace EventSourced.Broker.Tests.DayTwo;
@@ -70,17 +69,8 @@ public sealed class DiskShrinkTests : IAsyncLifetime
 
         Assert.True(done.State == "succeeded", $"{done}\n{_broker.Output}");
         Assert.Equal(TinyPlanId, ServiceInstance.Fold(await _environment.InstanceEvents(id)).PlanId);
-        await using var connection = new NpgsqlConnection(await _environment.AdminConnectionString(id));
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM kept", connection);
-        Assert.Equal(100L, (long)(await count.ExecuteScalarAsync())!);
+        Assert.Equal(100L, await _environment.Scalar<long>(id, "SELECT count(*) FROM kept"));
     }
 
-    private async Task Execute(Guid id, string sql)
-    {
-        await using var connection = new NpgsqlConnection(await _environment.AdminConnectionString(id));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task Execute(Guid id, string sql) => _environment.Execute(id, sql);
 }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using EventSourced.Broker.Tests.Osb;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.TestSupport;
-using Npgsql;
 using static EventSourced.Broker.Tests.Hosting.Osb;
 
 namespace EventSourced.Broker.Tests.DayTwo;
@@ -100,24 +99,8 @@ public sealed class ReleaseUpgradeTests : IAsyncLifetime
         return client.PatchAsJsonAsync($"/v2/service_instances/{id}?accepts_incomplete=true", body);
     }
 
-    private async Task Execute(Guid id, string sql)
-    {
-        await using var connection = new NpgsqlConnection(await _environment.AdminConnectionString(id));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<T> Scalar<T>(Guid id, string sql)
-    {
-        await using var connection = new NpgsqlConnection(await _environment.AdminConnectionString(id));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private Task<string> Show(Guid id, string setting) => Scalar<string>(id, $"SHOW {setting}");
-
-    private async Task<string[]> Extensions(Guid id) =>
-        await Scalar<string[]>(id, "SELECT coalesce(array_agg(extname::text ORDER BY extname), '{}') FROM pg_extension WHERE extname <> 'plpgsql'");
+    private Task Execute(Guid id, string sql) => _environment.Execute(id, sql);
+    private Task<T> Scalar<T>(Guid id, string sql) => _environment.Scalar<T>(id, sql);
+    private Task<string> Show(Guid id, string setting) => _environment.Show(id, setting);
+    private Task<string[]> Extensions(Guid id) => _environment.Extensions(id);
 }

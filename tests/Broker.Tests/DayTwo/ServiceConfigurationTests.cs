@@ -5,7 +5,6 @@ using EventSourced.Broker.Tests.Osb;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.TestSupport;
-using Npgsql;
 using static EventSourced.Broker.Tests.Hosting.Osb;
 
 namespace EventSourced.Broker.Tests.DayTwo;
@@ -211,29 +210,8 @@ public sealed class ServiceConfigurationTests(ServiceConfigurationFixture fixtur
         return (string)(await response.AssertOsbError(HttpStatusCode.UnprocessableEntity, error: null))["description"]!;
     }
 
-    private async Task<NpgsqlConnection> Connect(Guid id)
-    {
-        var connection = new NpgsqlConnection(await Environment.AdminConnectionString(id));
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private async Task Execute(Guid id, string sql)
-    {
-        await using var connection = await Connect(id);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<T> Scalar<T>(Guid id, string sql)
-    {
-        await using var connection = await Connect(id);
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private Task<string> Show(Guid id, string setting) => Scalar<string>(id, $"SHOW {setting}");
-
-    private async Task<List<string>> Extensions(Guid id) =>
-        (await Scalar<string[]>(id, "SELECT coalesce(array_agg(extname::text ORDER BY extname), '{}') FROM pg_extension WHERE extname <> 'plpgsql'")).ToList();
+    private Task Execute(Guid id, string sql) => Environment.Execute(id, sql);
+    private Task<T> Scalar<T>(Guid id, string sql) => Environment.Scalar<T>(id, sql);
+    private Task<string> Show(Guid id, string setting) => Environment.Show(id, setting);
+    private async Task<List<string>> Extensions(Guid id) => (await Environment.Extensions(id)).ToList();
 }
