@@ -8,13 +8,13 @@ using Npgsql;
 namespace EventSourced.Broker.ServiceInstances;
 
 /// <summary>
-/// A plan change to a smaller disk than a dedicated PostgreSQL instance's data already takes is refused before anything
-/// is recorded (422 naming the usage), rather than accepted and failed, or worse, run out of disk after the move. The
-/// usage is the instance's database as PostgreSQL counts it (<c>pg_database_size</c>), asked over the network with the
-/// instance's own admin role, so any API node can ask. Instances of the simulated backend hold no data: not measured.
-/// A cluster's databases are not summed yet: its plan changes are not checked.
+/// A plan change to a smaller disk than an instance's data already takes is refused before anything is recorded (422
+/// naming the usage), rather than accepted and failed, or worse, run out of disk after the move. The usage is what
+/// PostgreSQL counts (<c>pg_database_size</c>), asked over the network with each database's own admin role, so any API
+/// node can ask: a dedicated instance's database, or the sum of a cluster's databases (each with its own role, as no
+/// role of one reads another's). Instances of the simulated backend hold no data: not measured.
 /// </summary>
-public sealed class DiskUsageCheck(ServiceCatalog catalog, SecretProtector secrets, IConfiguration configuration)
+public sealed class DiskUsageCheck(ServiceCatalog catalog, ServiceInstanceStore instances, SecretProtector secrets, IConfiguration configuration)
 {
     private const long Megabyte = 1024 * 1024;
     private bool Local => (configuration[BackendServiceCollectionExtensions.BackendSetting] ?? "local").Equals("local", StringComparison.OrdinalIgnoreCase);
@@ -26,27 +26,53 @@ public sealed class DiskUsageCheck(ServiceCatalog catalog, SecretProtector secre
             return null;
         if (catalog.ProvisionerOf(instance.ServiceId) is { } provisioner && provisioner.Definition.Provides.Instance != PostgresServiceAdapter.Implementation)
             return null;
-        if (instance.Server is not { } server || instance.Database is not { } database) return null;
-        long bytes;
-        try
+        if (instance.Server is not { } server) return null;
+        var databases = await DatabasesOf(instance, ct);
+        if (databases.Count == 0) return null;
+        long bytes = 0;
+        foreach (var database in databases)
         {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+            try
             {
-                Host = server.Host, Port = server.Port, Database = database.Database, Username = database.AdminUsername,
-                Password = secrets.Unprotect(database.EncryptedAdminPassword), Pooling = false, Timeout = 5, CommandTimeout = 10,
-            }.ConnectionString);
-            await connection.OpenAsync(ct);
-            await using var command = new NpgsqlCommand("SELECT pg_database_size(current_database())", connection);
-            bytes = (long)(await command.ExecuteScalarAsync(ct))!;
+                bytes += await SizeOf(server, database, ct);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return $"Plan {target.Name} has a smaller disk ({target.DiskMb} MB) than plan {current.Name} ({current.DiskMb} MB), and the usage of " +
+                       $"instance {instance.Id} could not be measured ({e.Message}): nothing was changed.";
+            }
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        if (bytes <= target.DiskMb * Megabyte) return null;
+        var usage = instance.Shape == InstanceShape.Cluster
+            ? $"the {databases.Count} database{(databases.Count == 1 ? "" : "s")} of cluster {instance.Id} use"
+            : $"the database of instance {instance.Id} uses";
+        return $"Plan {target.Name} has a {target.DiskMb} MB disk, and {usage} {bytes / (double)Megabyte:0.0} MB: " +
+               "shrinking below the usage would not fit the data. Free space or choose a larger plan; nothing was changed.";
+    }
+
+    /// <summary>
+    /// A dedicated instance's database, or a cluster's children's that have one (a child still provisioning has next to
+    /// nothing yet).
+    /// </summary>
+    private async Task<IReadOnlyList<DatabaseInfo>> DatabasesOf(ServiceInstance instance, CancellationToken ct)
+    {
+        if (instance.Shape != InstanceShape.Cluster) return instance.Database is { } own ? [own] : [];
+        var databases = new List<DatabaseInfo>();
+        foreach (var child in instance.Children)
+            if ((await instances.Load(child.ChildId, ct)).State is { Exists: true, Database: { } database })
+                databases.Add(database);
+        return databases;
+    }
+
+    private async Task<long> SizeOf(ServerInfo server, DatabaseInfo database, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
         {
-            return $"Plan {target.Name} has a smaller disk ({target.DiskMb} MB) than plan {current.Name} ({current.DiskMb} MB), and the usage of " +
-                   $"instance {instance.Id} could not be measured ({e.Message}): nothing was changed.";
-        }
-        return bytes > target.DiskMb * Megabyte
-            ? $"Plan {target.Name} has a {target.DiskMb} MB disk, and the database of instance {instance.Id} uses {bytes / (double)Megabyte:0.0} MB: " +
-              "shrinking below the usage would not fit the data. Free space or choose a larger plan; nothing was changed."
-            : null;
+            Host = server.Host, Port = server.Port, Database = database.Database, Username = database.AdminUsername,
+            Password = secrets.Unprotect(database.EncryptedAdminPassword), Pooling = false, Timeout = 5, CommandTimeout = 10,
+        }.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT pg_database_size(current_database())", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 }

@@ -17,8 +17,9 @@ internal static class ClusterOsb
     public const string Org = "org-guid";
     public const string Space = "space-guid";
 
-    public static Task<HttpResponseMessage> ProvisionCluster(this HttpClient client, Guid clusterId, string name, string space = Space, object? parameters = null) =>
-        client.PutAsJsonAsync($"/v2/service_instances/{clusterId}?accepts_incomplete=true", Body(ClusterSmallPlanId, name, Org, space, parameters));
+    public static Task<HttpResponseMessage> ProvisionCluster(
+        this HttpClient client, Guid clusterId, string name, string space = Space, object? parameters = null, string planId = ClusterSmallPlanId) =>
+        client.PutAsJsonAsync($"/v2/service_instances/{clusterId}?accepts_incomplete=true", Body(planId, name, Org, space, parameters));
 
     /// <param name="cluster">The <c>parameters</c>: <c>{"cluster": …}</c> and, when needed, <c>cluster-org</c> / <c>cluster-space</c>.</param>
     public static Task<HttpResponseMessage> ProvisionDatabase(
