@@ -30,6 +30,13 @@ public static class Memory
         result.Details["idle_rss_mb"] = idleRssMb;
         result.Details["drain_seconds"] = drained;
         result.Notes.Add("RSS read from /proc/<pid>/status (VmRSS), workstation GC as the broker ships; no GC forced.");
+        if (options.Profile)
+        {
+            var file = Path.Combine(options.ResultsDirectory, $"{DateTime.Now:yyyy-MM-dd}-profile-heap-{succeeded}-instances");
+            await HeapProfiler.HeapStat(broker.Process.Pid, file);
+            result.Details["rss_mb_after_gcdump"] = broker.Process.RssMb();
+            result.Notes.Add($"Managed heap by type after the measurement (a gcdump, which forces a full GC): {Path.GetFileName(file)}.txt");
+        }
         return result;
     }
 }
