@@ -24,7 +24,8 @@ public sealed class ClusterEndToEndTests(BrokerFixture fixture) : IClassFixture<
         await Client.Succeeds(clusterId, Output);
 
         // One by name in the requesting space, one by id.
-        await (await Client.ProvisionDatabase(customersId, new { cluster = "team-db-cluster" }, "customers")).AcceptedOperation();
+        await (await Client.ProvisionDatabase(customersId, new { cluster = "team-db-cluster", extensions = new[] { "citext", "pg_trgm" } }, "customers"))
+            .AcceptedOperation();
         await (await Client.ProvisionDatabase(productsId, new { cluster = clusterId.ToString() }, "products")).AcceptedOperation();
         await Client.Succeeds(customersId, Output);
         await Client.Succeeds(productsId, Output);
@@ -34,6 +35,9 @@ public sealed class ClusterEndToEndTests(BrokerFixture fixture) : IClassFixture<
         var products = await Client.BindDatabase(productsId, productBinding);
         Assert.Equal(((int)customers["port"]!, (string?)customers["host"]), ((int)products["port"]!, (string?)products["host"]));
         Assert.NotEqual((string?)customers["database"], (string?)products["database"]);
+        // Each database has the extensions it was created with, and only those.
+        Assert.Equal("citext,pg_trgm", await Execute(customers, Extensions));
+        Assert.Equal("", await Execute(products, Extensions));
         await Execute(customers, "CREATE TABLE customers (name text); INSERT INTO customers VALUES ('alice')");
         await Execute(products, "CREATE TABLE products (name text); INSERT INTO products VALUES ('widget')");
 
@@ -74,6 +78,8 @@ public sealed class ClusterEndToEndTests(BrokerFixture fixture) : IClassFixture<
             "the cluster can be deleted once its last database is");
         await Client.IsGone(clusterId, Output);
     }
+
+    private const string Extensions = "SELECT coalesce(string_agg(extname, ',' ORDER BY extname), '') FROM pg_extension WHERE extname <> 'plpgsql'";
 
     private static JsonObject With(JsonObject credentials, string database)
     {

@@ -71,6 +71,8 @@ public sealed class ClusterRequestTests(ClusterFixture fixture) : IClassFixture<
     [InlineData("""{"cluster": 42}""", "cluster")]
     [InlineData("""{"cluster": "shared-cluster", "max_connections": 100}""", "max_connections")]
     [InlineData("""{"cluster": "shared-cluster", "cluster-space": ["a"]}""", "cluster-space")]
+    [InlineData("""{"cluster": "shared-cluster", "extensions": ["dblink"]}""", "extensions")]
+    [InlineData("""{"cluster": "shared-cluster", "extensions": "citext"}""", "extensions")]
     public async Task Database_WithHostileParameters_Is400NamingTheParameter(string parameters, string named)
     {
         var json = $$"""

@@ -95,12 +95,17 @@ public sealed class ServiceConfigurationTests(ServiceConfigurationFixture fixtur
             .Single(p => (string?)p!["id"] == SmallPlanId)!;
         var offered = plan["schemas"]!["service_instance"]!["update"]!["parameters"]!["properties"]!["extensions"]!["items"]!["enum"]!
             .AsArray().Select(e => (string)e!).ToList();
+        var databasePlan = catalog["services"]!.AsArray().Single(s => (string?)s!["id"] == ServiceId)!["plans"]!.AsArray()
+            .Single(p => (string?)p!["name"] == "database")!;
+        var offeredInClusters = databasePlan["schemas"]!["service_instance"]!["create"]!["parameters"]!["properties"]!["extensions"]!["items"]!["enum"]!
+            .AsArray().Select(e => (string)e!).ToList();
         var id = await Provisioned(null);
 
         var available = await Scalar<string[]>(id, "SELECT array_agg(name::text) FROM pg_available_extensions");
 
         Assert.NotEmpty(offered);
         Assert.Empty(offered.Except(available));
+        Assert.Equal(offered, offeredInClusters);
     }
 
     [Fact]
