@@ -29,7 +29,8 @@ public static class Memory
         result.Details["rss_mb"] = rss;
         result.Details["idle_rss_mb"] = idleRssMb;
         result.Details["drain_seconds"] = drained;
-        result.Notes.Add("RSS read from /proc/<pid>/status (VmRSS), workstation GC as the broker ships; no GC forced.");
+        result.Notes.Add($"RSS read from /proc/<pid>/status (VmRSS); no GC forced. GC: {GcMode.OfBroker()}.");
+        result.Details["gc"] = GcMode.OfBroker();
         if (options.Profile)
         {
             var file = Path.Combine(options.ResultsDirectory, $"{DateTime.Now:yyyy-MM-dd}-profile-heap-{succeeded}-instances");
