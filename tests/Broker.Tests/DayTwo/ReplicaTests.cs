@@ -16,7 +16,8 @@ namespace EventSourced.Broker.Tests.DayTwo;
 /// Day-2 category 2, instance count, through OSB on the local backend: parameter <c>instances</c> (1 to the plan's
 /// <c>max_instances</c>, 3 here) runs <c>instances - 1</c> streaming replicas of the primary, real PostgreSQL servers
 /// made by pg_basebackup: rows written on the primary are read on them, bindings get them read-only, scaling down
-/// removes replicas (processes and data directories) and never the primary, deprovisioning leaves no process.
+/// removes replicas (processes and data directories) and never the primary, deprovisioning leaves no process, and the
+/// resurrector starts a killed replica again.
 /// </summary>
 [TestCaseOrderer("EventSourced.TestSupport.ByName", "EventSourced.TestSupport")]
 public sealed class ReplicaTests(ServiceConfigurationFixture fixture) : IClassFixture<ServiceConfigurationFixture>
@@ -89,6 +90,14 @@ public sealed class ReplicaTests(ServiceConfigurationFixture fixture) : IClassFi
         Assert.Equal($"{Rows + 1}", await Psql(readOnlyUri, "SELECT count(*) FROM kept"));
         Assert.Equal("f", await Psql((string)credentials["uri"]!, "SELECT pg_is_in_recovery()"));
 
+        // A replica's postmaster killed on an idle instance: the resurrector starts it again on its port, and it streams on.
+        var killed = PostmasterPid(ReplicaFolders(id)[0]);
+        using (var victim = Process.GetProcessById(killed)) victim.Kill();
+        await Eventually.True(async () => (await Environment.InstanceEvents(id)).OfType<ReplicaResurrected>().Any(r => r.Index == 0 && r.Port == replicas[0].Port),
+            "replica 0 started again by the resurrector", seconds: 60, details: () => Output);
+        await Environment.Execute(id, "INSERT INTO kept VALUES (-2)");
+        await Eventually.True(async () => await Answers(id, replicas[0], "SELECT count(*) FROM kept WHERE n = -2"), "the resurrected replica streams again", seconds: 30);
+
         var replicaPids = ReplicaFolders(id).Select(PostmasterPid).ToList();
         var folders = ReplicaFolders(id);
         await Updated(id, new { instances = 1 });
@@ -98,7 +107,7 @@ public sealed class ReplicaTests(ServiceConfigurationFixture fixture) : IClassFi
         Assert.All(folders, folder => Assert.False(Directory.Exists(folder), $"{folder} is still there"));
         Assert.Equal(primaryPid, DedicatedServers.PostmasterPid(Environment, id));
         Assert.Equal(0L, await Superuser<long>(id, "SELECT count(*) FROM pg_replication_slots"));
-        Assert.Equal((long)Rows + 1, await Environment.Scalar<long>(id, "SELECT count(*) FROM kept"));
+        Assert.Equal((long)Rows + 2, await Environment.Scalar<long>(id, "SELECT count(*) FROM kept"));
         Assert.Equal(2, (await Environment.InstanceEvents(id)).OfType<ReplicaRemoved>().Count());
     }
 
@@ -169,6 +178,12 @@ public sealed class ReplicaTests(ServiceConfigurationFixture fixture) : IClassFi
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<bool> Answers(Guid id, ReplicaInfo replica, string sql)
+    {
+        try { return await OnReplica<long>(id, replica, sql) == 1; }
+        catch (NpgsqlException) { return false; }
     }
 
     /// <summary>psql with a binding's URI as an app's libpq would use it: the URI itself is what is proven.</summary>
