@@ -6,6 +6,7 @@ using EventSourced.Deployments.Model;
 using EventSourced.Deployments.Planning;
 using EventSourced.Deployments.Simulation;
 using EventSourced.Deployments.Yaml;
+using EventSourced.Provisioners.Backends.Local;
 using EventSourced.Provisioners.Deployments;
 using Marten;
 
@@ -17,7 +18,8 @@ namespace EventSourced.Broker.Deployments;
 /// config, and run in virtual time for the peak VM count and an estimated duration, with the step times earlier deploys
 /// recorded (<see cref="RecordedStepTimes"/>). Nothing changes.
 /// </summary>
-public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCatalog catalog, IDocumentStore store)
+public sealed class DeploymentPreview(
+    CloudConfigStore cloudConfigs, ServiceCatalog catalog, IDocumentStore store, Microsoft.Extensions.Options.IOptions<LocalBackendOptions> local)
 {
     /// <summary>
     /// Step times for the estimate until deploys have recorded their own: the local backend's as measured on the
@@ -43,8 +45,8 @@ public sealed class DeploymentPreview(CloudConfigStore cloudConfigs, ServiceCata
             return (null, null, $"Service instance {current.Id} is a database in cluster {current.ClusterId}: it is no deployment of its own; plan its cluster.");
         if (catalog.ProvisionerOf(current.ServiceId) is { } provisioner && provisioner.Definition.Provides.Instance != PostgresServiceAdapter.Implementation)
             return (null, null, $"The deployment engine has no service adapter for provisioner '{provisioner.Name}' ({provisioner.Definition.Provides.Instance}) yet.");
-        // Its own address is all the implicit config needs to offer: the deploy keeps an instance where it runs.
-        var (cloud, refusal) = await LocalCloudConfig.Of(cloudConfigs, current, firstPort: 1, lastPort: 0, ct);
+        // The implicit config offers what the deploy's does: the instance's own address and the backend's port range (for replicas).
+        var (cloud, refusal) = await LocalCloudConfig.Of(cloudConfigs, current, local.Value.PortRangeStart, local.Value.PortRangeEnd, ct);
         if (cloud is null) return (null, null, char.ToUpperInvariant(refusal![0]) + refusal[1..] + ".");
         if (catalog.FindPlan(current.ServiceId, current.PlanId) is not { } from || catalog.FindPlan(current.ServiceId, planId) is not { } to)
             return (null, null, $"The plans of service instance {current.Id} are not in the catalog.");

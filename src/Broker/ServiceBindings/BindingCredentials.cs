@@ -30,20 +30,30 @@ public static class BindingCredentials
             .Add(ApiFeature.BindingsRetrievable, "parameters", fetched && binding.Parameters is not null ? JsonNode.Parse(binding.Parameters) : null)
             .Build();
 
-    private static object Credentials(ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets)
+    private static JsonObject Credentials(ServiceInstance instance, ServerInfo server, ServiceBinding binding, SecretProtector secrets)
     {
         var (host, port, database) = (server.Host, server.Port, instance.Database!.Database);
         var (username, password) = (binding.Username!, secrets.Unprotect(binding.EncryptedPassword!));
-        return new
+        var login = $"{Uri.EscapeDataString(username)}:{Uri.EscapeDataString(password)}";
+        var credentials = JsonSerializer.SerializeToNode(new
         {
-            uri = $"postgresql://{Uri.EscapeDataString(username)}:{Uri.EscapeDataString(password)}@{host}:{port}/{database}",
+            uri = $"postgresql://{login}@{host}:{port}/{database}",
             jdbcUrl = $"jdbc:postgresql://{host}:{port}/{database}?user={Uri.EscapeDataString(username)}&password={Uri.EscapeDataString(password)}",
             host,
             port,
             database,
             username,
             password,
-        };
+        })!.AsObject();
+        // A dedicated instance's streaming replicas (the login is there by replication): each, and one libpq URI over
+        // all of them that only ever connects to a read-only server (a standby), whichever of them answers first.
+        if (instance.ClusterId is null && instance.Replicas.Count > 0)
+        {
+            credentials["replicas"] = JsonSerializer.SerializeToNode(instance.Replicas.Select(r => new { host = r.Host, port = r.Port }));
+            credentials["readOnlyUri"] =
+                $"postgresql://{login}@{string.Join(",", instance.Replicas.Select(r => $"{r.Host}:{r.Port}"))}/{database}?target_session_attrs=read-only";
+        }
+        return credentials;
     }
 
     /// <summary>A user of the server itself: its resource URI with the user's name and password in it.</summary>

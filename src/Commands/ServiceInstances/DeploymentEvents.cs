@@ -22,9 +22,23 @@ public sealed record DeploymentStepCompleted(
 /// <summary>A step the deploy of the operation in progress completed.</summary>
 public sealed record DeploymentStep(string Instance, string Step, string Vm, double Seconds);
 
-/// <summary>The deploy of the instance's operation in progress: its recorded plan and the steps done so far.</summary>
-public sealed record DeploymentProgress(Guid OperationId, string Plan, System.Collections.Immutable.ImmutableList<DeploymentStep> Steps)
+/// <summary>The deploy of the instance's operation in progress: its recorded plan (and its actions, as read) and the steps done so far.</summary>
+public sealed record DeploymentProgress(
+    Guid OperationId, string Plan, System.Collections.Immutable.ImmutableList<DeploymentStep> Steps, IReadOnlyList<string>? Actions = null)
 {
+    /// <summary>What last_operation says once the plan is recorded.</summary>
+    public static string Planned(IReadOnlyList<string> actions) =>
+        actions.Count == 0 ? "Deploying: nothing to change" : $"Deploying {actions.Count} instance{(actions.Count == 1 ? "" : "s")}: {string.Join("; ", actions)}";
+
+    /// <summary>What last_operation says once <paramref name="instance"/> completed <paramref name="step"/>: "Updating 2 of 3 instances: replicas/1 start done".</summary>
+    public string Describe(string instance, string step)
+    {
+        if (instance.Length == 0) return $"Deploying: {step} of an orphaned VM done";
+        var touched = Steps.Select(s => s.Instance).Where(i => i.Length > 0).Append(instance).Distinct().ToList();
+        var total = Math.Max(Actions?.Count ?? 0, touched.Count);
+        return $"Updating {touched.IndexOf(instance) + 1} of {total} instance{(total == 1 ? "" : "s")}: {instance} {step} done";
+    }
+
     /// <summary>The VM the instance <paramref name="instance"/> was last started on in this deploy, if it was.</summary>
     public string? StartedVm(string instance) => Steps.LastOrDefault(s => s.Instance == instance && s.Step == "start")?.Vm;
 }

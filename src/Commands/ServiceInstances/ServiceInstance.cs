@@ -62,6 +62,9 @@ public sealed record ServiceInstance
     /// <summary>VMs of the instance's deployment no deploy uses any more, waiting for their host's sweeper.</summary>
     public ImmutableList<OrphanedVm> OrphanedVms { get; init; } = [];
 
+    /// <summary>The streaming replicas of its primary server that run, by index (<see cref="ReplicaAdded"/>).</summary>
+    public ImmutableList<ReplicaInfo> Replicas { get; init; } = [];
+
     /// <summary>The cluster a <see cref="InstanceShape.ClusterDatabase"/> lives in.</summary>
     public Guid? ClusterId { get; init; }
 
@@ -133,8 +136,10 @@ public sealed record ServiceInstance
             { Pending = state.Pending is { } pending ? pending with { Applied = true } : null },
         ResourceUpdateFailed e => state.Replace(e.OperationId,
             op => op with { Description = $"{e.Resource} update failed: {e.Reason}", InstanceUsable = e.InstanceUsable }, e.FailedAt),
-        DeploymentPlanned e => state with { Deployment = new DeploymentProgress(e.OperationId, e.Plan, []) },
-        DeploymentStepCompleted e when state.Deployment?.OperationId == e.OperationId => state with
+        DeploymentPlanned e => state.Progress(e.OperationId, DeploymentProgress.Planned(e.Actions), e.PlannedAt) with
+            { Deployment = new DeploymentProgress(e.OperationId, e.Plan, [], e.Actions) },
+        DeploymentStepCompleted e when state.Deployment?.OperationId == e.OperationId => state.Progress(e.OperationId,
+                state.Deployment.Describe(e.Instance, e.Step), e.CompletedAt) with
             { Deployment = state.Deployment with { Steps = state.Deployment.Steps.Add(new DeploymentStep(e.Instance, e.Step, e.Vm, e.Seconds)) } },
         ServiceInstanceUpdated e => state.Finish(e.OperationId, OperationState.Succeeded, "Updated", e.UpdatedAt) with
         {
@@ -154,12 +159,12 @@ public sealed record ServiceInstance
             Operations = state.Operations.Add(Started(e.OperationId, OperationKind.Deprovision, "Deprovisioning requested", e.RequestedAt, e.DeadlineAt)),
         },
         DatabaseDeprovisioned e => state.Progress(e.OperationId, "Database dropped", e.DeprovisionedAt) with { Database = null },
-        ServerDeprovisioned e => state.Progress(e.OperationId, "Server stopped", e.DeprovisionedAt) with { Server = null },
+        ServerDeprovisioned e => state.Progress(e.OperationId, "Server stopped", e.DeprovisionedAt) with { Server = null, Replicas = [] },
         StorageDeprovisioned e => state.Progress(e.OperationId, "Storage removed", e.DeprovisionedAt) with { Storage = null },
         ResourceDeprovisioningFailed e => state.Progress(e.OperationId, $"{e.Resource} deprovisioning failed: {e.Reason}", e.FailedAt),
         // Its VMs went with the instance's folder: no orphan is left to sweep.
         ServiceInstanceDeprovisioned e => state.Finish(e.OperationId, OperationState.Succeeded, "Deprovisioned", e.DeprovisionedAt) with
-            { Status = InstanceStatus.Deprovisioned, OrphanedVms = [] },
+            { Status = InstanceStatus.Deprovisioned, OrphanedVms = [], Replicas = [] },
         ServiceInstanceDeprovisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
             { Status = InstanceStatus.DeprovisioningFailed },
         SnapshotExportRequested e => state with
@@ -203,6 +208,10 @@ public sealed record ServiceInstance
         },
         ChildInstanceDetached e => state with
             { Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId && c.ProvisionOperationId == e.ProvisionOperationId) },
+        ReplicaAdded e => state with
+            { Replicas = state.Replicas.RemoveAll(r => r.Index == e.Index).Add(new ReplicaInfo(e.Index, e.Host, e.Port, e.Vm)).Sort((a, b) => a.Index.CompareTo(b.Index)) },
+        ReplicaRemoved e => state with { Replicas = state.Replicas.RemoveAll(r => r.Index == e.Index) },
+        ReplicaResurrected => state,
         VmOrphaned e => state with { OrphanedVms = state.OrphanedVms.Add(new OrphanedVm(e.Vm, e.Host, e.OperationId, e.OrphanedAt)) },
         VmDeleted e => state with { OrphanedVms = state.OrphanedVms.RemoveAll(o => o.Vm == e.Vm) },
         OrphanedResourceFound e => state with { Orphans = state.Orphans.Add(new Orphan(e.OperationId, e.Resource)) },

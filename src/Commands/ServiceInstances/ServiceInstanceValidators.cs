@@ -28,6 +28,7 @@ public sealed class ProvisionServiceInstanceValidator : AbstractValidator<Provis
                 var parameters = c.Parameters is null ? (JsonElement?)null : JsonDocument.Parse(c.Parameters).RootElement;
                 foreach (var error in catalog.Schemas.Validate(plan, SchemaKind.ServiceInstanceCreate, parameters))
                     context.AddFailure("parameters", error);
+                if (InstanceCount.Refusal(plan, parameters) is { } count) context.AddFailure("parameters", count);
             }));
         RuleFor(c => c.MaintenanceInfoVersion)
             .Must((c, version) => version == catalog.FindPlan(c.ServiceId, c.PlanId)?.MaintenanceInfo?.Version)
@@ -70,6 +71,7 @@ public sealed class InstanceUpdateValidator : AbstractValidator<InstanceUpdate>
                 if (u.Parameters is not { ValueKind: JsonValueKind.Object } parameters) return;
                 foreach (var error in catalog.Schemas.Validate(PlanOf(catalog, u)!, SchemaKind.ServiceInstanceUpdate, parameters))
                     context.AddFailure("parameters", error);
+                if (InstanceCount.Refusal(PlanOf(catalog, u)!, parameters) is { } count) context.AddFailure("parameters", count);
             });
             RuleFor(u => u.MaintenanceInfoVersion)
                 .Must((u, version) => version == PlanOf(catalog, u)!.MaintenanceInfo?.Version)

@@ -113,7 +113,7 @@ public sealed class DeploymentExecutor(IDeploymentBackend backend, IDeploymentCl
         }
 
         private VmRequest Request(InstanceAction action) =>
-            new(action.Id, action.Group, action.Target!.Az, action.Target.Host, action.VmType ?? "");
+            new(action.Id, action.Group, action.Target!.Az, action.Target.Host, action.VmType ?? "", action.Target.Address);
 
         private async Task Bounded(IReadOnlyList<InstanceAction> actions, int limit, Func<InstanceAction, Task> work)
         {

@@ -4,8 +4,8 @@ namespace EventSourced.Deployments.Execution;
 /// configuration change that needs no restart.</summary>
 public enum LifecycleStep { Drain, Stop, UpdateArtifacts, PreStart, Start, PostStart, Reload }
 
-/// <summary>A VM to create: for which instance, on which host.</summary>
-public sealed record VmRequest(string Instance, string Group, string Az, string Host, string VmType);
+/// <summary>A VM to create: for which instance, on which host, at which address the placement gave it.</summary>
+public sealed record VmRequest(string Instance, string Group, string Az, string Host, string VmType, string? Address = null);
 
 /// <summary>What the engine asks of a backend (local server processes, the simulation). Each call is one step; a
 /// failure throws, and the executor reports which instance, which step and why.</summary>

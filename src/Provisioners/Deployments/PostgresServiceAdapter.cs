@@ -9,7 +9,8 @@ namespace EventSourced.Provisioners.Deployments;
 
 /// <summary>
 /// The service adapter of the PostgreSQL offering: a dedicated instance (or a cluster's server) as a deployment of one
-/// instance group <see cref="Group"/> with one job <see cref="Job"/>, from its plan (the plan's <c>vm_type</c> metadata,
+/// instance group <see cref="Group"/> with one job <see cref="Job"/> (and, for parameter <c>instances</c> N above 1, a group
+/// <see cref="ReplicaGroup"/> of N - 1 streaming replicas linked to it), from its plan (the plan's <c>vm_type</c> metadata,
 /// else its name, names the cloud config's VM type, whose RAM gives the memory settings), its parameters (the server
 /// settings, over the VM type's) and its maintenance version.
 /// What runs is read from the instance's log: its host and the AZ the cloud config puts that host in, its server's
@@ -22,6 +23,11 @@ public static class PostgresServiceAdapter
 
     public const string Group = "postgres";
     public const string Job = "postgres";
+    /// <summary>The group of streaming replicas an instance with parameter <c>instances</c> above 1 has (<c>instances - 1</c> of them).</summary>
+    public const string ReplicaGroup = ReplicaDecisions.Group;
+    /// <summary>A replica's job: the server as a hot standby, consuming the primary's address by the link <see cref="PrimaryLink"/>.</summary>
+    public const string ReplicaJob = "postgres-replica";
+    public const string PrimaryLink = "primary";
     public const string Release = "postgresql";
     /// <summary>The software release of an instance recorded without a maintenance version.</summary>
     public const string DefaultVersion = "15";
@@ -32,15 +38,16 @@ public static class PostgresServiceAdapter
     public const string DiskType = "data-directory";
 
     /// <summary>Settings the server takes on a reload (pg_settings.context user or superuser); the rest needs a restart.</summary>
-    public static readonly PropertyRules Rules = new([
-        new PropertyRule(Job, "work_mem", ActionKind.Reload),
-        new PropertyRule(Job, "statement_timeout", ActionKind.Reload),
-        new PropertyRule(Job, "log_min_duration_statement", ActionKind.Reload),
-        new PropertyRule(Job, "effective_cache_size", ActionKind.Reload),
-        new PropertyRule(Job, "maintenance_work_mem", ActionKind.Reload),
-        // Created or dropped in the database before the deploy runs: the server itself only reloads.
-        new PropertyRule(Job, InstanceParameters.Extensions, ActionKind.Reload),
-    ]);
+    public static readonly PropertyRules Rules = new(new[] { Job, ReplicaJob }.SelectMany(job => new[]
+    {
+        new PropertyRule(job, "work_mem", ActionKind.Reload),
+        new PropertyRule(job, "statement_timeout", ActionKind.Reload),
+        new PropertyRule(job, "log_min_duration_statement", ActionKind.Reload),
+        new PropertyRule(job, "effective_cache_size", ActionKind.Reload),
+        new PropertyRule(job, "maintenance_work_mem", ActionKind.Reload),
+        // Created or dropped in the database before the deploy runs: the server itself only reloads (a replica gets them by replication).
+        new PropertyRule(job, InstanceParameters.Extensions, ActionKind.Reload),
+    }).ToList());
 
     public static string VmTypeOf(ServicePlan plan) => plan.Metadata.GetValueOrDefault(VmTypeMetadata) ?? plan.Name;
 
@@ -64,10 +71,15 @@ public static class PostgresServiceAdapter
     {
         var properties = PropertiesOf(plan, release, parameters, cloud);
         var update = UpdateOf(plan);
-        var group = new InstanceGroup(Group, 1, cloud.Azs.Select(a => a.Name).ToList(), VmTypeOf(plan), DiskType,
-            cloud.Networks.FirstOrDefault()?.Name ?? "default", [],
-            [new Job(Job, Release, maintenanceVersion ?? DefaultVersion, properties, [])], update);
-        return new DeploymentManifest(NameOf(instanceId), [group], update);
+        var (azs, network, version) = (cloud.Azs.Select(a => a.Name).ToList(), cloud.Networks.FirstOrDefault()?.Name ?? "default", maintenanceVersion ?? DefaultVersion);
+        var group = new InstanceGroup(Group, 1, azs, VmTypeOf(plan), DiskType, network, [],
+            [new Job(Job, Release, version, properties, [])], update);
+        var count = InstanceCount.Of(parameters);
+        if (count <= 1) return new DeploymentManifest(NameOf(instanceId), [group], update);
+        // Replicas roll after the primary (serial), one at a time, delete-create: each is a copy of the primary, never of a disk moved.
+        var replicas = new InstanceGroup(ReplicaGroup, count - 1, azs, VmTypeOf(plan), DiskType, network, [],
+            [new Job(ReplicaJob, Release, version, properties, [new LinkConsumption(PrimaryLink, Group)])], UpdatePolicy.Default);
+        return new DeploymentManifest(NameOf(instanceId), [group, replicas], update);
     }
 
     /// <summary>The update policy of the plan's deployments: the default, with the surge its metadata names (a bad value is none).</summary>
@@ -82,11 +94,13 @@ public static class PostgresServiceAdapter
     {
         if (instance.Server is not { } server || instance.Host is not { } host) return ActualDeployment.Empty;
         var az = cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
-        var properties = PropertiesOf(plan, release, instance.Parameters, cloud).ToDictionary(p => $"{Job}.{p.Key}", p => p.Value);
-        return new ActualDeployment([
-            new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
-                new Dictionary<string, string> { [Job] = instance.MaintenanceVersion ?? DefaultVersion }, properties, instance.Vm),
-        ]);
+        var settings = PropertiesOf(plan, release, instance.Parameters, cloud);
+        var version = instance.MaintenanceVersion ?? DefaultVersion;
+        var primary = new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
+            new Dictionary<string, string> { [Job] = version }, settings.ToDictionary(p => $"{Job}.{p.Key}", p => p.Value), instance.Vm);
+        var replicaProperties = settings.ToDictionary(p => $"{ReplicaJob}.{p.Key}", p => p.Value);
+        return new ActualDeployment(instance.Replicas.Select(r => new ActualInstance(ReplicaGroup, r.Index, az, host, $"{r.Host}:{r.Port}",
+            VmTypeOf(plan), DiskType, new Dictionary<string, string> { [ReplicaJob] = version }, replicaProperties, r.Vm)).Prepend(primary).ToList());
     }
 
     /// <summary>The job's properties: the server settings (<see cref="Settings"/>), and the extensions enabled in its database (when any).</summary>

@@ -54,10 +54,41 @@ public sealed class ServerResurrector(
             if (row.Port is not { } port || row.Status != nameof(InstanceStatus.Provisioned)) continue;
             // Each instance's own server implementation (PostgreSQL, Redis…) says whether it answers and starts it again.
             if (backends.ServerOf(row.ServiceId) is not IRestartableServer servers) continue;
+            if (servers is LocalServerBackend local && await ResurrectDeadReplicas(local, row.InstanceId, ct)) resurrected.Add(row.InstanceId);
             if (await servers.WhyNotAnswering(row.InstanceId, port, ct) is not { } reason) continue;
             if (await Resurrect(servers, row.InstanceId, port, reason, ct)) resurrected.Add(row.InstanceId);
         }
-        return resurrected;
+        return resurrected.Distinct().ToList();
+    }
+
+    /// <summary>The instance's replicas on this host that do not answer, started again on their ports (by the same rule: idle instances only).</summary>
+    private async Task<bool> ResurrectDeadReplicas(LocalServerBackend servers, Guid instanceId, CancellationToken ct)
+    {
+        var any = false;
+        foreach (var dead in (await servers.ReplicasOf(instanceId, ct)).Where(r => !r.Answers))
+        {
+            var reason = $"replica {dead.Index} did not answer on port {dead.Port}";
+            var command = new RecordReplicaResurrection(Guid.NewGuid(), dead.Index, dead.Port, reason, clock.GetUtcNow());
+            if (ReplicaDecisions.Decide((await instances.Load(instanceId, ct)).State, command) is Decision.Rejected skipped)
+            {
+                log.LogInformation("Not resurrecting replica {Index} of instance {InstanceId}: {Why}", dead.Index, instanceId, skipped.Error.Description);
+                continue;
+            }
+            try
+            {
+                if (!await servers.RestartReplica(instanceId, dead.Index, dead.Port, ct)) continue;
+            }
+            catch (BackendException e)
+            {
+                log.LogError(e, "Could not resurrect replica {Index} of instance {InstanceId} on port {Port}", dead.Index, instanceId, dead.Port);
+                continue;
+            }
+            await instances.Handle(instanceId, current => ReplicaDecisions.Decide(current, command with { Now = clock.GetUtcNow() }),
+                new EventMetadata(command.ResurrectionId), ct: ct);
+            log.LogWarning("Resurrected replica {Index} of instance {InstanceId} on port {Port}", dead.Index, instanceId, dead.Port);
+            any = true;
+        }
+        return any;
     }
 
     private async Task<bool> Resurrect(IRestartableServer servers, Guid instanceId, int port, string reason, CancellationToken ct)

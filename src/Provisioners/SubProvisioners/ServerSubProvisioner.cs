@@ -35,6 +35,8 @@ public sealed class ServerSubProvisioner(
                 // On the local backend under an uploaded cloud config, the plan's VM type gives the memory settings.
                 var settings = (deployer is null ? null : await deployer.SettingsOfNewServer(state, servers, ct)) ?? servers.SettingsOf(state.Parameters);
                 var endpoint = await servers.Provision(instanceId, settings, ct);
+                if (deployer is not null && servers is LocalServerBackend local)
+                    await deployer.ProvisionReplicas(operationId, instanceId, local, settings, ct);
                 if (state.RestoreFromSnapshot is { } snapshot && !backends.HasDatabase(state.ServiceId))
                     await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);

@@ -57,12 +57,15 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
             Assert.True((bool?)plan["binding_rotatable"]);
             Assert.Equal(3600, (int?)plan["maximum_polling_duration"]);
             Assert.Equal("1.0.0", (string?)plan["maintenance_info"]!["version"]);
+            Assert.Equal("3", (string?)plan["metadata"]!["max_instances"]);
             Assert.False(string.IsNullOrEmpty((string?)plan["maintenance_info"]!["description"]));
             foreach (var instanceSchema in new[] { plan["schemas"]!["service_instance"]!["create"]!, plan["schemas"]!["service_instance"]!["update"]! })
             {
                 var parameters = instanceSchema["parameters"]!;
                 Assert.Equal("http://json-schema.org/draft-07/schema#", (string?)parameters["$schema"]);
-                Assert.Equal(["max_connections", "shared_buffers", "work_mem", "extensions", "backup"], parameters["properties"]!.AsObject().Select(p => p.Key));
+                Assert.Equal(["instances", "max_connections", "shared_buffers", "work_mem", "extensions", "backup"], parameters["properties"]!.AsObject().Select(p => p.Key));
+                Assert.Equal("integer", (string?)parameters["properties"]!["instances"]!["type"]);
+                Assert.Equal(1, (int?)parameters["properties"]!["instances"]!["minimum"]);
                 var backup = parameters["properties"]!["backup"]!;
                 Assert.Equal(["enabled", "schedule", "retain"], backup["properties"]!.AsObject().Select(p => p.Key));
                 Assert.Equal("boolean", (string?)backup["properties"]!["enabled"]!["type"]);

@@ -6,16 +6,20 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// DataRoot/&lt;instanceId&gt;/: storage.json, server.json, pgdata/ (the cluster) and server.log. The server's unix socket
 /// (the superuser's way in) lives apart, in a short directory named after the instance's path: a socket path holds at
 /// most 107 bytes, and data roots below users' checkouts are longer than a socket can be.
+/// A replica of the instance's server (<see cref="ReplicaOf"/>) has the same layout in &lt;instanceId&gt;/replicas/&lt;index&gt;/.
 /// </summary>
-internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
+internal sealed class InstanceDirectory(string dataRoot, Guid instanceId, string? folder = null)
 {
+    private const string ReplicasFolder = "replicas";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Where the servers' socket directories live: "/tmp/esb-sockets/" + 16 hex digits + "/.s.PGSQL.65535" is 48 bytes.</summary>
     public const string SocketRoot = "/tmp/esb-sockets";
 
     public Guid InstanceId { get; } = instanceId;
-    public string Path { get; } = System.IO.Path.Combine(dataRoot, instanceId.ToString("D"));
+    public string Path { get; } = System.IO.Path.Combine(dataRoot, folder ?? instanceId.ToString("D"));
+    public string ReplicasPath => System.IO.Path.Combine(Path, ReplicasFolder);
     public string StorageFile => System.IO.Path.Combine(Path, "storage.json");
     public string ServerFile => System.IO.Path.Combine(Path, "server.json");
     public string DataDirectory => System.IO.Path.Combine(Path, "pgdata");
@@ -43,8 +47,23 @@ internal sealed class InstanceDirectory(string dataRoot, Guid instanceId)
                 .Select(name => new InstanceDirectory(dataRoot, Guid.ParseExact(name!, "D")))
             : [];
 
+    /// <summary>The folder of the instance's replica <paramref name="index"/> (its server.json, pgdata, server.log).</summary>
+    public InstanceDirectory ReplicaOf(int index) => new(ReplicasPath, InstanceId, index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The replicas that have a folder here, by index.</summary>
+    public IEnumerable<(int Index, InstanceDirectory Directory)> Replicas() =>
+        Directory.Exists(ReplicasPath)
+            ? Directory.EnumerateDirectories(ReplicasPath).Select(System.IO.Path.GetFileName)
+                .Where(name => int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+                .Select(name => int.Parse(name!, System.Globalization.CultureInfo.InvariantCulture)).Order()
+                .Select(index => (index, ReplicaOf(index)))
+            : [];
+
     public StorageRecord? ReadStorage() => Read<StorageRecord>(StorageFile);
     public void WriteStorage(StorageRecord record) => Write(StorageFile, record);
+    public string ReplicaFile => System.IO.Path.Combine(Path, "replica.json");
+    public ReplicaRecord? ReadReplica() => Read<ReplicaRecord>(ReplicaFile);
+    public void WriteReplica(ReplicaRecord record) => Write(ReplicaFile, record);
     public ServerRecord? ReadServer() => Read<ServerRecord>(ServerFile);
     public void WriteServer(ServerRecord record) => Write(ServerFile, record);
 
@@ -131,3 +150,6 @@ internal sealed record StorageRecord(int DiskMb, DateTimeOffset CreatedAt, DateT
 /// server that is not PostgreSQL (<c>redis</c>); PostgreSQL's records have none.
 /// </summary>
 internal sealed record ServerRecord(int Port, IReadOnlyDictionary<string, string>? Settings = null, string? Software = null);
+
+/// <summary>A replica's folder: the deployment engine's VM it is (a folder of another VM is a leftover to start over).</summary>
+internal sealed record ReplicaRecord(string Vm);

@@ -16,7 +16,8 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// applies reload-only settings, post-start checks it answers; pre-start checks the VM holds the disk.</item>
 /// </list>
 /// So create-swap-delete prepares the new VM while the old one serves, stops the old one, moves the disk, starts the
-/// new one; the old VM's record is deleted by the sweeper.
+/// new one; the old VM's record is deleted by the sweeper. Instances of the <c>replicas</c> group are streaming
+/// replicas of the server, each a server of its own (<see cref="LocalReplicaSteps"/>).
 /// </summary>
 public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid instanceId, string currentVm, IReadOnlyDictionary<string, string> settings)
     : IDeploymentBackend
@@ -25,9 +26,11 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
     private string Folder => servers.FolderOf(instanceId);
     private string VmFolder => Path.Combine(Folder, "vms");
     private string DiskFile => Path.Combine(Folder, "disk.json");
+    private readonly LocalReplicaSteps _replicas = new(servers, instanceId, settings);
 
     public Task<string> CreateVm(VmRequest request, CancellationToken cancellation)
     {
+        if (LocalReplicaSteps.IndexOf(request.Instance) is { } replica) return _replicas.CreateVm(request, replica, cancellation);
         if (!Directory.Exists(Folder)) throw new BackendException($"instance {instanceId} has no folder on this host ({Folder})");
         var vm = $"{request.Instance}#{Guid.NewGuid():N}"[..(request.Instance.Length + 9)];
         Directory.CreateDirectory(VmFolder);
@@ -37,6 +40,11 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
 
     public async Task DeleteVm(string vm, CancellationToken cancellation)
     {
+        if (LocalReplicaSteps.IndexOf(vm) is { } replica)
+        {
+            await _replicas.DeleteVm(replica, cancellation);
+            return;
+        }
         if (Holder() == vm)
         {
             if (await servers.IsRunning(instanceId, cancellation))
@@ -50,12 +58,18 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
     // again meanwhile (a worker restarted mid-deploy resurrects the servers it finds dead): it is stopped again.
     public async Task AttachDisk(string vm, string instance, CancellationToken cancellation)
     {
+        if (LocalReplicaSteps.IndexOf(instance) is { } replica)
+        {
+            await _replicas.AttachDisk(replica, cancellation);
+            return;
+        }
         if (Holder() != vm) await servers.StopServer(instanceId, cancellation);
         Write(DiskFile, new DiskRecord(vm));
     }
 
     public async Task DetachDisk(string vm, string instance, CancellationToken cancellation)
     {
+        if (LocalReplicaSteps.IndexOf(instance) is not null) return; // a replica's copy goes with its VM
         if (Holder() != vm) return;
         await servers.StopServer(instanceId, cancellation);
         Write(DiskFile, new DiskRecord(null));
@@ -70,6 +84,11 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
 
     public async Task Run(LifecycleStep step, string vm, string instance, CancellationToken cancellation)
     {
+        if (LocalReplicaSteps.IndexOf(instance) is { } replica)
+        {
+            await _replicas.Run(step, replica, cancellation);
+            return;
+        }
         switch (step)
         {
             case LifecycleStep.Drain when Holder() == vm:

@@ -11,14 +11,17 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// and ResurrectStopped restarts only provisioned servers.
 /// </summary>
 [SubProvisionerImplementation("postgresql-server")]
-public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger)
+public sealed partial class LocalServerBackend(IOptions<LocalBackendOptions> options, ILogger<LocalServerBackend> logger)
     : IServerBackend, IRestartableServer, IObservableServer
 {
     public string ProcessName => "postmaster";
 
     public string DataName => "cluster (pgdata)";
 
-    private const string Host = "127.0.0.1";
+    private const string Host = Address;
+
+    /// <summary>The address every server of this backend listens on (each on a port of its own).</summary>
+    public const string Address = "127.0.0.1";
     private readonly LocalBackendOptions _options = options.Value;
     private readonly PostgresTools _tools = new(options.Value);
     private readonly PortAllocator _ports = new(options.Value);
@@ -49,6 +52,8 @@ public sealed class LocalServerBackend(IOptions<LocalBackendOptions> options, IL
         var instance = Instance(instanceId);
         if (!Directory.Exists(instance.Path)) return;
         using var _ = await LockInstance(instanceId, ct);
+        // Its replicas first, while the primary still runs to drop their slots: no process is left behind.
+        await RemoveReplicas(instance, ct);
         await Stop(instance, ct);
         if (instance.ReadServer() is not { } server) return;
         instance.RemoveStaleLockFiles(server.Port);

@@ -12,7 +12,8 @@ internal sealed class PortAllocator(LocalBackendOptions options)
     private static readonly SemaphoreSlim Lock = new(1, 1);
     private const string LockFileName = ".ports.lock";
 
-    public async Task<int> PortOf(InstanceDirectory instance, CancellationToken ct)
+    /// <param name="preferred">The port to take when it is free (the one the deployment engine placed the server on).</param>
+    public async Task<int> PortOf(InstanceDirectory instance, CancellationToken ct, int? preferred = null)
     {
         if (instance.ReadServer() is { } recorded) return recorded.Port;
         await Lock.WaitAsync(ct);
@@ -20,12 +21,16 @@ internal sealed class PortAllocator(LocalBackendOptions options)
         {
             await using var _ = await LockDataRoot(ct);
             if (instance.ReadServer() is { } raced) return raced.Port;
+            // Every server of the data root holds its port: instances' and their replicas'.
             var taken = InstanceDirectory.All(options.DataRoot)
-                .Where(other => other.InstanceId != instance.InstanceId)
+                .SelectMany(other => other.Replicas().Select(r => r.Directory).Prepend(other))
+                .Where(other => other.Path != instance.Path)
                 .Select(other => other.ReadServer()?.Port)
                 .OfType<int>()
                 .ToHashSet();
-            for (var port = options.PortRangeStart; port <= options.PortRangeEnd; port++)
+            IEnumerable<int> candidates = Enumerable.Range(options.PortRangeStart, Math.Max(0, options.PortRangeEnd - options.PortRangeStart + 1));
+            if (preferred is { } first && first >= options.PortRangeStart && first <= options.PortRangeEnd) candidates = candidates.Prepend(first);
+            foreach (var port in candidates)
             {
                 if (taken.Contains(port) || await Postmaster.Answers(port, ct) || !CanListen(port)) continue;
                 instance.WriteServer(new ServerRecord(port));

@@ -54,6 +54,22 @@ internal sealed class PostgresTools(LocalBackendOptions options)
     public Task CheckConfig(InstanceDirectory instance, CancellationToken ct) =>
         RunPostgres(instance, "postgres", ["-D", instance.DataDirectory, "-C", "max_connections"], ct);
 
+    /// <summary>
+    /// Copies the running primary's cluster into <paramref name="replica"/>'s data directory as a hot standby of it
+    /// (pg_basebackup -R: standby.signal and primary_conninfo, over the primary's socket as <paramref name="role"/>,
+    /// through the physical slot <paramref name="slot"/> it creates). Into a staging directory first: a copy cut short
+    /// never looks like a cluster.
+    /// </summary>
+    public async Task BaseBackup(InstanceDirectory primary, int primaryPort, InstanceDirectory replica, string role, string slot, CancellationToken ct)
+    {
+        var staging = replica.DataDirectory + ".basebackup";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        await RunPostgres(replica, "pg_basebackup",
+            ["-D", staging, "-h", primary.SocketDirectoryOf(primaryPort), "-p", primaryPort.ToString(CultureInfo.InvariantCulture), "-U", role,
+             "--no-password", "-X", "stream", "-R", "-C", "-S", slot, "-c", "fast"], ct);
+        Directory.Move(staging, replica.DataDirectory);
+    }
+
     public Task Reload(InstanceDirectory instance, CancellationToken ct) =>
         RunPostgres(instance, "pg_ctl", ["-D", instance.DataDirectory, "reload"], ct);
 
