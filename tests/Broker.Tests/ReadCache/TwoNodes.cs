@@ -27,16 +27,23 @@ public sealed class TwoNodes : IAsyncLifetime
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__EventSourced.Projections.ReadCache"] = "Information",
         });
-        var started = await Task.WhenAll(
-            BrokerProcess.Start(Environment),
-            BrokerProcess.Start(Environment, new Dictionary<string, string>
-            {
-                ["Broker__Roles"] = "api",
-                ["ConnectionStrings__Postgres"] = $"{Environment.Database.ConnectionString};Application Name={NodeB}",
-                // Long enough for a whole deprovisioning to be committed while the killed listener is away.
-                ["ReadCache__ReconnectDelay"] = "00:00:10",
-            }));
-        (A, B) = (started[0], started[1]);
+        var (a, b) = (BrokerProcess.Start(Environment), BrokerProcess.Start(Environment, new Dictionary<string, string>
+        {
+            ["Broker__Roles"] = "api",
+            ["ConnectionStrings__Postgres"] = $"{Environment.Database.ConnectionString};Application Name={NodeB}",
+            // Long enough for a whole deprovisioning to be committed while the killed listener is away.
+            ["ReadCache__ReconnectDelay"] = "00:00:10",
+        }));
+        try
+        {
+            await Task.WhenAll(a, b);
+        }
+        finally
+        {
+            // The one that started is stopped with the fixture even when the other did not.
+            if (a.IsCompletedSuccessfully) A = a.Result;
+            if (b.IsCompletedSuccessfully) B = b.Result;
+        }
     }
 
     public async Task DisposeAsync()
