@@ -13,8 +13,16 @@ public static class Polling
     public static async Task<ScenarioResult> Run(BrokerUnderTest broker, BenchOptions options)
     {
         var result = new ScenarioResult("2", "last_operation polling vs bare Kestrel constant JSON (16 clients)");
-        var ids = await InstanceIds(broker.Database, 1000);
         using var load = new HttpLoad(broker.Process.BaseAddress, broker.Headers, broker.Process.Pid);
+        if (await broker.Requested() == 0)
+        {
+            // Run alone (--only 2): the instances to poll are provisioned here first, and their flows drained.
+            await Parallel.ForEachAsync(Enumerable.Range(0, 1000), new ParallelOptions { MaxDegreeOfParallelism = Clients }, async (_, _) =>
+                await load.Send(load.Request(HttpMethod.Put, BrokerUnderTest.ProvisionPath(Guid.NewGuid()), BrokerUnderTest.ProvisionBody)));
+            await broker.Drain(options.DrainTimeout);
+            result.Notes.Add("Run alone: 1,000 instances provisioned (and their flows drained) before polling.");
+        }
+        var ids = await InstanceIds(broker.Database, 1000);
         var (status, body) = await load.Send(load.Request(HttpMethod.Get, BrokerUnderTest.LastOperationPath(ids[0])));
         if (status != 200) throw new InvalidOperationException($"last_operation answered {status}");
 

@@ -14,6 +14,7 @@ using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.Secrets;
 using EventSourced.Projections;
+using EventSourced.Projections.ReadCache;
 using EventSourced.Provisioners;
 using EventSourced.Provisioners.DeadLetters;
 using JasperFx.Events.Daemon;
@@ -46,6 +47,7 @@ public static class BrokerApplication
         services.AddOpsApi(builder.Configuration);
         // Every node applies the inline read models (it appends); the async ones run in the daemon of projector nodes.
         services.AddReadModels(runsAsyncProjections: roles.Projector || !roles.Worker);
+        services.AddReadCache(builder.Configuration);
         services.AddSingleton<InstanceHistory>();
         EventSourced.Provisioners.Deployments.DeploymentOptions.AddTo(services, builder.Configuration);
         DeadLetterQueues.AddTo(services, builder.Configuration);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.ReadCache;
 using EventSourced.Projections.Streams;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -16,9 +17,10 @@ namespace EventSourced.Projections.ServiceInstances;
 /// Answers OSB last_operation polling and instance fetches: the folded instance per stream, with its latest operation in
 /// columns. An <b>inline</b> projection: written in the transaction of every append to an instance's stream, so a poll
 /// right after a 202 sees the operation, on any node. The folded instance is stored as json, not jsonb: it is only read
-/// back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL.
+/// back whole, and parsing it into jsonb took up to 45% of the upsert's time in PostgreSQL. Every write also notifies the
+/// nodes' read caches (<see cref="ChangeNotices"/>), which answer polls without the database (<see cref="FindOperation"/>).
 /// </summary>
-public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options)
+public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions<EventStoreOptions> options, LastOperationCache? cache = null)
     : StreamView(ProjectionName, ProjectionLifecycle.Inline, ServiceInstance.StreamPrefix, options.Value.Schema, "last_operations")
 {
     public const string ProjectionName = "last-operations";
@@ -72,6 +74,10 @@ public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions
             rows.Select(r => JsonSerializer.Serialize(r.State, EventJson.Options)).ToArray(),
             rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray(),
             rows.Select(r => r.State.UpdatedAt).ToArray());
+        // Sent by every node, whether its own cache is on or not: the others' caches rely on it.
+        operations.QueueSqlCommand(ChangeNotices.NotifySql, ChangeNotices.Channel(options.Value.Schema),
+            rows.Select(r => ChangeNotices.Payload(r.State.Id, r.Version)).ToArray());
+        cache?.Writing(operations, rows.Select(r => (r.State.Id, r.Version, new CachedOperation(r.State.LastOperation))));
     }
 
     /// <summary>The instance as of its latest recorded event, with every operation it went through.</summary>
@@ -103,26 +109,36 @@ public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions
 
     /// <summary>
     /// One operation of the instance as last_operation reports it (its latest when <paramref name="operationId"/> is
-    /// null), read from the row's columns; only an older operation needs the folded instance. Exists is false for an
-    /// unknown instance; Operation is null when the instance has no such operation.
+    /// null): from this node's read cache when it holds the instance's latest operation and it is that one, else read
+    /// from the row's columns (only an older operation needs the folded instance). Exists is false for an unknown
+    /// instance; Operation is null when the instance has no such operation.
     /// </summary>
     public async Task<(bool Exists, Operation? Operation)> FindOperation(Guid instanceId, Guid? operationId, CancellationToken ct = default)
     {
+        if (cache is not null && await cache.Find(instanceId) is { } cached && (operationId is null || cached.Latest?.Id == operationId))
+            return (true, cached.Latest);
+        var ticket = cache?.Ticket ?? 0;
         await using var command = dataSource.CreateCommand($"""
             SELECT operation_id, operation_kind, operation_state, description, started_at,
-                   CASE WHEN ($2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid) OR operation_state = '{OperationStates.Failed}' THEN instance END
+                   CASE WHEN ($2::uuid IS NOT NULL AND operation_id IS DISTINCT FROM $2::uuid) OR operation_state = '{OperationStates.Failed}' THEN instance END,
+                   version
             FROM {QualifiedTable} WHERE instance_id = $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = instanceId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)operationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return (false, null);
+        var latestId = reader.IsDBNull(0) ? (Guid?)null : reader.GetGuid(0);
+        Operation? found;
         // A failed operation is read whole: it may say whether the instance is still usable.
         if (!reader.IsDBNull(5))
-            return (true, Deserialize(reader.GetString(5)).Operations.LastOrDefault(o => o.Id == (operationId ?? reader.GetGuid(0))));
-        if (reader.IsDBNull(0)) return (true, null);
-        return (true, new Operation(reader.GetGuid(0), Enum.Parse<OperationKind>(reader.GetString(1)),
-            OperationStates.Parse(reader.GetString(2)), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
+            found = Deserialize(reader.GetString(5)).Operations.LastOrDefault(o => o.Id == (operationId ?? latestId));
+        else if (latestId is null) found = null;
+        else
+            found = new Operation(latestId.Value, Enum.Parse<OperationKind>(reader.GetString(1)),
+                OperationStates.Parse(reader.GetString(2)), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4));
+        if (operationId is null || operationId == latestId) cache?.Put(instanceId, reader.GetInt64(6), new CachedOperation(found), ticket);
+        return (true, found);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using EventSourced.Broker.Hosting;
 using EventSourced.Broker.Ops;
 using EventSourced.Broker.Telemetry;
 using EventSourced.Commands.EventStore;
+using EventSourced.Projections.ReadCache;
 using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Backends.Local;
 using EventSourced.Provisioners.Backends.Simulated;
@@ -28,6 +29,7 @@ public static class BrokerSettingNames
         (OpsOptions.Section, typeof(OpsOptions)),
         (BrokerHealthOptions.Section, typeof(BrokerHealthOptions)),
         (EventStoreOptions.Section, typeof(EventStoreOptions)),
+        (ReadCacheOptions.Section, typeof(ReadCacheOptions)),
         (RabbitMqOptions.Section, typeof(RabbitMqOptions)),
         (OperationWatchdogOptions.Section, typeof(OperationWatchdogOptions)),
         (LocalBackendOptions.SectionName, typeof(LocalBackendOptions)),

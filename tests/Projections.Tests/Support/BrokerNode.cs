@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using EventSourced.Commands;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.ReadCache;
 using EventSourced.Projections.ServiceBindings;
 using EventSourced.Projections.ServiceInstances;
 using EventSourced.TestSupport;
@@ -37,7 +38,8 @@ public sealed class BrokerNode : IAsyncDisposable
 
     /// <param name="daemon">Run Marten's async daemon (HotCold); without it the async projections stand still.</param>
     /// <param name="configure">Applied to Marten's options after the event store's own configuration.</param>
-    public static async Task<BrokerNode> Start(PostgresDatabase db, bool daemon, Action<StoreOptions>? configure = null)
+    /// <param name="readCache">With the read cache of last_operation rows and its change listener, as the broker has them.</param>
+    public static async Task<BrokerNode> Start(PostgresDatabase db, bool daemon, Action<StoreOptions>? configure = null, bool readCache = false)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -50,6 +52,7 @@ public sealed class BrokerNode : IAsyncDisposable
         var marten = builder.Services.AddEventStore(builder.Configuration);
         builder.Services.AddCommands(builder.Configuration);
         builder.Services.AddReadModels();
+        if (readCache) builder.Services.AddReadCache(builder.Configuration);
         if (configure is not null) builder.Services.ConfigureMarten(configure);
         if (daemon) marten.AddAsyncDaemon(DaemonMode.HotCold);
 
