@@ -5,7 +5,11 @@ public sealed class ReadCacheOptions
 {
     public const string Section = "ReadCache";
 
-    /// <summary>False: every last_operation poll reads the database, as before the cache.</summary>
+    /// <summary>
+    /// False: every last_operation poll reads the database, as before the cache, and appends send no change
+    /// notifications. A deployment-wide setting: every node must have the same (a node with it off would not tell the
+    /// others' caches about its writes).
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The most instances whose latest operation is kept (least recently used go first).</summary>

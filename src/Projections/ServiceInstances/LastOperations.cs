@@ -74,9 +74,11 @@ public sealed partial class LastOperations(NpgsqlDataSource dataSource, IOptions
             rows.Select(r => JsonSerializer.Serialize(r.State, EventJson.Options)).ToArray(),
             rows.Select(r => r.State.LastOperation?.DeadlineAt).ToArray(),
             rows.Select(r => r.State.UpdatedAt).ToArray());
-        // Sent by every node, whether its own cache is on or not: the others' caches rely on it.
-        operations.QueueSqlCommand(ChangeNotices.NotifySql, ChangeNotices.Channel(options.Value.Schema),
-            rows.Select(r => ChangeNotices.Payload(r.State.Id, r.Version)).ToArray());
+        // The other nodes' caches rely on it: ReadCache:Enabled is the same on every node (off, no node notifies, as a
+        // NOTIFY serializes the commits of every transaction that sends one).
+        if (cache is { Enabled: true })
+            operations.QueueSqlCommand(ChangeNotices.NotifySql, ChangeNotices.Channel(options.Value.Schema),
+                rows.Select(r => ChangeNotices.Payload(r.State.Id, r.Version)).ToArray());
         cache?.Writing(operations, rows.Select(r => (r.State.Id, r.Version, new CachedOperation(r.State.LastOperation))));
     }
 
