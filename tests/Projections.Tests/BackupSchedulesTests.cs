@@ -43,17 +43,21 @@ public sealed class BackupSchedulesTests : IAsyncLifetime
         // Its 03:00 slot not taken yet, its last backup (by hand) failed at 04:30.
         var failing = await ProvisionScheduled(host: "host-b");
         await Backup(failing, slot: null, failed: true);
+        // Its 03:00 slot due, nothing to tidy.
+        var due = await ProvisionScheduled(host: null);
         var unscheduled = Guid.NewGuid();
         await node.Instances.Provision(unscheduled);
         var gone = await ProvisionScheduled(host: null);
         await node.Instances.Deprovision(gone);
         var now = T0.AddHours(5);
 
-        Assert.Equal(new[] { kept, failing }.Order(), (await Rows()).Select(r => r.InstanceId).Order());
-        Assert.Equal(Sorted([new BackupWork(kept, SlotDue: false, Tidy: true), new BackupWork(failing, SlotDue: true, Tidy: true)]),
+        Assert.Equal(new[] { kept, failing, due }.Order(), (await Rows()).Select(r => r.InstanceId).Order());
+        Assert.Equal(Sorted([new BackupWork(kept, SlotDue: false, Tidy: true), new BackupWork(failing, SlotDue: true, Tidy: true),
+                new BackupWork(due, SlotDue: true, Tidy: false)]),
             Sorted(await Schedules.Due(now, "host-b")));
         // Another host takes due slots too, but tidies only its own instances and those of no host.
-        Assert.Equal(Sorted([new BackupWork(kept, SlotDue: false, Tidy: true), new BackupWork(failing, SlotDue: true, Tidy: false)]),
+        Assert.Equal(Sorted([new BackupWork(kept, SlotDue: false, Tidy: true), new BackupWork(failing, SlotDue: true, Tidy: false),
+                new BackupWork(due, SlotDue: true, Tidy: false)]),
             Sorted(await Schedules.Due(now, "host-c")));
         // Before the 03:00 slot, on another host: nothing but the backups beyond retention.
         Assert.Equal([new BackupWork(kept, SlotDue: false, Tidy: true)], await Schedules.Due(T0.AddHours(2), "host-c"));

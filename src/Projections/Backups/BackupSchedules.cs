@@ -83,7 +83,7 @@ public sealed class BackupSchedules(NpgsqlDataSource dataSource, IOptions<EventS
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT instance_id, coalesce(next_slot <= $1, false) AS slot_due,
-                   (host IS NULL OR host = $2) AND (beyond_retention OR backup_failed_at > $1 - $3) AS tidy
+                   coalesce((host IS NULL OR host = $2) AND (beyond_retention OR backup_failed_at > $1 - $3), false) AS tidy
             FROM {QualifiedTable}
             WHERE status = '{InstanceStatus.Provisioned}'
               AND (next_slot <= $1 OR ((beyond_retention OR backup_failed_at > $1 - $3) AND (host IS NULL OR host = $2)))
