@@ -1,3 +1,4 @@
+using EventSourced.Projections.Backups;
 using EventSourced.Projections.Clusters;
 using EventSourced.Projections.Deployments;
 using EventSourced.Projections.Hosts;
@@ -14,7 +15,7 @@ namespace EventSourced.Projections;
 public static class ProjectionsServiceCollectionExtensions
 {
     /// <summary>
-    /// The read models, registered with Marten: last operations, binding operations, cluster members and orphaned VMs inline (read-your-writes), the
+    /// The read models, registered with Marten: last operations, binding operations, cluster members, orphaned VMs and backup schedules inline (read-your-writes), the
     /// instance directory asynchronous (run by the daemon). Their tables are part of Marten's schema (created, migrated
     /// and checked with the event store's own).
     /// </summary>
@@ -30,11 +31,13 @@ public static class ProjectionsServiceCollectionExtensions
         services.AddSingleton<InstanceDirectory>();
         services.AddSingleton<ClusterMembers>();
         services.AddSingleton<OrphanedVmDirectory>();
+        services.AddSingleton<BackupSchedules>();
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<LastOperations>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<BindingOperations>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<InstanceDirectory>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<ClusterMembers>());
         services.AddSingleton<StreamView>(sp => sp.GetRequiredService<OrphanedVmDirectory>());
+        services.AddSingleton<StreamView>(sp => sp.GetRequiredService<BackupSchedules>());
         services.AddSingleton<StreamViewRebuilder>();
         services.AddSingleton<ProjectionStatus>();
         // A rebuild recomputes rows in place (StreamViewRebuilder), so Marten's teardown, which would empty the table that

@@ -1,3 +1,4 @@
+using EventSourced.Projections.Backups;
 using EventSourced.Projections.Clusters;
 using EventSourced.Projections.Deployments;
 using EventSourced.Projections.ServiceBindings;
@@ -28,6 +29,7 @@ public sealed class ProjectionStatusTests
         var after = await status.Read();
 
         Assert.Equal([
+            new ProjectionLag(BackupSchedules.ProjectionName, "inline", 7, 0),
             new ProjectionLag(BindingOperations.ProjectionName, "inline", 7, 0),
             new ProjectionLag(ClusterMembers.ProjectionName, "inline", 7, 0),
             new ProjectionLag(InstanceDirectory.ProjectionName, "async", 0, 7),
@@ -35,6 +37,7 @@ public sealed class ProjectionStatusTests
             new ProjectionLag(OrphanedVmDirectory.ProjectionName, "inline", 7, 0),
         ], before);
         Assert.Equal([
+            new ProjectionLag(BackupSchedules.ProjectionName, "inline", 7, 0),
             new ProjectionLag(BindingOperations.ProjectionName, "inline", 7, 0),
             new ProjectionLag(ClusterMembers.ProjectionName, "inline", 7, 0),
             new ProjectionLag(InstanceDirectory.ProjectionName, "async", 7, 0),

@@ -138,7 +138,7 @@ public sealed class RebuildTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var error = await Assert.ThrowsAsync<UnknownProjectionException>(() => Rebuilder.Rebuild("last_operations", null, CancellationToken.None));
 
-        Assert.Equal("There is no projection 'last_operations'. Known: binding-operations, cluster-members, instance-directory, last-operations, orphaned-vms, or 'all'.", error.Message);
+        Assert.Equal("There is no projection 'last_operations'. Known: backup-schedules, binding-operations, cluster-members, instance-directory, last-operations, orphaned-vms, or 'all'.", error.Message);
     }
 
     private static void AssertReachesTotal(IReadOnlyList<RebuildProgress> reports, long total)

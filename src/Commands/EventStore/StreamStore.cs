@@ -34,23 +34,29 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock, bool g
     public Task<Decision> Handle(
         string streamKey, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
         Deduplication? deduplication = null, CancellationToken ct = default) =>
-        Run(streamKey, exclusive: false, decide, metadata, deduplication, ct);
+        Run(streamKey, exclusive: false, decide, metadata, deduplication, ct, read: null);
 
     /// <summary>
     /// A decision on the stream alone (it reads nothing else in the session): read, decide, then the append is committed
     /// with the appends of the other commands deciding at the same time (<see cref="GroupCommit"/>), each at its own
     /// expected version; a lost race decides again on the new state, as in the other overload. With group commit
     /// configured off (<c>EventStore:GroupCommit=false</c>) it runs in a session of its own, as that overload does.
+    /// <paramref name="read"/> (either way): the stream as the caller read it a moment ago (<see cref="ReadStored"/>), decided on in the
+    /// first attempt instead of reading it again; an event appended since makes that attempt lose its race like any other,
+    /// and the next one reads the stream afresh.
     /// </summary>
     public async Task<Decision> Handle(
         string streamKey, Func<IReadOnlyList<IDomainEvent>, Decision> decide, EventMetadata metadata,
-        Deduplication? deduplication = null, CancellationToken ct = default)
+        Deduplication? deduplication = null, IReadOnlyList<IEvent>? read = null, CancellationToken ct = default)
     {
-        if (!groupCommit) return await Handle(streamKey, (events, _, _) => Task.FromResult(decide(events)), metadata, deduplication, ct);
+        if (!groupCommit)
+            return await Run(streamKey, exclusive: false, (events, _, _) => Task.FromResult(decide(events)), metadata, deduplication, ct, read);
         for (var attempt = 1; ; attempt++)
         {
             IReadOnlyList<IEvent> stream;
-            await using (var session = Store.QuerySession()) stream = await Fetch(session, streamKey, ct);
+            if (attempt == 1 && read is not null) stream = read;
+            else
+                await using (var session = Store.QuerySession()) stream = await Fetch(session, streamKey, ct);
             var (events, version) = Payloads(stream);
             var decision = decide(events);
             if (decision is not Decision.Accepted accepted) return decision;
@@ -73,6 +79,13 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock, bool g
         }
     }
 
+    /// <summary>A stream's events as stored (for a decision taken on them later: <see cref="Handle(string, Func{IReadOnlyList{IDomainEvent}, Decision}, EventMetadata, Deduplication?, IReadOnlyList{IEvent}?, CancellationToken)"/>).</summary>
+    public async Task<IReadOnlyList<IEvent>> ReadStored(string streamKey, CancellationToken ct = default)
+    {
+        await using var session = Store.QuerySession();
+        return await Fetch(session, streamKey, ct);
+    }
+
     /// <summary>
     /// As <see cref="Handle"/>, with the stream's row locked before it is read: for a command that must not lose to a
     /// queue of writers of a busy stream (a cluster's deletion among its children's attachments), which would otherwise
@@ -81,11 +94,11 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock, bool g
     public Task<Decision> HandleExclusively(
         string streamKey, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide, EventMetadata metadata,
         CancellationToken ct = default) =>
-        Run(streamKey, exclusive: true, decide, metadata, null, ct);
+        Run(streamKey, exclusive: true, decide, metadata, null, ct, read: null);
 
     private async Task<Decision> Run(
         string streamKey, bool exclusive, Func<IReadOnlyList<IDomainEvent>, IDocumentSession, CancellationToken, Task<Decision>> decide,
-        EventMetadata metadata, Deduplication? deduplication, CancellationToken ct)
+        EventMetadata metadata, Deduplication? deduplication, CancellationToken ct, IReadOnlyList<IEvent>? read)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -95,7 +108,8 @@ public sealed class StreamStore(IDocumentStore store, TimeProvider clock, bool g
             // commit slower than the stale-gap threshold had its events skipped by every subscription (found by the
             // chaos test: operations stranded, their events never forwarded to the saga).
             await session.BeginTransactionAsync(ct);
-            var (events, version) = exclusive ? await ReadLocked(session, streamKey, ct) : Remembered(session, streamKey, await Fetch(session, streamKey, ct));
+            var (events, version) = exclusive ? await ReadLocked(session, streamKey, ct)
+                : Remembered(session, streamKey, attempt == 1 && read is not null ? read : await Fetch(session, streamKey, ct));
             var decision = await decide(events, session, ct);
             if (decision is not Decision.Accepted accepted) return decision;
 

@@ -47,6 +47,17 @@ public sealed record InstanceBackups
         return due is { } at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
     }
 
+    /// <summary>
+    /// The first slot of the schedule after both its setting and the last slot taken (null when backups are off): the
+    /// earliest time <see cref="DueSlot"/> can find one due, whatever the clock says then.
+    /// </summary>
+    public DateTimeOffset? NextSlot()
+    {
+        if (!Enabled || Schedule is null || SetAt is not { } set || !BackupCron.TryParse(Schedule, out var cron, out _)) return null;
+        var from = LastSlot is { } last && last > set ? last : set;
+        return cron!.GetNextOccurrence(from.UtcDateTime) is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
+    }
+
     /// <summary>The kept backups retention removes: all but the newest <see cref="Retain"/>.</summary>
     [JsonIgnore]
     public IReadOnlyList<KeptBackup> BeyondRetention =>

@@ -26,7 +26,7 @@ public sealed class ServiceBindingStore(StreamStore streams)
     public Task<Decision> Handle(
         Guid bindingId, Func<ServiceBinding?, Decision> decide, EventMetadata metadata, Deduplication? deduplication = null,
         CancellationToken ct = default) =>
-        streams.Handle(ServiceBinding.StreamId(bindingId), events => decide(ServiceBinding.Fold(events)), metadata, deduplication, ct);
+        streams.Handle(ServiceBinding.StreamId(bindingId), events => decide(ServiceBinding.Fold(events)), metadata, deduplication, ct: ct);
 
     private static async Task<ServiceInstance> HoldInstance(IDocumentSession session, Guid instanceId, CancellationToken ct)
     {

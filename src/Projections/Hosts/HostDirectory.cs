@@ -22,6 +22,7 @@ public sealed class HostDirectory(IDocumentStore store, LastOperations lastOpera
 
     private readonly Lock _lock = new();
     private (List<HostStatus> Hosts, DateTimeOffset ReadAt)? _reading;
+    private Task? _readingInFlight;
 
     public async Task<IReadOnlyList<HostStatus>> List(CancellationToken ct = default)
     {
@@ -39,12 +40,9 @@ public sealed class HostDirectory(IDocumentStore store, LastOperations lastOpera
     /// </summary>
     public async Task<HostChoice> Place(CancellationToken ct = default)
     {
-        if (FreshReading() is null)
-        {
-            var (live, readAt) = ((await List(ct)).Where(h => h.Live).ToList(), clock.GetUtcNow());
-            // Placements made meanwhile count in the reading they were made from: a fresh one stays.
-            lock (_lock) if (FreshReading() is null) _reading = (live, readAt);
-        }
+        Task? reading;
+        lock (_lock) reading = FreshReading() is null ? _readingInFlight ??= Task.Run(ReadLiveHosts, CancellationToken.None) : null;
+        if (reading is not null) await reading.WaitAsync(ct);
         lock (_lock)
         {
             var hosts = _reading!.Value.Hosts;
@@ -55,6 +53,21 @@ public sealed class HostDirectory(IDocumentStore store, LastOperations lastOpera
                 return new HostChoice(null, $"Every worker host is full: {string.Join(", ", hosts.Select(h => $"{h.Name} {h.Instances}/{h.Capacity}"))}.");
             hosts[hosts.IndexOf(roomy)] = roomy with { Instances = roomy.Instances + 1 };
             return new HostChoice(roomy.Name, null);
+        }
+    }
+
+    // One reading at a time for all the requests that find none fresh: counting the instances per host scans one row per
+    // instance, and a burst of provisions each starting its own count was a scan per request (1,000 at once: 1,000 scans).
+    private async Task ReadLiveHosts()
+    {
+        try
+        {
+            var live = (await List()).Where(h => h.Live).ToList();
+            lock (_lock) _reading = (live, clock.GetUtcNow());
+        }
+        finally
+        {
+            lock (_lock) _readingInFlight = null;
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class BackupRestorer(OutcomeRecorder recorder, InstanceArchiver ar
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(request.InstanceId, request.OperationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, request.InstanceId, request.OperationId) is not { } state) return;
         var outcome = await OutcomeRecorder.Attempt(
             async () => await Restore(state, request, ct),
             reason => new BackupRestoreFailed(request.InstanceId, request.OperationId, $"Restore of backup {request.BackupId} failed: {reason}", recorder.Now));

@@ -1,9 +1,9 @@
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Backups;
+using EventSourced.Provisioners.Hosts;
 using EventSourced.Provisioners.Periodic;
-using Marten;
-using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,16 +11,17 @@ using Microsoft.Extensions.Options;
 namespace EventSourced.Provisioners.Backups;
 
 /// <summary>
-/// Each worker's pass over the instances that ever had a backup schedule: for each whose schedule has a slot due, a
-/// <see cref="BackupStarted"/> for that slot is decided on the instance's stream, at the version it read. Every worker runs
-/// it; the stream lets one of them take the slot and tells the others it is taken, also after a restart (the slot is
-/// recorded). An instance busy with another operation is passed over until it is idle (its slot stays due until a newer
-/// one comes). Retention is applied on each pass too, on the instance's host (a retain lowered by an update, a removal a
-/// killed worker did not record).
+/// Each worker's pass over the instances with backup work due (read from <see cref="BackupSchedules"/>, so a pass reads
+/// the due rows only): for each whose schedule has a slot due, a <see cref="BackupStarted"/> for that slot is decided on
+/// the instance's stream, at the version it read. Every worker runs it; the stream lets one of them take the slot and
+/// tells the others it is taken, also after a restart (the slot is recorded). An instance busy with another operation is
+/// passed over until it is idle (its slot stays due until a newer one comes). Retention is applied to the instances with
+/// backups to tidy on this host (beyond a retain lowered by an update or reached by a new backup, a removal a killed worker
+/// did not record, a backup failed lately that may have left a half-written archive).
 /// </summary>
 public sealed class BackupScheduler(
-    IDocumentStore store, ServiceInstanceStore instances, BackupRetention retention, IServiceProvider services, IOptions<BackupOptions> options,
-    TimeProvider clock, ILogger<BackupScheduler> log) : PeriodicPass(options.Value.SchedulerInterval, clock, log, "Backup scheduler pass")
+    BackupSchedules schedules, ServiceInstanceStore instances, BackupRetention retention, IServiceProvider services, IOptions<BackupOptions> options,
+    IOptions<WorkerHostOptions> host, TimeProvider clock, ILogger<BackupScheduler> log) : PeriodicPass(options.Value.SchedulerInterval, clock, log, "Backup scheduler pass")
 {
     /// <summary>Who starts scheduled backups, as the requester of their jobs and dfe events.</summary>
     public static readonly string OriginatingIdentity =
@@ -28,12 +29,12 @@ public sealed class BackupScheduler(
 
     public override async Task Pass(CancellationToken ct)
     {
-        foreach (var instanceId in await Scheduled(ct))
+        foreach (var (instanceId, slotDue, tidy) in await schedules.Due(Clock.GetUtcNow(), host.Value.Name, ct))
         {
             try
             {
-                await retention.Apply(instanceId, ct);
-                await TakeDueSlot(instanceId, ct);
+                if (tidy) await retention.Apply(instanceId, ct);
+                if (slotDue) await TakeDueSlot(instanceId, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -54,15 +55,5 @@ public sealed class BackupScheduler(
             new EventMetadata(operationId, OriginatingIdentity: OriginatingIdentity), ct: ct);
         if (decision is Decision.Accepted)
             log.LogInformation("Backup {BackupId} of instance {InstanceId} started for its slot {Slot:u}", backupId, instanceId, slot);
-    }
-
-    /// <summary>The instances a schedule was ever set for (a few events per instance, read whole).</summary>
-    private async Task<IReadOnlyList<Guid>> Scheduled(CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.EventTypesAre(typeof(BackupScheduleSet)))
-            .ToListAsync(ct);
-        return events.Select(e => e.Data).OfType<BackupScheduleSet>().Select(e => e.InstanceId).Distinct().ToList();
     }
 }

@@ -23,7 +23,7 @@ public sealed class BackupTaker(
     {
         var request = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(request.InstanceId, request.OperationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, request.InstanceId, request.OperationId) is not { } state) return;
         if (paths.Busy(request.OperationId, TimeSpan.FromSeconds(30), recorder.Now))
         {
             log.LogInformation("Backup {BackupId} of instance {InstanceId} is being dumped by an earlier run: this copy of its request leaves it be",

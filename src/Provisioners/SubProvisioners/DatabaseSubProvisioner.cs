@@ -22,7 +22,7 @@ public sealed class DatabaseSubProvisioner(
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
         // A run that loses the race to a copy of this step sets the same password: it is derived from the operation.
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         if (state.Database is { } recorded)
         {
             await recorder.AnswerAgain(context, new DatabaseProvisioned(instanceId, operationId, recorded.Database, recorded.AdminUsername,
@@ -51,7 +51,7 @@ public sealed class DatabaseSubProvisioner(
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         var placement = DatabasePlacement.Of(state);
         var outcome = await OutcomeRecorder.Attempt(
             async () =>

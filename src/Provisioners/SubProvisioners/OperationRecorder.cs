@@ -10,7 +10,7 @@ public sealed class OperationRecorder(OutcomeRecorder recorder) : IConsumer<Comp
     public async Task Consume(ConsumeContext<CompleteOperation> context)
     {
         var (operationId, instanceId) = context.Message;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, context.CancellationToken) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         var outcome = OperationOutcomes.Succeeded(state.LastOperation!.Kind, instanceId, operationId, recorder.Now);
         await recorder.Record(context, instanceId, operationId, outcome, nameof(OperationRecorder));
     }
@@ -18,7 +18,7 @@ public sealed class OperationRecorder(OutcomeRecorder recorder) : IConsumer<Comp
     public async Task Consume(ConsumeContext<FailOperation> context)
     {
         var (operationId, instanceId, reason) = context.Message;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, context.CancellationToken) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         var outcome = OperationOutcomes.Failed(state.LastOperation!.Kind, instanceId, operationId, reason, recorder.Now);
         await recorder.Record(context, instanceId, operationId, outcome, nameof(OperationRecorder));
     }

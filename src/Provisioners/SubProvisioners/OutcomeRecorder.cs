@@ -1,5 +1,6 @@
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using JasperFx.Events;
 using MassTransit;
 
 namespace EventSourced.Provisioners.SubProvisioners;
@@ -11,11 +12,23 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
 
     public async Task<ServiceInstance> Current(Guid instanceId, CancellationToken ct) => (await instances.Load(instanceId, ct)).State;
 
-    public async Task<ServiceInstance?> CurrentOperationOf(Guid instanceId, Guid operationId, CancellationToken ct)
+    /// <summary>
+    /// The instance while <paramref name="operationId"/> is its operation in progress (else null), read from its stream,
+    /// which is kept with the message being consumed: the step's
+    /// <see cref="Record{TMessage}(ConsumeContext{TMessage}, Guid, Guid, IDomainEvent, string)"/> decides on it first
+    /// instead of reading it again (an event appended meanwhile fails that attempt on its version, and the next reads afresh).
+    /// </summary>
+    public async Task<ServiceInstance?> CurrentOperationOf<TMessage>(ConsumeContext<TMessage> context, Guid instanceId, Guid operationId)
+        where TMessage : class
     {
-        var (state, _) = await instances.Load(instanceId, ct);
+        var (state, read) = await instances.LoadForDecision(instanceId, context.CancellationToken);
+        context.AddOrUpdatePayload(() => new ReadStream(instanceId, read), _ => new ReadStream(instanceId, read));
         return state.LastOperation is { State: OperationState.InProgress } op && op.Id == operationId ? state : null;
     }
+
+
+    /// <summary>The instance's stream as a step read it, kept with the message it consumes.</summary>
+    private sealed record ReadStream(Guid InstanceId, IReadOnlyList<IEvent> Events);
 
     /// <summary>
     /// Whether the operation is being rolled back or has failed (a cancellation too): a success refused for that reason
@@ -76,5 +89,6 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
             decide,
             new EventMetadata(operationId, context.MessageId),
             context.MessageId is { } messageId ? new Deduplication(consumer, messageId) : null,
-            context.CancellationToken);
+            context.CancellationToken,
+            context.TryGetPayload<ReadStream>(out var read) && read.InstanceId == instanceId ? read.Events : null);
 }

@@ -22,7 +22,7 @@ public sealed class ServerSubProvisioner(
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         if (state.Server is { } recorded)
         {
             await recorder.AnswerAgain(context, new ServerProvisioned(instanceId, operationId, recorded.Host, recorded.Port, recorder.Now));
@@ -49,7 +49,7 @@ public sealed class ServerSubProvisioner(
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
@@ -68,7 +68,7 @@ public sealed class ServerSubProvisioner(
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { Pending: { } update } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { Pending: { } update } state) return;
         var (servers, storage) = (backends.ServerOf(state.ServiceId), backends.StorageOf(state.ServiceId));
         if (update.Applied)
         {

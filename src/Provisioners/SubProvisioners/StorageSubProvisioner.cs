@@ -15,7 +15,7 @@ public sealed class StorageSubProvisioner(ProvisionerBackends backends, OutcomeR
     {
         var (operationId, instanceId, diskMb) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         if (state.Storage is { } recorded)
         {
             await recorder.AnswerAgain(context, new StorageProvisioned(instanceId, operationId, recorded.DataDirectory, recorded.DiskMb, recorder.Now, state.Host));
@@ -35,7 +35,7 @@ public sealed class StorageSubProvisioner(ProvisionerBackends backends, OutcomeR
     {
         var (operationId, instanceId) = context.Message;
         var ct = context.CancellationToken;
-        if (await recorder.CurrentOperationOf(instanceId, operationId, ct) is not { } state) return;
+        if (await recorder.CurrentOperationOf(context, instanceId, operationId) is not { } state) return;
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {

@@ -6,6 +6,7 @@ using EventSourced.Broker.Tests.IntegrationEvents;
 using EventSourced.Broker.Tests.Ops;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using EventSourced.Projections.Backups;
 using EventSourced.Provisioners.Backups;
 using EventSourced.Provisioners.Hosts;
 using EventSourced.Provisioners.Snapshots;
@@ -194,8 +195,9 @@ public sealed class BackupTests(BackupBrokerFixture fixture) : IClassFixture<Bac
         var clock = new FixedClock(now);
         var instances = new ServiceInstanceStore(new StreamStore(fixture.Environment.Store, clock, groupCommit: false));
         var retention = new BackupRetention(instances, Options.Create(new WorkerHostOptions { Name = "test-worker" }), clock, NullLogger<BackupRetention>.Instance);
-        return new BackupScheduler(fixture.Environment.Store, instances, retention, new ServiceCollection().BuildServiceProvider(),
-            Options.Create(new BackupOptions()), clock, NullLogger<BackupScheduler>.Instance);
+        var schedules = new BackupSchedules(fixture.Environment.Database.DataSource, Options.Create(new EventStoreOptions()));
+        return new BackupScheduler(schedules, instances, retention, new ServiceCollection().BuildServiceProvider(),
+            Options.Create(new BackupOptions()), Options.Create(new WorkerHostOptions { Name = "test-worker" }), clock, NullLogger<BackupScheduler>.Instance);
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
