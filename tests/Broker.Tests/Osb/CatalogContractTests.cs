@@ -98,7 +98,7 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
         Assert.False((bool?)database["plan_updateable"]);
         var create = database["schemas"]!["service_instance"]!["create"]!["parameters"]!;
         Assert.Equal(["cluster"], create["required"]!.AsArray().Select(r => (string?)r));
-        Assert.Equal(["cluster", "cluster-org", "cluster-space"], create["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["cluster", "cluster-org", "cluster-space", "extensions"], create["properties"]!.AsObject().Select(p => p.Key));
     }
 
     [Fact]

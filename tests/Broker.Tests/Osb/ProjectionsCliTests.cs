@@ -9,8 +9,10 @@ namespace EventSourced.Broker.Tests.Osb;
 /// <summary>
 /// <c>projections rebuild &lt;name&gt;</c> beside a serving broker: rows of the read model damaged behind the broker's back
 /// (deleted, altered) change what the platform and operators read; the rebuild makes the answers what they were.
+/// The broker runs without its read cache of last_operation: the cache answers what the log last told it, which rows
+/// damaged behind the broker's back never reach, so with it the damage would change no poll's answer.
 /// </summary>
-public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed partial class ProjectionsCliTests(TableReadingBrokerFixture fixture) : IClassFixture<TableReadingBrokerFixture>
 {
     private HttpClient Client => fixture.Broker.Client;
 
@@ -108,4 +110,10 @@ public sealed partial class ProjectionsCliTests(BrokerFixture fixture) : IClassF
 
     [GeneratedRegex(@"(?<processed>[\d,.]+)/(?<total>[\d,.]+) events")]
     private static partial Regex Progress();
+}
+
+/// <summary>A broker whose last_operation answers are read from the table (<c>ReadCache__Enabled=false</c>).</summary>
+public sealed class TableReadingBrokerFixture : BrokerFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["ReadCache__Enabled"] = "false" };
 }
