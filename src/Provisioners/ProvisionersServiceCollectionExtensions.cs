@@ -33,7 +33,8 @@ public static class ProvisionersServiceCollectionExtensions
     {
         services.AddSagaDocuments();
         services.AddOptions<RabbitMqOptions>().Bind(configuration.GetSection(RabbitMqOptions.Section));
-        services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section));
+        services.AddOptions<OperationWatchdogOptions>().Bind(configuration.GetSection(OperationWatchdogOptions.Section))
+            .Validate(o => o.MaxNudgesPerPass > 0, $"{OperationWatchdogOptions.Section}:MaxNudgesPerPass must be positive.").ValidateOnStart();
         services.AddOptions<WorkerHostOptions>().Bind(configuration.GetSection(WorkerHostOptions.Section))
             .Validate(o => WorkerHostOptions.IsValidName(o.Name),
                 $"{WorkerHostOptions.Section}:Name must be 1 to 63 lower-case letters, digits and dashes (not at either end).")

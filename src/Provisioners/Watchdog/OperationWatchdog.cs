@@ -30,13 +30,15 @@ public sealed class OperationWatchdog(
         var (now, settings) = (Clock.GetUtcNow(), options.Value);
         var running = await lastOperations.FindNeedingAttention(now, settings.OperationTimeout, settings.NudgeAfter, ct);
         foreach (var gone in _nudgedAt.Keys.Except(running.Select(o => o.OperationId)).ToList()) _nudgedAt.Remove(gone);
+        var quiet = new List<RunningOperation>();
         foreach (var operation in running)
         {
             if (now >= operation.DeadlineAt + settings.RollbackTimeout) await Expire(operation, now, ct);
             else if (now >= operation.DeadlineAt && operation.AwaitingOutcome) await TimeOut(operation, now, ct);
-            else if (now - Latest(operation.ProgressedAt, _nudgedAt.GetValueOrDefault(operation.OperationId)) >= settings.NudgeAfter)
-                await Nudge(operation, now, ct);
+            else quiet.Add(operation);
         }
+        foreach (var operation in NudgeSelection.Due(quiet, _nudgedAt, now, settings.NudgeAfter, settings.MaxNudgesPerPass))
+            await Nudge(operation, now, ct);
         foreach (var (bindingId, operationId) in await bindingOperations.FindOverdue(now, settings.OperationTimeout, ct))
             await TimeOutBinding(bindingId, operationId, now, ct);
     }
@@ -99,6 +101,4 @@ public sealed class OperationWatchdog(
         BackupRestoreRequested r => r.OperationId,
         _ => null,
     };
-
-    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

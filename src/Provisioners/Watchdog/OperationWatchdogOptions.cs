@@ -23,5 +23,11 @@ public sealed class OperationWatchdogOptions
     /// </summary>
     public TimeSpan NudgeAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The most operations one watchdog pass nudges (the longest quiet first; the rest in the next passes): a backlog of
+    /// quiet operations is sent again gradually, not all at once onto the queues the workers are behind on.
+    /// </summary>
+    public int MaxNudgesPerPass { get; set; } = 100;
+
     public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
