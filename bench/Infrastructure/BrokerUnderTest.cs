@@ -83,20 +83,18 @@ public sealed class BrokerUnderTest : IAsyncDisposable
         if (applied != 0) throw new InvalidOperationException($"db apply failed ({applied}):\n{output}");
         var process = await ServerProcess.Start(dll, ["--contentRoot", binaries], environment, port, waitUntilHealthy: untilFirstAnswer is null);
         var firstAnswer = untilFirstAnswer is null ? (double?)null : await untilFirstAnswer(process, HeadersOf(username, password));
-        return new BrokerUnderTest(database, virtualHost, process, username, password) { FirstAnswerSeconds = firstAnswer };
+        return new BrokerUnderTest(database, virtualHost, process, username, password)
+            { FirstAnswerSeconds = firstAnswer, Ended = new ProvisioningOutcomes(database) };
     }
+
+    /// <summary>The provisionings that ended, read incrementally from the log (<see cref="ProvisioningOutcomes"/>).</summary>
+    public ProvisioningOutcomes Ended { get; private init; } = null!;
 
     /// <summary>Instances whose provisioning has been recorded as succeeded or failed (the events the saga's end appends).</summary>
     public async Task<(long Succeeded, long Failed)> Outcomes()
     {
-        await using var command = Database.DataSource.CreateCommand("""
-            SELECT count(*) FILTER (WHERE type = 'ServiceInstanceProvisioned'),
-                   count(*) FILTER (WHERE type = 'ServiceInstanceProvisioningFailed')
-            FROM broker.mt_events WHERE type IN ('ServiceInstanceProvisioned', 'ServiceInstanceProvisioningFailed')
-            """);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        await Ended.Refresh();
+        return (Ended.Succeeded.Count, Ended.Failed.Count);
     }
 
     public async Task<long> Requested() =>

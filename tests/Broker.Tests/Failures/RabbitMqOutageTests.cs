@@ -25,7 +25,13 @@ public sealed class RabbitMqOutageTests
     {
         // The node boots while the deployment's database is made: both take a while.
         var starting = PrivateRabbitMq.Start();
-        await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string> { ["Provisioners__Backend"] = "simulated" });
+        // A step whose command or event was in flight on the stopped node is the watchdog's to send again: quiet for 10 s
+        // here (a minute by default, longer than the test waits for one instance).
+        await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
+        {
+            ["Provisioners__Backend"] = "simulated",
+            ["Provisioners__NudgeAfter"] = "00:00:10",
+        });
         await using var rabbit = await starting;
         await using var broker = await BrokerProcess.Start(environment, new Dictionary<string, string>
         {
@@ -97,5 +103,7 @@ public sealed class RabbitMqOutageTests
             while (await reader.ReadAsync()) counts[reader.GetString(0)] = reader.GetInt64(1);
         Assert.Equal(accepted.Select(ServiceInstance.StreamId).Order(), counts.Keys.Order());
         Assert.All(counts, count => Assert.True(count.Value == 1, $"{count.Key}: {count.Value} × {nameof(ServiceInstanceProvisioned)}"));
+        Console.WriteLine($"{accepted.Count} accepted ({acceptedDuringOutage} during the outage); steps sent again by the watchdog: " +
+                          System.Text.RegularExpressions.Regex.Count(broker.Output, "its step is sent again"));
     }
 }

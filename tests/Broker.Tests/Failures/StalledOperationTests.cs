@@ -53,8 +53,9 @@ public sealed class StalledOperationTests
     {
         await using var environment = await BrokerEnvironment.Create(new Dictionary<string, string>
         {
-            ["Provisioners__OperationTimeout"] = "00:00:10",
-            ["Catalog__Services__0__Plans__0__MaximumPollingDuration"] = "10",
+            // Long enough for the storage step to finish first on a loaded 2-core machine (it took over 8 s there).
+            ["Provisioners__OperationTimeout"] = "00:00:20",
+            ["Catalog__Services__0__Plans__0__MaximumPollingDuration"] = "20",
             ["Provisioners__RollbackTimeout"] = "00:00:03",
             ["Provisioners__Local__StartTimeout"] = "00:05:00",
         });
@@ -65,8 +66,8 @@ public sealed class StalledOperationTests
         {
             // The server step waits for the port lock, and the rollback's server removal waits for the server step.
             Assert.Equal(HttpStatusCode.Accepted, (await broker.Client.Provision(instanceId)).StatusCode);
-            await InstanceStream.WaitFor<StorageProvisioned>(environment, instanceId, broker, seconds: 8);
-            done = await broker.Client.PollUntilDone(instanceId, TimeSpan.FromSeconds(40));
+            await InstanceStream.WaitFor<StorageProvisioned>(environment, instanceId, broker, seconds: 18);
+            done = await broker.Client.PollUntilDone(instanceId, TimeSpan.FromSeconds(60));
         }
         var events = await InstanceStream.Events(environment, instanceId);
         Assert.True(done.State == "failed", $"{done}\n{InstanceStream.Describe(events)}\n{broker.Output}");
