@@ -93,14 +93,17 @@ public sealed class RequestLimitTests(BrokerFixture fixture) : IClassFixture<Bro
         Assert.Equal(before, await fixture.Environment.EventCount());
     }
 
+    /// <summary>
+    /// Over a raw connection too: the 413 can come before the body is all sent, and HttpClient then fails on the broken
+    /// pipe (seen in CI) instead of reading it.
+    /// </summary>
     [Fact]
     public async Task Catalog_BodyOverTheLimit_Returns413EvenThoughItReadsNoBody()
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/v2/catalog") { Content = new ByteArrayContent(new byte[Limit + 1]) };
+        var (status, answer, error) = await RawHttp.Send(fixture.Broker.BaseAddress.Port,
+            WithLength("GET /v2/catalog", new byte[Limit + 1]), endsEarly: false, TimeSpan.FromSeconds(30));
 
-        var response = await fixture.Broker.Client.SendAsync(request);
-
-        await response.AssertOsbError(HttpStatusCode.RequestEntityTooLarge, "PayloadTooLarge");
+        Assert.True(status == 413 && answer.Contains("\"error\":\"PayloadTooLarge\""), $"{status} {error}: {answer}");
     }
 
     [Fact]
