@@ -39,4 +39,19 @@ public static class InstanceCount
             return $"parameters.{Parameter} must be {range}, not {count.GetRawText()}.";
         return n < 1 || n > limit ? $"parameters.{Parameter} must be {range}, not {n}." : null;
     }
+
+    /// <summary>
+    /// Why moving <paramref name="instance"/> to <paramref name="target"/> is refused (a 422), or null: the target plan
+    /// allows fewer instances than the instance runs and the PATCH does not scale it down to fit. A count the PATCH names
+    /// is checked by <see cref="Refusal"/> against the target plan instead.
+    /// </summary>
+    public static string? PlanChangeRefusal(ServiceInstance instance, ServicePlan target, JsonElement? parameters)
+    {
+        if (parameters is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty(Parameter, out _)) return null;
+        var (current, limit) = (Of(instance.Parameters), LimitOf(target));
+        return current <= limit ? null
+            : $"Plan {target.Name} allows at most {limit} instance(s) (its {LimitMetadata}), and service instance {instance.Id} runs {current} "
+              + $"(the primary and {current - 1} replica(s)): scale it down in the same PATCH "
+              + $"(\"parameters\": {{\"{Parameter}\": {limit}}}) or first. Nothing was changed.";
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EventSourced.Commands.Catalog;
 using FluentValidation;
+using FluentValidation.Results;
 
 namespace EventSourced.Commands.ServiceInstances;
 
@@ -68,6 +69,9 @@ public sealed class InstanceUpdateValidator : AbstractValidator<InstanceUpdate>
         {
             RuleFor(u => u).Custom((u, context) =>
             {
+                if (u.PlanId is { } planId && planId != u.Instance.PlanId
+                    && InstanceCount.PlanChangeRefusal(u.Instance, PlanOf(catalog, u)!, u.Parameters) is { } tooMany)
+                    context.AddFailure(new ValidationFailure("plan_id", tooMany) { ErrorCode = nameof(DomainErrorCode.Unprocessable) });
                 if (u.Parameters is not { ValueKind: JsonValueKind.Object } parameters) return;
                 foreach (var error in catalog.Schemas.Validate(PlanOf(catalog, u)!, SchemaKind.ServiceInstanceUpdate, parameters))
                     context.AddFailure("parameters", error);

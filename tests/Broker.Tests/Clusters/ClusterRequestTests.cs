@@ -148,20 +148,21 @@ public sealed class ClusterRequestTests(ClusterFixture fixture) : IClassFixture<
     }
 
     /// <summary>
-    /// 50 databases requested at once with the cluster's deletion among them, the deletion at the start, in the middle or
+    /// 30 databases requested at once with the cluster's deletion among them, the deletion at the start, in the middle or
     /// at the end of the burst: either the deletion is refused (naming exactly the databases attached before it), or it
     /// is accepted and every database is refused. A database is never left in a cluster that is going away.
     /// </summary>
     [Theory]
     [InlineData(0)]
-    [InlineData(25)]
-    [InlineData(50)]
-    public async Task FiftyDatabasesRacingTheClustersDeletion_NeverOrphanOne(int deleteAfter)
+    [InlineData(15)]
+    [InlineData(30)]
+    public async Task ThirtyDatabasesRacingTheClustersDeletion_NeverOrphanOne(int deleteAfter)
     {
         var clusterId = Guid.NewGuid();
         await (await Client.ProvisionCluster(clusterId, $"race-{deleteAfter}")).AcceptedOperation();
         await Client.Succeeds(clusterId, Output);
-        var databases = Enumerable.Range(0, 50).Select(_ => Guid.NewGuid()).ToList();
+        // Thirty, not fifty as before: the race is the same, and each CREATE/DROP DATABASE costs a checkpoint.
+        var databases = Enumerable.Range(0, 30).Select(_ => Guid.NewGuid()).ToList();
 
         var requests = new List<(Guid Id, Task<HttpResponseMessage> Response)>();
         Task<HttpResponseMessage>? deletion = null;

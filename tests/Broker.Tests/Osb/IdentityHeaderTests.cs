@@ -7,7 +7,7 @@ using EventSourced.Commands.ServiceInstances;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary>X-Broker-API-Originating-Identity (<c>platform base64(json)</c>) and X-Broker-API-Request-Identity against the real broker.</summary>
-public sealed class IdentityHeaderTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class IdentityHeaderTests(SimulatedStepsFixture fixture) : IClassFixture<SimulatedStepsFixture>
 {
     private const string OriginatingIdentity = "X-Broker-API-Originating-Identity";
     private static readonly string CloudFoundryUser =

@@ -4,7 +4,7 @@ using EventSourced.Broker.Tests.Hosting;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary><c>GET /v2/service_instances/{id}/last_operation</c>: what a platform polls after every 202.</summary>
-public sealed class LastOperationTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class LastOperationTests(SimulatedStepsFixture fixture) : IClassFixture<SimulatedStepsFixture>
 {
     private HttpClient Client => fixture.Broker.Client;
 

@@ -10,7 +10,7 @@ using static EventSourced.Broker.Tests.Hosting.Osb;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary>What every OSB request carries: basic auth, the API version, and the platform's identities.</summary>
-public sealed class OsbHeadersTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class OsbHeadersTests(SimulatedStepsFixture fixture) : IClassFixture<SimulatedStepsFixture>
 {
     [Fact]
     public async Task Request_WithoutCredentials_Returns401WithChallenge()

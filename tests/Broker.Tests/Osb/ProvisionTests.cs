@@ -6,7 +6,7 @@ using static EventSourced.Broker.Tests.Hosting.Osb;
 namespace EventSourced.Broker.Tests.Osb;
 
 /// <summary><c>PUT /v2/service_instances/{id}</c>: asynchronous only, validated before anything is recorded, idempotent.</summary>
-public sealed class ProvisionTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
+public sealed class ProvisionTests(SimulatedStepsFixture fixture) : IClassFixture<SimulatedStepsFixture>
 {
     private HttpClient Client => fixture.Broker.Client;
 

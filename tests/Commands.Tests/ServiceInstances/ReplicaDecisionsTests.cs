@@ -2,6 +2,7 @@ using System.Text.Json;
 using EventSourced.Commands.Catalog;
 using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Commands.Tests.ServiceInstances;
 
@@ -86,6 +87,39 @@ public sealed class ReplicaDecisionsTests
 
         if (refusal is null) Assert.Null(refused);
         else Assert.Equal($"parameters.instances must be an integer from 1 to 3 (plan small's max_instances), {refusal}.", refused);
+    }
+
+    /// <summary>
+    /// A plan change to a plan allowing fewer instances than the instance runs is a 422 (Unprocessable) naming both, unless
+    /// the same PATCH scales down to fit; a count over the target plan's limit is the parameter's 400.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "Unprocessable")]
+    [InlineData("""{"max_connections":50}""", "Unprocessable")]
+    [InlineData("""{"instances":1}""", null)]
+    [InlineData("""{"instances":2}""", "Invalid")]
+    public void APlanChange_BelowTheInstanceCount_IsRefusedUnlessThePatchScalesDown(string? parameters, string? refusal)
+    {
+        var service = new ServiceOffering
+        {
+            Id = "pg", Name = "postgresql", Description = "PostgreSQL", PlanUpdateable = true,
+            Plans =
+            [
+                new ServicePlan { Id = "small", Name = "small", Description = "3 servers", DiskMb = 1024, Metadata = { [InstanceCount.LimitMetadata] = "3" } },
+                new ServicePlan { Id = "single", Name = "single", Description = "1 server", DiskMb = 1024 },
+            ],
+        };
+        var validator = new InstanceUpdateValidator(new ServiceCatalog(Options.Create(new CatalogOptions { Services = [service] })));
+        var threeServers = Given(ScaleRequested, new ServiceInstanceUpdated(InstanceId, Scaling, Now));
+        var body = parameters is null ? (JsonElement?)null : JsonDocument.Parse(parameters).RootElement;
+
+        var result = validator.Validate(new InstanceUpdate(threeServers, "pg", "single", body, null));
+
+        if (refusal is null) Assert.True(result.IsValid, string.Join(" ", result.Errors));
+        else Assert.Equal(refusal, Assert.Single(result.Errors).ErrorCode == "Unprocessable" ? "Unprocessable" : "Invalid");
+        if (refusal == "Unprocessable")
+            Assert.Contains("Plan single allows at most 1 instance(s) (its max_instances), and service instance", result.Errors[0].ErrorMessage);
+        Assert.True(validator.Validate(new InstanceUpdate(threeServers, "pg", null, body, null)).IsValid, "the same PATCH on the current plan");
     }
 
     [Fact]
