@@ -37,6 +37,8 @@ public sealed class InstanceDeployer(
 
     private ServiceCatalog? Catalog => services.GetService<ServiceCatalog>();
 
+    private IRemoteReplicaSteps Remote => services.GetService<IRemoteReplicaSteps>() ?? NoRemoteHosts.Instance;
+
     /// <summary>Whether the engine deploys this instance's update (a server of the PostgreSQL adapter whose plans are known).</summary>
     public bool Deploys(ServiceInstance state, IServerBackend servers) =>
         servers is LocalServerBackend && state.Shape != InstanceShape.ClusterDatabase && state.Server is not null
@@ -106,11 +108,13 @@ public sealed class InstanceDeployer(
         }
 
         var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
-        var backend = new RecordedReplicas(new JournaledBackend(
-            new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings), done,
+        // Replicas the plan puts on other hosts have their steps run there, through those hosts' queues.
+        var placement = ReplicaPlacement.Of(plan, PostgresServiceAdapter.ReplicaGroup, state.Host ?? LocalCloudConfig.Az, Remote);
+        var local = new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings, placement);
+        var backend = new RecordedReplicas(new JournaledBackend(local, done,
             step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
                 new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct)),
-            servers, instances, state.Id, operationId, clock);
+            local, instances, state.Id, operationId, clock);
         // Orphans outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper after the grace period.
         var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
         var result = await new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
@@ -127,19 +131,25 @@ public sealed class InstanceDeployer(
     }
 
     /// <summary>
-    /// The replicas a provisioning asks for (parameter <c>instances</c> above 1), made once the primary runs as a deploy
-    /// makes them: each created, copied from the primary, started, and recorded (<see cref="ReplicaAdded"/>) in turn with
-    /// the primary's <paramref name="settings"/>. One recorded already (a re-sent step) is skipped; a leftover of a try
-    /// cut short starts over on its port.
+    /// The replicas a provisioning asks for (parameter <c>instances</c> above 1), made once the primary runs (on
+    /// <paramref name="primary"/>) as a deploy makes them: each created, copied from the primary, started, and recorded
+    /// (<see cref="ReplicaAdded"/>) in turn with the primary's <paramref name="settings"/>; on the primary's host, or, with
+    /// parameter <c>azs</c>, where the engine places them over those AZs. One recorded already (a re-sent step) is
+    /// skipped; a leftover of a try cut short starts over on its port.
     /// </summary>
     public async Task ProvisionReplicas(Guid operationId, Guid instanceId, LocalServerBackend servers, IReadOnlyDictionary<string, string> settings,
-        CancellationToken ct)
+        ServerEndpoint primary, CancellationToken ct)
     {
         var state = (await instances.Load(instanceId, ct)).State;
         var count = InstanceCount.Of(state.Parameters);
         if (count <= 1) return;
-        var backend = new RecordedReplicas(new LocalDeploymentBackend(servers, instanceId, CurrentVmOf(state), settings),
-            servers, instances, instanceId, operationId, clock);
+        if (AzSpread.Of(state.Parameters) is not null)
+        {
+            await ProvisionSpreadReplicas(operationId, state with { Server = new ServerInfo(primary.Host, primary.Port) }, servers, settings, ct);
+            return;
+        }
+        var local = new LocalDeploymentBackend(servers, instanceId, CurrentVmOf(state), settings);
+        var backend = new RecordedReplicas(local, local, instances, instanceId, operationId, clock);
         for (var index = 0; index < count - 1; index++)
         {
             if (state.Replicas.Any(r => r.Index == index)) continue;
@@ -148,6 +158,47 @@ public sealed class InstanceDeployer(
                 state.Host ?? LocalCloudConfig.Az, ""), ct);
             await backend.AttachDisk(vm, instance, ct);
             foreach (var step in new[] { LifecycleStep.Start, LifecycleStep.PostStart }) await backend.Run(step, vm, instance, ct);
+        }
+    }
+
+    /// <summary>The replicas of a new instance with parameter <c>azs</c>: planned over those AZs with the primary, each made on its host.</summary>
+    private async Task ProvisionSpreadReplicas(
+        Guid operationId, ServiceInstance running, LocalServerBackend servers, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    {
+        running = running with { Host = running.Host ?? LocalCloudConfig.Az, Vm = CurrentVmOf(running) };
+        var (cloud, unusable) = await CloudOf(running, ct);
+        if (cloud is null) throw new BackendException($"the replicas cannot be placed: {unusable}");
+        var (plan, release) = (Catalog!.FindPlan(running.ServiceId, running.PlanId)!, ReleaseOf(running, running.MaintenanceVersion));
+        var actual = PostgresServiceAdapter.Actual(running, plan, release, cloud);
+        var desired = PostgresServiceAdapter.Manifest(running.Id, plan, release, running.Parameters, running.MaintenanceVersion, cloud,
+            PostgresServiceAdapter.PrimaryAz(actual));
+        if (PostgresServiceAdapter.Unplaceable(desired, cloud) is { } unplaceable) throw new BackendException($"the replicas cannot be placed: {unplaceable}");
+        var planned = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, servers.AddressesHeldBesides(running.Id));
+        if (!planned.Succeeded) throw new BackendException($"the replicas cannot be placed: {string.Join("; ", planned.Failures)}");
+        var local = new LocalDeploymentBackend(servers, running.Id, running.Vm!, settings,
+            ReplicaPlacement.Of(planned, PostgresServiceAdapter.ReplicaGroup, running.Host!, Remote));
+        var backend = new RecordedReplicas(local, local, instances, running.Id, operationId, clock);
+        var vmType = desired.Group(PostgresServiceAdapter.ReplicaGroup)!.VmType;
+        foreach (var create in planned.Groups.Where(g => g.Group == PostgresServiceAdapter.ReplicaGroup).SelectMany(g => g.Actions)
+                     .Where(a => a.Kind == ActionKind.Create))
+        {
+            var vm = await backend.CreateVm(new VmRequest(create.Id, create.Group, create.Target!.Az, create.Target.Host, vmType, create.Target.Address), ct);
+            await backend.AttachDisk(vm, create.Id, ct);
+            foreach (var step in new[] { LifecycleStep.Start, LifecycleStep.PostStart }) await backend.Run(step, vm, create.Id, ct);
+        }
+    }
+
+    /// <summary>
+    /// Before the primary's server goes: the replicas the log has on other hosts, removed there (each through its host's
+    /// queue) while the primary still runs. The replicas on this host go with the primary's own removal.
+    /// </summary>
+    public async Task RemoveRemoteReplicas(ServiceInstance state, CancellationToken ct)
+    {
+        var primaryHost = state.Host ?? LocalCloudConfig.Az;
+        foreach (var replica in state.Replicas.Where(r => r.WorkerHost is { } host && host != primaryHost))
+        {
+            await Remote.Run(replica.WorkerHost!, new RemoteReplicaStep(state.Id, replica.Index, ReplicaStep.Remove), ct);
+            logger.LogInformation("Removed replica {Index} of instance {InstanceId} on host {Host}", replica.Index, state.Id, replica.WorkerHost);
         }
     }
 
@@ -214,21 +265,18 @@ public sealed class InstanceDeployer(
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
         var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from,
             ReleaseOf(state, state.MaintenanceVersion), cloud);
-        var desired = PostgresServiceAdapter.Manifest(state.Id, to, ReleaseOf(state, update.MaintenanceVersion), update.Parameters, update.MaintenanceVersion, cloud);
+        var desired = PostgresServiceAdapter.Manifest(state.Id, to, ReleaseOf(state, update.MaintenanceVersion), update.Parameters, update.MaintenanceVersion, cloud,
+            PostgresServiceAdapter.PrimaryAz(actual));
+        if (PostgresServiceAdapter.Unplaceable(desired, cloud) is { } unplaceable) return (null, unplaceable);
         // Ports other instances' servers and replicas hold are no address to place a new replica on.
         var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, servers.AddressesHeldBesides(state.Id),
             recreate: update.Recreate ? "recreate requested" : null);
         if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));
         // The local backend runs an instance on its host, on its port: a plan that would move either is refused whole.
-        // Its replicas run on its host too, each on a port of its own; scaling down deletes them.
+        // Its replicas run where the plan puts them (another host's through that host's queue), each on a port of its own.
         foreach (var action in plan.Groups.SelectMany(g => g.Actions))
         {
-            if (action.Group == PostgresServiceAdapter.ReplicaGroup)
-            {
-                if (action.Target is not null && action.Target.Host != host)
-                    return (null, $"the plan puts replica {action.Id} on host {action.Target.Host}; the local backend runs an instance's replicas on its host {host}");
-                continue;
-            }
+            if (action.Group == PostgresServiceAdapter.ReplicaGroup) continue;
             if (action.Target is null) return (null, $"the plan deletes instance {action.Id}, and an update keeps the instance's server");
             if (action.Target.Host != host || action.Target.Address != address)
                 return (null, $"the plan moves instance {action.Id} from {host} {address} to {action.Target.Host} {action.Target.Address}; " +
