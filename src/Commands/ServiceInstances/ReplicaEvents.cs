@@ -41,7 +41,7 @@ public static class ReplicaDecisions
         state.LastOperation is not { InProgress: true } current || current.Id != command.OperationId
             ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is not in progress.")
         : state.Replicas.FirstOrDefault(r => r.Index == command.Index) is { } known
-            ? known.Port == command.Port && known.Vm == command.Vm && known.WorkerHost == command.WorkerHost
+            ? known.Port == command.Port && known.Vm == command.Vm && (known.WorkerHost ?? command.WorkerHost) == command.WorkerHost
                 ? new Decision.AlreadyDone()
                 : Decision.Reject(DomainErrorCode.Conflict, $"Replica {command.Index} is recorded on port {known.Port} ({known.Vm}).")
         : new Decision.Accepted(command.OperationId,

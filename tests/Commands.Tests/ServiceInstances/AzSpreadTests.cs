@@ -1,6 +1,8 @@
 using System.Text.Json;
+using EventSourced.Commands.Catalog;
 using EventSourced.Commands.Json;
 using EventSourced.Commands.ServiceInstances;
+using Microsoft.Extensions.Options;
 
 namespace EventSourced.Commands.Tests.ServiceInstances;
 
@@ -94,6 +96,27 @@ public sealed class AzSpreadTests
     {
         Assert.Empty(Refusals("""{"instances":2,"azs":["z2","z3"]}""", current: null, primaryHost: null));
         Assert.Single(Refusals("""{"instances":1,"azs":["z2","z3"]}""", current: null, primaryHost: null));
+    }
+
+    [Fact]
+    public void ThePatchValidator_ChecksAzsAgainstTheInstanceAsItsStreamHasIt_AndTheCloudConfig()
+    {
+        var plan = new ServicePlan { Id = "small", Name = "small", Description = "small", DiskMb = 1024, Metadata = { [InstanceCount.LimitMetadata] = "3" } };
+        var service = new ServiceOffering { Id = "svc", Name = "postgresql", Description = "PostgreSQL", Plans = [plan] };
+        var validator = new InstanceUpdateValidator(new ServiceCatalog(Options.Create(new CatalogOptions { Services = [service] })));
+        var instance = ServiceInstance.Initial with
+        {
+            Id = Guid.NewGuid(), ServiceId = "svc", PlanId = "small", Status = InstanceStatus.Provisioned, Host = "node-a", Parameters = """{"instances":2}""",
+        };
+        InstanceUpdate Patch(string parameters, CloudAzs? cloud) => new(instance, "svc", null, JsonDocument.Parse(parameters).RootElement, null, cloud);
+
+        Assert.True(validator.Validate(Patch("""{"azs":["z1","z2"]}""", Cloud)).IsValid);
+        Assert.Equal(["parameters.azs must include z1, the AZ of the primary's host node-a: the primary never moves."],
+            validator.Validate(Patch("""{"azs":["z2"]}""", Cloud)).Errors.Select(e => e.ErrorMessage));
+        Assert.Equal(["parameters.instances must be an integer from 1 to 3 (plan small's max_instances), not 4.", "parameters.azs must name at least one AZ, not []."],
+            validator.Validate(Patch("""{"instances":4,"azs":[]}""", Cloud)).Errors.Select(e => e.ErrorMessage));
+        Assert.False(validator.Validate(Patch("""{"azs":["z1"]}""", cloud: null)).IsValid);
+        Assert.True(validator.Validate(Patch("""{"instances":3}""", cloud: null)).IsValid);
     }
 
     [Fact]
