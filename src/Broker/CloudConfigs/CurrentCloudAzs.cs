@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EventSourced.Commands.CloudConfigs;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Deployments.Model;
@@ -8,6 +9,10 @@ namespace EventSourced.Broker.CloudConfigs;
 /// <summary>The AZs of the current cloud config, for checking parameter <c>azs</c> before anything is recorded.</summary>
 public sealed class CurrentCloudAzs(CloudConfigStore cloudConfigs)
 {
+    /// <summary>The AZs when a provisioning's <paramref name="parameters"/> name <c>azs</c> (else null: nothing to check, nothing read).</summary>
+    public async Task<CloudAzs?> ForProvisioning(string? parameters, CancellationToken ct) =>
+        parameters is not null && JsonNode.Parse(parameters) is JsonObject asked && asked.ContainsKey(AzSpread.Parameter) ? await Read(ct) : null;
+
     /// <summary>Null when no cloud config was uploaded, or the current one no longer loads (a deploy could not place anything by it).</summary>
     public async Task<CloudAzs?> Read(CancellationToken ct)
     {

@@ -63,7 +63,7 @@ public static class ServiceInstanceEndpoints
             plan?.Shape ?? InstanceShape.Dedicated)
         {
             RestoreFromSnapshot = restore,
-            Cloud = body.Parameters is { ValueKind: JsonValueKind.Object } asked && asked.TryGetProperty(AzSpread.Parameter, out _) ? await cloudAzs.Read(ct) : null,
+            Cloud = await cloudAzs.ForProvisioning(body.Parameters is { ValueKind: JsonValueKind.Object } asked ? asked.GetRawText() : null, ct),
         };
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OsbErrors.From(validation);

@@ -68,9 +68,9 @@ public sealed partial class LocalServerBackend
         await Superuser.Execute(connection, $"""
             DO $$ BEGIN
               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ReplicationRole}') THEN CREATE ROLE {ReplicationRole} WITH LOGIN REPLICATION; END IF;
-            END $$;
-            ALTER ROLE {ReplicationRole} WITH LOGIN REPLICATION PASSWORD '{password}'
+            END $$
             """, ct);
+        await Superuser.Execute(connection, $"ALTER ROLE {ReplicationRole} WITH LOGIN REPLICATION PASSWORD '{password}'", ct);
         await DropSlot(connection, SlotOf(index), ct);
         return (server.Port, password);
     }
