@@ -130,8 +130,9 @@ public sealed partial class LocalServerBackend
     private static void WriteOwnerOnly(string file, string text)
     {
         var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
-        using (var stream = new FileStream(temporary, new FileStreamOptions
-               { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        var created = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) created.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temporary, created))
         using (var writer = new StreamWriter(stream))
             writer.Write(text);
         File.Move(temporary, file, overwrite: true);
