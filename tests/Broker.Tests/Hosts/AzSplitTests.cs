@@ -50,6 +50,16 @@ public sealed class AzSplitTests(AzSplitFixture fixture) : IClassFixture<AzSplit
             "SELECT usename || ' ' || host(client_addr) || ' ' || state FROM pg_stat_replication"));
         await RowReachesReplica(id, split, -1);
         Assert.Equal((long)Rows + 1, await OnReplica<long>(id, split, "SELECT count(*) FROM kept"));
+        // The replication password: in files only their owner reads, on each host; in no event, read model or log line.
+        var (secret, passfile) = (Path.Combine(fixture.Folder("node-a", id), "replication.secret"),
+            Path.Combine(fixture.Folder("node-b", id), "replicas", "0", "replication.pgpass"));
+        if (!OperatingSystem.IsWindows())
+            foreach (var file in new[] { secret, passfile })
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var password = File.ReadAllText(secret).Trim();
+        Assert.EndsWith($":replicator:{password}", File.ReadAllText(passfile).Trim());
+        Assert.Equal(0L, await Environment.CountOccurrences(password));
+        Assert.DoesNotContain(password, fixture.Output());
         var credentials = await Bind(id);
         Assert.Equal([$"127.0.0.1:{split.Port}"], credentials["replicas"]!.AsArray().Select(r => $"{(string)r!["host"]!}:{(int)r["port"]!}"));
 
