@@ -40,11 +40,14 @@ public static class ProvisionersServiceCollectionExtensions
                 $"{WorkerHostOptions.Section}:Name must be 1 to 63 lower-case letters, digits and dashes (not at either end).")
             .Validate(o => o.Capacity is null or > 0, $"{WorkerHostOptions.Section}:Capacity must be positive.")
             .Validate(o => o.HeartbeatInterval > TimeSpan.Zero, $"{WorkerHostOptions.Section}:HeartbeatInterval must be positive.")
+            .Validate(o => o.RemoteStepTimeout > TimeSpan.Zero && o.RemoteStepTimeout <= TimeSpan.FromDays(1),
+                $"{WorkerHostOptions.Section}:RemoteStepTimeout must be positive and at most a day.")
             .ValidateOnStart();
         services.AddHostedService<HostHeartbeat>();
         services.AddBackend(configuration);
         services.AddSingleton<OutcomeRecorder>();
         services.AddSingleton<Deployments.InstanceDeployer>();
+        services.AddSingleton<IRemoteReplicaSteps, BusReplicaSteps>();
         services.AddSingleton(sp => new BusForwarder(sp.GetRequiredService<IBus>, sp.GetServices<IForwardedEventsObserver>,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<BusForwarder>()));
         services.AddSingleton<IntegrationEventPublisher>();
@@ -85,6 +88,7 @@ public static class ProvisionersServiceCollectionExtensions
             bus.AddConsumer<SnapshotExporter>();
             bus.AddConsumer<BackupTaker>();
             bus.AddConsumer<BackupRestorer>();
+            bus.AddConsumer<ReplicaStepRunner>();
             bus.AddSagaStateMachine<InstanceOperationStateMachine, InstanceOperationState>().MartenRepository();
             bus.AddConfigureEndpointsCallback((context, _, endpoint) => ConfigureEndpoint(context, endpoint));
             bus.UsingRabbitMq((context, rabbit) =>
@@ -131,6 +135,8 @@ public static class ProvisionersServiceCollectionExtensions
             endpoint.ConfigureConsumer<SnapshotExporter>(context);
             endpoint.ConfigureConsumer<BackupTaker>(context);
             endpoint.ConfigureConsumer<BackupRestorer>(context);
+            // Sent here only, by the host a replica's primary runs on.
+            endpoint.ConfigureConsumer<ReplicaStepRunner>(context);
         });
 
         void Shared<T>() where T : class, IConsumer =>

@@ -24,7 +24,7 @@ public static partial class HistoryDescriptions
         OrphanedResourceFound e => $"{e.Resource} left by an abandoned step found; it will be removed",
         OrphanedResourceRemoved { Kept: true } e => $"{e.Resource} left by an abandoned step kept: the instance uses it",
         OrphanedResourceRemoved e => $"{e.Resource} left by an abandoned step removed",
-        ReplicaAdded e => $"Replica {e.Index} streams from the primary on {e.Host}:{e.Port}",
+        ReplicaAdded e => $"Replica {e.Index} streams from the primary on {e.Host}:{e.Port}{(e.WorkerHost is { } host ? $" (host {host})" : "")}",
         ReplicaRemoved e => $"Replica {e.Index} stopped and removed",
         ReplicaResurrected e => $"Replica {e.Index} started again on port {e.Port} by the resurrector: {e.Reason}",
         VmOrphaned e => $"VM {e.Vm} orphaned by the deploy; its host's sweeper deletes it after the grace period",

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EventSourced.Broker.CloudConfigs;
 using EventSourced.Broker.Ops;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceInstances;
@@ -14,7 +15,8 @@ namespace EventSourced.Broker.Deployments;
 /// <summary>What an operator may ask the dry run: the instance's plan, parameters (merged into its own, as a PATCH) and release.</summary>
 public sealed record DeploymentPlanRequest(string? PlanId = null, JsonElement? Parameters = null, string? MaintenanceVersion = null);
 
-public sealed record PlannedAction(string Instance, string Action, IReadOnlyList<string> Reasons, bool Canary);
+/// <summary>One instance's action; <paramref name="Az"/>, <paramref name="Host"/>: where it will run (where it ran, for a delete).</summary>
+public sealed record PlannedAction(string Instance, string Action, IReadOnlyList<string> Reasons, bool Canary, string? Az = null, string? Host = null);
 
 public sealed record PlannedGroup(string Group, int Current, int Desired, string Strategy, int? Surge, int Canaries, int MaxInFlight, int PeakVms,
     IReadOnlyList<PlannedAction> Actions);
@@ -35,7 +37,8 @@ public sealed record DeploymentPlanView(
         report.Plan.Groups.Select(g => new PlannedGroup(g.Group, g.Current, g.Desired, g.StrategyName,
             g.Strategy == UpdateStrategy.CreateSwapDelete ? g.Surge : null, g.Canaries, g.MaxInFlight,
             report.PeakVmsByGroup.GetValueOrDefault(g.Group),
-            g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons, g.IsCanary(a))).ToList())).ToList(),
+            g.Actions.Select(a => new PlannedAction(a.Id, a.Kind.ToString().ToLowerInvariant(), a.Reasons, g.IsCanary(a),
+                a.Target?.Az ?? a.Current?.Az, a.Target?.Host ?? a.Current?.Host)).ToList())).ToList(),
         report.PeakVms, report.EstimatedDuration.TotalSeconds, report.Render(), times?.Describe(), times?.Recorded ?? 0)
         { VmTypeSettings = report.VmTypeSettings };
 }
@@ -52,7 +55,7 @@ public static class DeploymentEndpoints
 
     private static async Task<IResult> Plan(
         string instanceId, HttpRequest request, ServiceInstanceStore instances, ServiceCatalog catalog, IValidator<InstanceUpdate> validator,
-        DeploymentPreview preview, CancellationToken ct)
+        DeploymentPreview preview, CurrentCloudAzs cloudAzs, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OpsErrors.BadRequest($"instanceId must be a GUID (not '{instanceId}').");
         var (body, error) = request.ContentLength is 0 ? (new DeploymentPlanRequest(), null) : await OsbRequest.ReadBody<DeploymentPlanRequest>(request, ct, OpsApi.Json);
@@ -64,7 +67,8 @@ public static class DeploymentEndpoints
         if (catalog.FindPlan(state.ServiceId, planId) is null)
             return OpsErrors.BadRequest($"Unknown planId '{planId}' for service instance {id}'s service.");
         // What the update itself would be refused for, the plan is refused for: the plan's schema, allowed plan changes.
-        if (validator.Validate(new InstanceUpdate(state, state.ServiceId, body.PlanId, body.Parameters, body.MaintenanceVersion)) is { IsValid: false } invalid)
+        var cloud = body.Parameters is not null ? await cloudAzs.Read(ct) : null;
+        if (validator.Validate(new InstanceUpdate(state, state.ServiceId, body.PlanId, body.Parameters, body.MaintenanceVersion, cloud)) is { IsValid: false } invalid)
             return OpsErrors.From(invalid);
         var parameters = body.Parameters is { } given ? JsonText.Merge(state.Parameters, given.GetRawText()) : state.Parameters;
         var (report, times, refusal) = await preview.Estimate(state, planId, parameters, body.MaintenanceVersion ?? state.MaintenanceVersion, ct);

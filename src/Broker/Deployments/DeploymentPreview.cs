@@ -53,7 +53,9 @@ public sealed class DeploymentPreview(
 
         var actual = PostgresServiceAdapter.Actual(current, from, catalog.ReleaseOf(current.ServiceId, current.MaintenanceVersion), cloud);
         var desired = PostgresServiceAdapter.Manifest(current.Id, to, catalog.ReleaseOf(current.ServiceId, maintenanceVersion ?? current.MaintenanceVersion),
-            parameters, maintenanceVersion, cloud);
+            parameters, maintenanceVersion, cloud, PostgresServiceAdapter.PrimaryAz(actual));
+        if (PostgresServiceAdapter.Unplaceable(desired, cloud) is { } unplaceable)
+            return (null, null, $"The deployment cannot be planned: {unplaceable}.");
         var times = await RecordedStepTimes.Latest(store, LocalStepTimes, ct);
         var report = DryRunReport.Of(Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules), actual, times.Times) with
             { VmTypeSettings = PostgresServiceAdapter.VmTypeSettingChanges(from, to, parameters, cloud) };

@@ -73,6 +73,7 @@ public static class BrokerApplication
         services.AddSingleton<CatalogDocument>();
         services.AddSingleton<InstanceProvisioning>();
         services.AddSingleton<DeploymentPreview>();
+        services.AddSingleton<CloudConfigs.CurrentCloudAzs>();
         services.AddSingleton<DiskUsageCheck>();
         return builder;
     }

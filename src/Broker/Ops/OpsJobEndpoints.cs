@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using EventSourced.Broker.CloudConfigs;
 using EventSourced.Broker.Osb;
 using EventSourced.Broker.ServiceInstances;
 using EventSourced.Commands.Catalog;
@@ -84,7 +85,10 @@ public static partial class OpsJobEndpoints
         // scope a cluster shares its databases in (a cluster of the same owner takes them).
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), service.Id, plan.Id, body.OwnerId, body.OwnerId,
             parameters, context.ToJsonString(), plan.DiskMb, now, null, plan.MaintenanceInfo?.Version, plan.DeadlineFrom(now), plan.Shape)
-            { RestoreFromSnapshot = restore?.SnapshotId };
+        {
+            RestoreFromSnapshot = restore?.SnapshotId,
+            Cloud = await request.HttpContext.RequestServices.GetRequiredService<CurrentCloudAzs>().ForProvisioning(parameters, ct),
+        };
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OpsErrors.From(validation);
 

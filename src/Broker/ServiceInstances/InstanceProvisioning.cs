@@ -18,7 +18,11 @@ public sealed class InstanceProvisioning(ServiceInstanceStore instances, Cluster
         if (command.Shape == InstanceShape.ClusterDatabase)
             return await clusters.ProvisionChild(command.InstanceId, command.ClusterId!.Value,
                 (state, cluster) => ClusterDecisions.Decide(state, cluster, command, userId), metadata, ct);
-        var (host, noRoom) = await hosts.Place(ct);
+        // Asked for AZs (checked against the cloud config): the primary goes to a host of the first, its replicas to the others.
+        var among = command.Cloud is { } cloud && AzSpread.Of(command.Parameters) is [var first, ..]
+            ? cloud.Azs.Where(a => a.Name == first).SelectMany(a => a.Hosts).ToHashSet()
+            : null;
+        var (host, noRoom) = await hosts.Place(ct, among);
         var placed = command with { Host = host, NoRoom = noRoom };
         return await instances.Handle(command.InstanceId, state => ServiceInstanceDecisions.Decide(state, placed), metadata, ct: ct);
     }

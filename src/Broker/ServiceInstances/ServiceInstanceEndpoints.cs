@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventSourced.Broker.Clusters;
+using EventSourced.Broker.CloudConfigs;
 using EventSourced.Broker.Dashboard;
 using EventSourced.Broker.Deployments;
 using EventSourced.Broker.Ops;
@@ -32,7 +33,8 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Provision(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, IValidator<ProvisionServiceInstance> validator, InstanceProvisioning provisioning,
-        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, SnapshotVerification snapshots, CancellationToken ct)
+        ClusterMembers members, DashboardLinks dashboards, TimeProvider clock, SnapshotVerification snapshots, CurrentCloudAzs cloudAzs,
+        CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         if (acceptsIncomplete != true) return OsbErrors.AsyncRequired();
@@ -58,7 +60,11 @@ public static class ServiceInstanceEndpoints
         var command = new ProvisionServiceInstance(id, Guid.CreateVersion7(), body.ServiceId ?? "", body.PlanId ?? "",
             body.OrganizationGuid ?? "", body.SpaceGuid ?? "", body.Parameters?.GetRawText(), body.Context?.GetRawText(),
             plan?.DiskMb ?? 0, now, body.MaintenanceInfo?.Version, plan?.MaintenanceInfo?.Version, plan?.DeadlineFrom(now),
-            plan?.Shape ?? InstanceShape.Dedicated) { RestoreFromSnapshot = restore };
+            plan?.Shape ?? InstanceShape.Dedicated)
+        {
+            RestoreFromSnapshot = restore,
+            Cloud = await cloudAzs.ForProvisioning(body.Parameters is { ValueKind: JsonValueKind.Object } asked ? asked.GetRawText() : null, ct),
+        };
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OsbErrors.From(validation);
 
@@ -84,7 +90,7 @@ public static class ServiceInstanceEndpoints
     private static async Task<IResult> Update(
         string instanceId, [FromQuery(Name = "accepts_incomplete")] bool? acceptsIncomplete, HttpRequest request,
         ServiceCatalog catalog, IValidator<InstanceUpdate> validator, ServiceInstanceStore instances, DeploymentPreview preview,
-        DiskUsageCheck diskUsage, IOptions<SnapshotOptions> snapshotOptions, TimeProvider clock, CancellationToken ct)
+        DiskUsageCheck diskUsage, IOptions<SnapshotOptions> snapshotOptions, CurrentCloudAzs cloudAzs, TimeProvider clock, CancellationToken ct)
     {
         if (!Guid.TryParse(instanceId, out var id)) return OsbErrors.BadRequest($"instance_id '{instanceId}' must be a GUID.");
         var (body, error) = await OsbRequest.ReadBody<UpdateRequest>(request, ct);
@@ -113,6 +119,7 @@ public static class ServiceInstanceEndpoints
 
         // The request is checked against the instance as its stream has it, in the decision itself: a read model may lag
         // behind a provisioning that just ended, or lack the row, and must not let a PATCH past its plan's schema.
+        var cloud = body.Parameters is { ValueKind: JsonValueKind.Object } ? await cloudAzs.Read(ct) : null;
         var now = clock.GetUtcNow();
         var operationId = Guid.CreateVersion7();
         ValidationResult? refused = null;
@@ -121,7 +128,7 @@ public static class ServiceInstanceEndpoints
         var decision = await instances.Handle(id, state =>
         {
             (refused, asyncRequired) = (null, false);
-            var update = new InstanceUpdate(state, body.ServiceId!, body.PlanId, body.Parameters, body.MaintenanceInfo?.Version);
+            var update = new InstanceUpdate(state, body.ServiceId!, body.PlanId, body.Parameters, body.MaintenanceInfo?.Version, cloud);
             if (state.Exists && validator.Validate(update) is { IsValid: false } invalid)
             {
                 refused = invalid;

@@ -209,7 +209,7 @@ public sealed record ServiceInstance
         ChildInstanceDetached e => state with
             { Children = state.Children.RemoveAll(c => c.ChildId == e.ChildId && c.ProvisionOperationId == e.ProvisionOperationId) },
         ReplicaAdded e => state with
-            { Replicas = state.Replicas.RemoveAll(r => r.Index == e.Index).Add(new ReplicaInfo(e.Index, e.Host, e.Port, e.Vm)).Sort((a, b) => a.Index.CompareTo(b.Index)) },
+            { Replicas = state.Replicas.RemoveAll(r => r.Index == e.Index).Add(new ReplicaInfo(e.Index, e.Host, e.Port, e.Vm, e.WorkerHost)).Sort((a, b) => a.Index.CompareTo(b.Index)) },
         ReplicaRemoved e => state with { Replicas = state.Replicas.RemoveAll(r => r.Index == e.Index) },
         ReplicaResurrected => state,
         VmOrphaned e => state with { OrphanedVms = state.OrphanedVms.Add(new OrphanedVm(e.Vm, e.Host, e.OperationId, e.OrphanedAt)) },

@@ -12,6 +12,9 @@ public sealed record ProvisionServiceInstance(
 {
     /// <summary>An import: the (verified) snapshot the new instance's database is restored from.</summary>
     public Guid? RestoreFromSnapshot { get; init; }
+
+    /// <summary>The AZs of the current cloud config (null: none uploaded), for parameter <c>azs</c>.</summary>
+    public CloudAzs? Cloud { get; init; }
 }
 
 /// <summary>A snapshot of the instance's data into the snapshots root (a folder <paramref name="Destination"/> of it when given).</summary>

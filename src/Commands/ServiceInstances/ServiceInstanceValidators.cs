@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EventSourced.Commands.Catalog;
+using EventSourced.Commands.Json;
 using FluentValidation;
 using FluentValidation.Results;
 
@@ -30,6 +31,7 @@ public sealed class ProvisionServiceInstanceValidator : AbstractValidator<Provis
                 foreach (var error in catalog.Schemas.Validate(plan, SchemaKind.ServiceInstanceCreate, parameters))
                     context.AddFailure("parameters", error);
                 if (InstanceCount.Refusal(plan, parameters) is { } count) context.AddFailure("parameters", count);
+                foreach (var azs in AzSpread.Refusals(parameters, c.Parameters, c.Cloud, primaryHost: null)) context.AddFailure("parameters", azs);
             }));
         RuleFor(c => c.MaintenanceInfoVersion)
             .Must((c, version) => version == catalog.FindPlan(c.ServiceId, c.PlanId)?.MaintenanceInfo?.Version)
@@ -50,8 +52,9 @@ public sealed class ProvisionServiceInstanceValidator : AbstractValidator<Provis
 /// A PATCH as it meets the instance it updates: <paramref name="Instance"/> is folded from the instance's own stream (in
 /// the decision's transaction), never a read model, which may lag behind or lack the row.
 /// </summary>
+/// <param name="Cloud">The AZs of the current cloud config (null: none uploaded), for parameter <c>azs</c>.</param>
 public sealed record InstanceUpdate(
-    ServiceInstance Instance, string ServiceId, string? PlanId, JsonElement? Parameters, string? MaintenanceInfoVersion);
+    ServiceInstance Instance, string ServiceId, string? PlanId, JsonElement? Parameters, string? MaintenanceInfoVersion, CloudAzs? Cloud = null);
 
 /// <summary>
 /// What a PATCH must satisfy against its instance: the instance's own service, parameters inside the update schema of the
@@ -76,6 +79,8 @@ public sealed class InstanceUpdateValidator : AbstractValidator<InstanceUpdate>
                 foreach (var error in catalog.Schemas.Validate(PlanOf(catalog, u)!, SchemaKind.ServiceInstanceUpdate, parameters))
                     context.AddFailure("parameters", error);
                 if (InstanceCount.Refusal(PlanOf(catalog, u)!, parameters) is { } count) context.AddFailure("parameters", count);
+                var merged = JsonText.Merge(u.Instance.Parameters, parameters.GetRawText());
+                foreach (var azs in AzSpread.Refusals(parameters, merged, u.Cloud, u.Instance.Host)) context.AddFailure("parameters", azs);
             });
             RuleFor(u => u.MaintenanceInfoVersion)
                 .Must((u, version) => version == PlanOf(catalog, u)!.MaintenanceInfo?.Version)

@@ -24,6 +24,12 @@ public sealed record DryRunReport(DeploymentPlan Plan, TimeSpan EstimatedDuratio
             plan.Groups.ToDictionary(g => g.Group, g => backend.PeakVms(g.Group)));
     }
 
+    /// <summary>Where the instance will run (where it ran, for a delete): its AZ, host and address.</summary>
+    private static string Where(InstanceAction action) =>
+        action.Target is { } target ? $", in AZ {target.Az} on host {target.Host} at {target.Address}"
+        : action.Current is { } current ? $", was in AZ {current.Az} on host {current.Host} at {current.Address}"
+        : "";
+
     public string Render()
     {
         var text = new StringBuilder();
@@ -43,10 +49,11 @@ public sealed record DryRunReport(DeploymentPlan Plan, TimeSpan EstimatedDuratio
             for (var i = 0; i < changed.Count; i++)
             {
                 var canary = group.IsCanary(changed[i]) ? " [canary]" : "";
-                text.AppendLine($"  - {changed[i]}{canary}");
+                text.AppendLine($"  - {changed[i]}{canary}{Where(changed[i])}");
             }
-            var unchanged = group.Actions.Count(a => a.Kind == ActionKind.Keep);
-            if (unchanged > 0) text.AppendLine($"  - {unchanged} unchanged");
+            var unchanged = group.Actions.Where(a => a.Kind == ActionKind.Keep).ToList();
+            if (unchanged.Count > 0)
+                text.AppendLine($"  - {unchanged.Count} unchanged: {string.Join("; ", unchanged.Select(a => a.Id + Where(a)))}");
         }
         if (VmTypeSettings.Count > 0) text.AppendLine($"Settings the vm_type changes: {string.Join("; ", VmTypeSettings)}.");
         text.AppendLine($"Peak VMs: {PeakVms}. Estimated duration: {EstimatedDuration.TotalSeconds:0.#} s (simulated with the given step times).");

@@ -8,7 +8,8 @@ public sealed record DeploymentManifest(string Name, IReadOnlyList<InstanceGroup
 }
 
 /// <summary>A set of identical instances. <see cref="Update"/> is the effective policy: the group's own
-/// <c>update</c> block over the deployment's, field by field (seed 002).</summary>
+/// <c>update</c> block over the deployment's, field by field (seed 002). <see cref="SpreadWith"/>: groups placed before
+/// this one whose instances count in its spread over the AZs (a primary and its replicas spread as one).</summary>
 public sealed record InstanceGroup(
     string Name,
     int Instances,
@@ -18,7 +19,8 @@ public sealed record InstanceGroup(
     string Network,
     IReadOnlyList<string> StaticAddresses,
     IReadOnlyList<Job> Jobs,
-    UpdatePolicy Update);
+    UpdatePolicy Update,
+    IReadOnlyList<string>? SpreadWith = null);
 
 /// <summary>Software on an instance: a release at a version, configured by properties (flattened to dotted paths so
 /// that a change is one key), consuming other groups' links.</summary>

@@ -4,7 +4,9 @@ namespace EventSourced.Deployments.Placement;
 
 /// <summary>Places a manifest's instances, pure: the same inputs give the same placement.
 /// <list type="bullet">
-/// <item>Each group's instances are spread evenly over its AZs (counts differ by at most one).</item>
+/// <item>Each group's instances are spread evenly over its AZs (counts differ by at most one); a group spread with
+/// others (<see cref="InstanceGroup.SpreadWith"/>) counts their instances in each AZ as its own, so together they are
+/// even and every AZ has one as soon as there are as many instances as AZs.</item>
 /// <item>An existing instance keeps its AZ, host and address unless its AZ is over its share: the AZs with most
 /// instances already get the larger shares, so removing an AZ moves only its instances, and a balanced group whose
 /// AZs did not change moves nothing.</item>
@@ -27,7 +29,10 @@ public static class Placer
         var decisions = new List<(InstanceGroup Group, int Index, string Az, string? Host, ActualInstance? Was, PlacementKind Kind)>();
 
         foreach (var group in manifest.InstanceGroups)
-            decisions.AddRange(Spread(group, cloud, actual.Instances.Where(i => i.Group == group.Name).OrderBy(i => i.Index).ToList()));
+        {
+            var counted = decisions.Where(d => group.SpreadWith?.Contains(d.Group.Name) == true).GroupBy(d => d.Az).ToDictionary(g => g.Key, g => g.Count());
+            decisions.AddRange(Spread(group, cloud, actual.Instances.Where(i => i.Group == group.Name).OrderBy(i => i.Index).ToList(), counted));
+        }
 
         var placed = new Dictionary<(string, int), PlacedInstance>();
         // Kept instances first: their hosts load the AZ's hosts and their addresses are claimed before allocation.
@@ -69,17 +74,23 @@ public static class Placer
     }
 
     private static IEnumerable<(InstanceGroup, int, string, string?, ActualInstance?, PlacementKind)> Spread(
-        InstanceGroup group, CloudConfig cloud, List<ActualInstance> existing)
+        InstanceGroup group, CloudConfig cloud, List<ActualInstance> existing, IReadOnlyDictionary<string, int> counted)
     {
         if (group.Instances == 0 || group.Azs.Count == 0) yield break;
-        var eligible = existing.Where(i => group.Azs.Contains(i.Az) && cloud.Az(i.Az)!.Hosts.Contains(i.Host)).ToList();
+        var eligible = existing.Where(i => group.Azs.Contains(i.Az) && cloud.Az(i.Az)?.Hosts.Contains(i.Host) == true).ToList();
         var perAz = group.Azs.ToDictionary(az => az, az => eligible.Where(i => i.Az == az).ToList());
-        var share = group.Instances / group.Azs.Count;
-        var larger = group.Instances % group.Azs.Count;
-        var targets = group.Azs.Select((az, order) => (az, order))
-            .OrderByDescending(x => perAz[x.az].Count).ThenBy(x => x.order)
-            .Select((x, rank) => (x.az, target: share + (rank < larger ? 1 : 0)))
+        var others = group.Azs.ToDictionary(az => az, az => counted.GetValueOrDefault(az));
+        // The AZs holding most (this group's and those counted with it) get the larger shares: what is there stays.
+        var total = group.Instances + others.Values.Sum();
+        var share = total / group.Azs.Count;
+        var larger = total % group.Azs.Count;
+        var ranked = group.Azs.Select((az, order) => (az, order))
+            .OrderByDescending(x => perAz[x.az].Count + others[x.az]).ThenBy(x => x.order).Select(x => x.az).ToList();
+        var targets = ranked.Select((az, rank) => (az, target: Math.Max(0, share + (rank < larger ? 1 : 0) - others[az])))
             .ToDictionary(x => x.az, x => x.target);
+        // Fewer instances than AZs counted with others: the AZs ranked last give up what the group does not have.
+        foreach (var az in Enumerable.Reverse(ranked))
+            while (targets.Values.Sum() > group.Instances && targets[az] > 0) targets[az]--;
 
         var kept = group.Azs.SelectMany(az => perAz[az].Take(targets[az])).ToList();
         var keptIds = kept.Select(i => i.Index).ToHashSet();

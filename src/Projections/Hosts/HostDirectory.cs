@@ -38,7 +38,8 @@ public sealed class HostDirectory(IDocumentStore store, LastOperations lastOpera
     /// The live host with the fewest instances (then by name, so that equal hosts fill in a stable order). No live
     /// host registered: no choice (the worker that makes the storage keeps the instance). Every live host full: refused.
     /// </summary>
-    public async Task<HostChoice> Place(CancellationToken ct = default)
+    /// <param name="among">When given, only these hosts are candidates (those of the AZ an instance asks its primary in).</param>
+    public async Task<HostChoice> Place(CancellationToken ct = default, IReadOnlySet<string>? among = null)
     {
         Task? reading;
         lock (_lock) reading = FreshReading() is null ? _readingInFlight ??= Task.Run(ReadLiveHosts, CancellationToken.None) : null;
@@ -47,7 +48,9 @@ public sealed class HostDirectory(IDocumentStore store, LastOperations lastOpera
         {
             var hosts = _reading!.Value.Hosts;
             if (hosts.Count == 0) return new HostChoice(null, null);
-            var roomy = hosts.Where(h => h.Capacity is null || h.Instances < h.Capacity)
+            if (among is not null && !hosts.Any(h => among.Contains(h.Name)))
+                return new HostChoice(null, $"No live worker host is in the AZ asked for the primary (its hosts: {string.Join(", ", among.Order())}).");
+            var roomy = hosts.Where(h => among is null || among.Contains(h.Name)).Where(h => h.Capacity is null || h.Instances < h.Capacity)
                 .OrderBy(h => h.Instances).ThenBy(h => h.Name, StringComparer.Ordinal).FirstOrDefault();
             if (roomy is null)
                 return new HostChoice(null, $"Every worker host is full: {string.Join(", ", hosts.Select(h => $"{h.Name} {h.Instances}/{h.Capacity}"))}.");

@@ -24,7 +24,7 @@ namespace EventSourced.Provisioners.Deployments;
 /// anything runs, then executed step by step, each step recorded (<see cref="DeploymentStepCompleted"/>). A step re-sent
 /// after a worker died finds the recorded plan and steps and resumes: nothing done is done again.
 /// </summary>
-public sealed class InstanceDeployer(
+public sealed partial class InstanceDeployer(
     ServiceInstanceStore instances, CloudConfigStore cloudConfigs, IServiceProvider services, IOptions<LocalBackendOptions> options,
     TimeProvider clock, ILogger<InstanceDeployer> logger)
 {
@@ -36,6 +36,8 @@ public sealed class InstanceDeployer(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, SemaphoreSlim> _running = new();
 
     private ServiceCatalog? Catalog => services.GetService<ServiceCatalog>();
+
+    private IRemoteReplicaSteps Remote => services.GetService<IRemoteReplicaSteps>() ?? NoRemoteHosts.Instance;
 
     /// <summary>Whether the engine deploys this instance's update (a server of the PostgreSQL adapter whose plans are known).</summary>
     public bool Deploys(ServiceInstance state, IServerBackend servers) =>
@@ -106,11 +108,13 @@ public sealed class InstanceDeployer(
         }
 
         var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
-        var backend = new RecordedReplicas(new JournaledBackend(
-            new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings), done,
+        // Replicas the plan puts on other hosts have their steps run there, through those hosts' queues.
+        var placement = ReplicaPlacement.Of(plan, PostgresServiceAdapter.ReplicaGroup, state.Host ?? LocalCloudConfig.Az, Remote);
+        var local = new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings, placement);
+        var backend = new RecordedReplicas(new JournaledBackend(local, done,
             step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
                 new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct)),
-            servers, instances, state.Id, operationId, clock);
+            local, instances, state.Id, operationId, clock);
         // Orphans outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper after the grace period.
         var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
         var result = await new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
@@ -124,31 +128,6 @@ public sealed class InstanceDeployer(
         if (result.SweepFailures.Count > 0)
             logger.LogWarning("Deployment {Deployment}: {Failures}", plan.Deployment, string.Join("; ", result.SweepFailures));
         return new ServerReconfigured(state.Id, operationId, update.DiskMb, clock.GetUtcNow());
-    }
-
-    /// <summary>
-    /// The replicas a provisioning asks for (parameter <c>instances</c> above 1), made once the primary runs as a deploy
-    /// makes them: each created, copied from the primary, started, and recorded (<see cref="ReplicaAdded"/>) in turn with
-    /// the primary's <paramref name="settings"/>. One recorded already (a re-sent step) is skipped; a leftover of a try
-    /// cut short starts over on its port.
-    /// </summary>
-    public async Task ProvisionReplicas(Guid operationId, Guid instanceId, LocalServerBackend servers, IReadOnlyDictionary<string, string> settings,
-        CancellationToken ct)
-    {
-        var state = (await instances.Load(instanceId, ct)).State;
-        var count = InstanceCount.Of(state.Parameters);
-        if (count <= 1) return;
-        var backend = new RecordedReplicas(new LocalDeploymentBackend(servers, instanceId, CurrentVmOf(state), settings),
-            servers, instances, instanceId, operationId, clock);
-        for (var index = 0; index < count - 1; index++)
-        {
-            if (state.Replicas.Any(r => r.Index == index)) continue;
-            var instance = $"{PostgresServiceAdapter.ReplicaGroup}/{index}";
-            var vm = await backend.CreateVm(new VmRequest(instance, PostgresServiceAdapter.ReplicaGroup, LocalCloudConfig.Az,
-                state.Host ?? LocalCloudConfig.Az, ""), ct);
-            await backend.AttachDisk(vm, instance, ct);
-            foreach (var step in new[] { LifecycleStep.Start, LifecycleStep.PostStart }) await backend.Run(step, vm, instance, ct);
-        }
     }
 
     private ServiceRelease? ReleaseOf(ServiceInstance state, string? version) => Catalog?.ReleaseOf(state.ServiceId, version);
@@ -214,21 +193,18 @@ public sealed class InstanceDeployer(
         // The VM is what the backend says holds the disk: an update that failed after moving it did not record the move.
         var actual = PostgresServiceAdapter.Actual(state with { Host = host, Vm = CurrentVm(state, servers) }, from,
             ReleaseOf(state, state.MaintenanceVersion), cloud);
-        var desired = PostgresServiceAdapter.Manifest(state.Id, to, ReleaseOf(state, update.MaintenanceVersion), update.Parameters, update.MaintenanceVersion, cloud);
+        var desired = PostgresServiceAdapter.Manifest(state.Id, to, ReleaseOf(state, update.MaintenanceVersion), update.Parameters, update.MaintenanceVersion, cloud,
+            PostgresServiceAdapter.PrimaryAz(actual));
+        if (PostgresServiceAdapter.Unplaceable(desired, cloud) is { } unplaceable) return (null, unplaceable);
         // Ports other instances' servers and replicas hold are no address to place a new replica on.
         var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, servers.AddressesHeldBesides(state.Id),
             recreate: update.Recreate ? "recreate requested" : null);
         if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));
         // The local backend runs an instance on its host, on its port: a plan that would move either is refused whole.
-        // Its replicas run on its host too, each on a port of its own; scaling down deletes them.
+        // Its replicas run where the plan puts them (another host's through that host's queue), each on a port of its own.
         foreach (var action in plan.Groups.SelectMany(g => g.Actions))
         {
-            if (action.Group == PostgresServiceAdapter.ReplicaGroup)
-            {
-                if (action.Target is not null && action.Target.Host != host)
-                    return (null, $"the plan puts replica {action.Id} on host {action.Target.Host}; the local backend runs an instance's replicas on its host {host}");
-                continue;
-            }
+            if (action.Group == PostgresServiceAdapter.ReplicaGroup) continue;
             if (action.Target is null) return (null, $"the plan deletes instance {action.Id}, and an update keeps the instance's server");
             if (action.Target.Host != host || action.Target.Address != address)
                 return (null, $"the plan moves instance {action.Id} from {host} {address} to {action.Target.Host} {action.Target.Address}; " +

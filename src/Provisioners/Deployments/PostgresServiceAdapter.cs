@@ -65,9 +65,14 @@ public static class PostgresServiceAdapter
         VmTypeMemory.Changes(cloud.VmType(VmTypeOf(from)), cloud.VmType(VmTypeOf(to)), InstanceParameters.ServerSettingsOf(parameters))
             .Select(change => $"{change} (vm_type {VmTypeOf(from)} → {VmTypeOf(to)})").ToList();
 
-    /// <summary>The deployment an instance of <paramref name="plan"/> on <paramref name="release"/> with these parameters should be.</summary>
+    /// <summary>
+    /// The deployment an instance of <paramref name="plan"/> on <paramref name="release"/> with these parameters should be.
+    /// Its replicas go to the AZs of parameter <c>azs</c>, spread with the primary (every AZ gets a server); without it,
+    /// to <paramref name="primaryAz"/> (the AZ the primary runs in, when the cloud config has it), else over every AZ.
+    /// </summary>
     public static DeploymentManifest Manifest(
-        Guid instanceId, ServicePlan plan, ServiceRelease? release, string? parameters, string? maintenanceVersion, CloudConfig cloud)
+        Guid instanceId, ServicePlan plan, ServiceRelease? release, string? parameters, string? maintenanceVersion, CloudConfig cloud,
+        string? primaryAz = null)
     {
         var properties = PropertiesOf(plan, release, parameters, cloud);
         var update = UpdateOf(plan);
@@ -76,10 +81,29 @@ public static class PostgresServiceAdapter
             [new Job(Job, Release, version, properties, [])], update);
         var count = InstanceCount.Of(parameters);
         if (count <= 1) return new DeploymentManifest(NameOf(instanceId), [group], update);
+        var replicaAzs = AzSpread.Of(parameters) ?? (primaryAz is not null && azs.Contains(primaryAz) ? new List<string> { primaryAz } : azs);
         // Replicas roll after the primary (serial), one at a time, delete-create: each is a copy of the primary, never of a disk moved.
-        var replicas = new InstanceGroup(ReplicaGroup, count - 1, azs, VmTypeOf(plan), DiskType, network, [],
-            [new Job(ReplicaJob, Release, version, properties, [new LinkConsumption(PrimaryLink, Group)])], UpdatePolicy.Default);
+        var replicas = new InstanceGroup(ReplicaGroup, count - 1, replicaAzs, VmTypeOf(plan), DiskType, network, [],
+            [new Job(ReplicaJob, Release, version, properties, [new LinkConsumption(PrimaryLink, Group)])], UpdatePolicy.Default, SpreadWith: [Group]);
         return new DeploymentManifest(NameOf(instanceId), [group, replicas], update);
+    }
+
+    /// <summary>The AZ the primary runs in, as <see cref="Actual"/> has it (null: it runs nowhere yet).</summary>
+    public static string? PrimaryAz(ActualDeployment actual) => actual.Instances.FirstOrDefault(i => i.Group == Group)?.Az;
+
+    /// <summary>
+    /// Why the cloud config cannot place the manifest (an AZ it no longer has, or one its network has no subnet for: the
+    /// cloud config changed since the parameters were checked), or null.
+    /// </summary>
+    public static string? Unplaceable(DeploymentManifest manifest, CloudConfig cloud)
+    {
+        foreach (var group in manifest.InstanceGroups)
+        foreach (var az in group.Azs)
+        {
+            if (cloud.Az(az) is null) return $"instance group '{group.Name}' names AZ '{az}', which the cloud config does not have";
+            if (cloud.Network(group.Network)?.For(az) is null) return $"network '{group.Network}' of the cloud config has no subnet for AZ '{az}' (instance group '{group.Name}')";
+        }
+        return null;
     }
 
     /// <summary>The update policy of the plan's deployments: the default, with the surge its metadata names (a bad value is none).</summary>
@@ -93,15 +117,19 @@ public static class PostgresServiceAdapter
     public static ActualDeployment Actual(ServiceInstance instance, ServicePlan plan, ServiceRelease? release, CloudConfig cloud)
     {
         if (instance.Server is not { } server || instance.Host is not { } host) return ActualDeployment.Empty;
-        var az = cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
+        var az = AzOf(cloud, host);
         var settings = PropertiesOf(plan, release, instance.Parameters, cloud);
         var version = instance.MaintenanceVersion ?? DefaultVersion;
         var primary = new ActualInstance(Group, 0, az, host, $"{server.Host}:{server.Port}", VmTypeOf(plan), DiskType,
             new Dictionary<string, string> { [Job] = version }, settings.ToDictionary(p => $"{Job}.{p.Key}", p => p.Value), instance.Vm);
         var replicaProperties = settings.ToDictionary(p => $"{ReplicaJob}.{p.Key}", p => p.Value);
-        return new ActualDeployment(instance.Replicas.Select(r => new ActualInstance(ReplicaGroup, r.Index, az, host, $"{r.Host}:{r.Port}",
-            VmTypeOf(plan), DiskType, new Dictionary<string, string> { [ReplicaJob] = version }, replicaProperties, r.Vm)).Prepend(primary).ToList());
+        // A replica runs on its own host (one recorded without one: on the primary's), in that host's AZ.
+        return new ActualDeployment(instance.Replicas.Select(r => new ActualInstance(ReplicaGroup, r.Index, AzOf(cloud, r.WorkerHost ?? host),
+            r.WorkerHost ?? host, $"{r.Host}:{r.Port}", VmTypeOf(plan), DiskType, new Dictionary<string, string> { [ReplicaJob] = version },
+            replicaProperties, r.Vm)).Prepend(primary).ToList());
     }
+
+    private static string AzOf(CloudConfig cloud, string host) => cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host))?.Name ?? "(not in the cloud config)";
 
     /// <summary>The job's properties: the server settings (<see cref="Settings"/>), and the extensions enabled in its database (when any).</summary>
     private static SortedDictionary<string, string> PropertiesOf(ServicePlan plan, ServiceRelease? release, string? parameters, CloudConfig cloud)

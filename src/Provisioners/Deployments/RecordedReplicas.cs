@@ -9,10 +9,11 @@ namespace EventSourced.Provisioners.Deployments;
 /// <summary>
 /// Puts the replicas a deploy makes and removes on the instance's stream: <see cref="ReplicaAdded"/> once a replica
 /// streams (its post-start), <see cref="ReplicaRemoved"/> once its VM is deleted. Recorded again when the step was
-/// skipped as done (a resumed deploy): the decision records each once.
+/// skipped as done (a resumed deploy): the decision records each once. Its port and host are asked of
+/// <paramref name="local"/>, which knows where each replica runs.
 /// </summary>
 public sealed class RecordedReplicas(
-    IDeploymentBackend inner, LocalServerBackend servers, ServiceInstanceStore instances, Guid instanceId, Guid operationId, TimeProvider clock)
+    IDeploymentBackend inner, LocalDeploymentBackend local, ServiceInstanceStore instances, Guid instanceId, Guid operationId, TimeProvider clock)
     : IDeploymentBackend
 {
     public Task<string> CreateVm(VmRequest request, CancellationToken cancellation) => inner.CreateVm(request, cancellation);
@@ -32,9 +33,8 @@ public sealed class RecordedReplicas(
     {
         await inner.Run(step, vm, instance, cancellation);
         if (step != LifecycleStep.PostStart || LocalReplicaSteps.IndexOf(instance) is not { } index) return;
-        var replica = (await servers.ReplicasOf(instanceId, cancellation)).FirstOrDefault(r => r.Index == index)
-                      ?? throw new BackendException($"replica {index} of instance {instanceId} has no folder on this host");
-        await Record(s => ReplicaDecisions.Decide(s, new RecordReplicaAdded(operationId, index, LocalServerBackend.Address, replica.Port, vm, clock.GetUtcNow())),
+        var (host, port) = await local.ReplicaEndpoint(vm, cancellation);
+        await Record(s => ReplicaDecisions.Decide(s, new RecordReplicaAdded(operationId, index, LocalServerBackend.Address, port, vm, clock.GetUtcNow(), host)),
             cancellation);
     }
 

@@ -23,6 +23,12 @@ public sealed partial class WorkerHostOptions
     /// <summary>How often the host beats; it counts as gone after three missed beats.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = RegisteredHost.DefaultHeartbeatInterval;
 
+    /// <summary>
+    /// How long a deploy waits for another host to carry out a step of a replica living there (a pg_basebackup of the
+    /// whole primary among them); a host down that long fails the step.
+    /// </summary>
+    public TimeSpan RemoteStepTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     public static bool IsValidName(string? name) => name is not null && ValidName().IsMatch(name);
 
     private static string DefaultName()

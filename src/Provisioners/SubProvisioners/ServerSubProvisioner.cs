@@ -36,7 +36,7 @@ public sealed class ServerSubProvisioner(
                 var settings = (deployer is null ? null : await deployer.SettingsOfNewServer(state, servers, ct)) ?? servers.SettingsOf(state.Parameters);
                 var endpoint = await servers.Provision(instanceId, settings, ct);
                 if (deployer is not null && servers is LocalServerBackend local)
-                    await deployer.ProvisionReplicas(operationId, instanceId, local, settings, ct);
+                    await deployer.ProvisionReplicas(operationId, instanceId, local, settings, endpoint, ct);
                 if (state.RestoreFromSnapshot is { } snapshot && !backends.HasDatabase(state.ServiceId))
                     await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);
@@ -53,7 +53,10 @@ public sealed class ServerSubProvisioner(
         var outcome = await OutcomeRecorder.Attempt(
             async () =>
             {
-                await backends.ServerOf(state.ServiceId).Deprovision(instanceId, ct);
+                var servers = backends.ServerOf(state.ServiceId);
+                // Replicas on other hosts first, while the primary they stream from still runs.
+                if (deployer is not null && servers is LocalServerBackend) await deployer.RemoveRemoteReplicas(state, ct);
+                await servers.Deprovision(instanceId, ct);
                 return new ServerDeprovisioned(instanceId, operationId, recorder.Now);
             },
             reason => new ResourceDeprovisioningFailed(instanceId, operationId, ResourceKind.Server, reason, recorder.Now));

@@ -63,9 +63,14 @@ public sealed class CatalogContractTests(BrokerFixture fixture) : IClassFixture<
             {
                 var parameters = instanceSchema["parameters"]!;
                 Assert.Equal("http://json-schema.org/draft-07/schema#", (string?)parameters["$schema"]);
-                Assert.Equal(["instances", "max_connections", "shared_buffers", "work_mem", "extensions", "backup"], parameters["properties"]!.AsObject().Select(p => p.Key));
+                Assert.Equal(["instances", "azs", "max_connections", "shared_buffers", "work_mem", "extensions", "backup"], parameters["properties"]!.AsObject().Select(p => p.Key));
                 Assert.Equal("integer", (string?)parameters["properties"]!["instances"]!["type"]);
                 Assert.Equal(1, (int?)parameters["properties"]!["instances"]!["minimum"]);
+                var azs = parameters["properties"]!["azs"]!;
+                Assert.Equal(["array", "null"], azs["type"]!.AsArray().Select(t => (string?)t));
+                Assert.Equal(1, (int?)azs["minItems"]);
+                Assert.True((bool?)azs["uniqueItems"]);
+                Assert.Equal("string", (string?)azs["items"]!["type"]);
                 var backup = parameters["properties"]!["backup"]!;
                 Assert.Equal(["enabled", "schedule", "retain"], backup["properties"]!.AsObject().Select(p => p.Key));
                 Assert.Equal("boolean", (string?)backup["properties"]!["enabled"]!["type"]);

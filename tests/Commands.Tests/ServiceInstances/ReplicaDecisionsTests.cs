@@ -48,6 +48,18 @@ public sealed class ReplicaDecisionsTests
     }
 
     [Fact]
+    public void AReplicaOnAnotherHost_IsRecordedWithItsHost_Once()
+    {
+        var added = Accepted(ReplicaDecisions.Decide(Given(ScaleRequested),
+            new RecordReplicaAdded(Scaling, 0, "127.0.0.1", 56022, "replicas/0#a", Now, WorkerHost: "host-b")));
+        var state = Given([ScaleRequested, .. added]);
+
+        Assert.Equal([new ReplicaInfo(0, "127.0.0.1", 56022, "replicas/0#a", "host-b")], state.Replicas);
+        Assert.IsType<Decision.AlreadyDone>(ReplicaDecisions.Decide(state, new RecordReplicaAdded(Scaling, 0, "127.0.0.1", 56022, "replicas/0#a", Now, "host-b")));
+        Assert.IsType<Decision.Rejected>(ReplicaDecisions.Decide(state, new RecordReplicaAdded(Scaling, 0, "127.0.0.1", 56022, "replicas/0#a", Now, "host-a")));
+    }
+
+    [Fact]
     public void NoReplica_IsRecordedOutsideItsOperation()
     {
         Assert.IsType<Decision.Rejected>(ReplicaDecisions.Decide(Given(), new RecordReplicaAdded(Scaling, 0, "127.0.0.1", 56002, "replicas/0#a", Now)));

@@ -18,6 +18,20 @@ public class PlacerTests
     }
 
     [Fact]
+    public void A_group_spread_with_another_counts_its_instances_so_together_every_AZ_gets_one()
+    {
+        var cloud = Build.Cloud(3);
+        var manifest = Build.Manifest([new GroupSpec("primary", 1, ["z2"]), new GroupSpec("replicas", 2, ["z1", "z2", "z3"])]);
+        var together = manifest with { InstanceGroups = [manifest.InstanceGroups[0], manifest.InstanceGroups[1] with { SpreadWith = ["primary"] }] };
+
+        var alone = Placer.Place(manifest, cloud, ActualDeployment.Empty);
+        var spread = Placer.Place(together, cloud, ActualDeployment.Empty);
+
+        Assert.Equal(["z1", "z2"], alone.Instances.Where(i => i.Group == "replicas").Select(i => i.Az).Order());
+        Assert.Equal(["z1", "z3"], spread.Instances.Where(i => i.Group == "replicas").Select(i => i.Az).Order());
+    }
+
+    [Fact]
     public void Removing_an_AZ_moves_only_its_instances()
     {
         var cloud = Build.Cloud(3);

@@ -59,6 +59,9 @@ public class PlannerTests
         var text = report.Render();
         Assert.Contains("Instance group g: 4 → 4 instances, create-swap-delete (surge 2), canaries 1, max_in_flight 2, peak 6 VMs", text);
         Assert.Contains("g/0 recreate (vm_type small → large) [canary]", text);
+        // Each instance says where it will run.
+        var g0 = plan.Groups[0].Actions.Single(a => a.Id == "g/0").Target!;
+        Assert.Contains($"g/0 recreate (vm_type small → large) [canary], in AZ {g0.Az} on host {g0.Host} at {g0.Address}", text);
         // canary: create 10 s; then 3 more through 2 slots: (10 + 5) + 10, the last orphan's delete 5 s.
         Assert.Equal(TimeSpan.FromSeconds(40), report.EstimatedDuration);
         Assert.Equal(6, report.PeakVms);

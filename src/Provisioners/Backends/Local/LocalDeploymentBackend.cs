@@ -17,16 +17,18 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// </list>
 /// So create-swap-delete prepares the new VM while the old one serves, stops the old one, moves the disk, starts the
 /// new one; the old VM's record is deleted by the sweeper. Instances of the <c>replicas</c> group are streaming
-/// replicas of the server, each a server of its own (<see cref="LocalReplicaSteps"/>).
+/// replicas of the server, each a server of its own (<see cref="LocalReplicaSteps"/>), on the host the plan puts it on
+/// (<paramref name="placement"/>; none: every replica on this host).
 /// </summary>
-public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid instanceId, string currentVm, IReadOnlyDictionary<string, string> settings)
+public sealed class LocalDeploymentBackend(
+    LocalServerBackend servers, Guid instanceId, string currentVm, IReadOnlyDictionary<string, string> settings, ReplicaPlacement? placement = null)
     : IDeploymentBackend
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private string Folder => servers.FolderOf(instanceId);
     private string VmFolder => Path.Combine(Folder, "vms");
     private string DiskFile => Path.Combine(Folder, "disk.json");
-    private readonly LocalReplicaSteps _replicas = new(servers, instanceId, settings);
+    private readonly LocalReplicaSteps _replicas = new(servers, instanceId, settings, placement);
 
     public Task<string> CreateVm(VmRequest request, CancellationToken cancellation)
     {
@@ -42,7 +44,7 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
     {
         if (LocalReplicaSteps.IndexOf(vm) is { } replica)
         {
-            await _replicas.DeleteVm(replica, cancellation);
+            await _replicas.DeleteVm(replica, vm, cancellation);
             return;
         }
         if (Holder() == vm)
@@ -60,7 +62,7 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
     {
         if (LocalReplicaSteps.IndexOf(instance) is { } replica)
         {
-            await _replicas.AttachDisk(replica, cancellation);
+            await _replicas.AttachDisk(replica, vm, cancellation);
             return;
         }
         if (Holder() != vm) await servers.StopServer(instanceId, cancellation);
@@ -75,6 +77,10 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
         Write(DiskFile, new DiskRecord(null));
     }
 
+    /// <summary>Where the replica on <paramref name="vm"/> runs once started: its host (null: this one, the primary's) and port.</summary>
+    public Task<(string? Host, int Port)> ReplicaEndpoint(string vm, CancellationToken cancellation) =>
+        _replicas.Endpoint(LocalReplicaSteps.IndexOf(vm) ?? throw new BackendException($"VM {vm} is no replica's"), vm, cancellation);
+
     /// <summary>The VM the instance's disk is attached to here, if a deploy ever moved it (null: never, or detached).</summary>
     public static string? AttachedVm(LocalServerBackend servers, Guid instanceId)
     {
@@ -86,7 +92,7 @@ public sealed class LocalDeploymentBackend(LocalServerBackend servers, Guid inst
     {
         if (LocalReplicaSteps.IndexOf(instance) is { } replica)
         {
-            await _replicas.Run(step, replica, cancellation);
+            await _replicas.Run(step, replica, vm, cancellation);
             return;
         }
         switch (step)

@@ -8,8 +8,11 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// replica of the instance's primary (<see cref="LocalServerBackend.CreateReplica"/>): create VM claims its port (the
 /// address the engine placed it on, when free), attach disk copies the primary (pg_basebackup), start starts the standby
 /// with the deployment's settings, post-start waits until it streams; stop stops it; delete VM removes it and its slot.
+/// A replica placed on another host than the primary's (<paramref name="placement"/>) has its steps run there; its
+/// primary's side (the replication role and password, the slot) is done here.
 /// </summary>
-internal sealed class LocalReplicaSteps(LocalServerBackend servers, Guid instanceId, IReadOnlyDictionary<string, string> settings)
+internal sealed class LocalReplicaSteps(
+    LocalServerBackend servers, Guid instanceId, IReadOnlyDictionary<string, string> settings, ReplicaPlacement? placement)
 {
     private const string Group = Commands.ServiceInstances.ReplicaDecisions.Group;
 
@@ -24,21 +27,61 @@ internal sealed class LocalReplicaSteps(LocalServerBackend servers, Guid instanc
     public async Task<string> CreateVm(VmRequest request, int index, CancellationToken ct)
     {
         var vm = $"{request.Instance}#{Guid.NewGuid():N}"[..(request.Instance.Length + 9)];
-        await servers.CreateReplica(instanceId, index, vm, PortOf(request.Address), ct);
+        if (placement is not null && request.Host != placement.PrimaryHost)
+            await placement.Remote.Run(request.Host, new RemoteReplicaStep(instanceId, index, ReplicaStep.Create, vm, PortOf(request.Address)), ct);
+        else
+            await servers.CreateReplica(instanceId, index, vm, PortOf(request.Address), ct);
         return vm;
     }
 
-    public Task DeleteVm(int index, CancellationToken ct) => servers.RemoveReplica(instanceId, index, ct);
-
-    public Task AttachDisk(int index, CancellationToken ct) => servers.CopyPrimary(instanceId, index, ct);
-
-    public Task Run(LifecycleStep step, int index, CancellationToken ct) => step switch
+    public async Task DeleteVm(int index, string vm, CancellationToken ct)
     {
-        LifecycleStep.Stop => servers.StopReplica(instanceId, index, ct),
-        LifecycleStep.Start or LifecycleStep.Reload => servers.StartReplica(instanceId, index, settings, ct),
-        LifecycleStep.PostStart => servers.WaitUntilStreaming(instanceId, index, ct),
-        _ => Task.CompletedTask, // drain: a standby runs no writes; artifacts are written at start; pre-start: the copy is checked at start
-    };
+        if (RemoteHostOf(vm, index) is not { } host)
+        {
+            await servers.RemoveReplica(instanceId, index, ct);
+            return;
+        }
+        await placement!.Remote.Run(host, new RemoteReplicaStep(instanceId, index, ReplicaStep.Remove), ct);
+        await servers.DropReplicaSlot(instanceId, index, ct);
+    }
+
+    public async Task AttachDisk(int index, string vm, CancellationToken ct)
+    {
+        if (RemoteHostOf(vm, index) is not { } host)
+        {
+            await servers.CopyPrimary(instanceId, index, ct);
+            return;
+        }
+        var (port, password) = await servers.PrepareReplicationSource(instanceId, index, ct);
+        await placement!.Remote.Run(host, new RemoteReplicaStep(instanceId, index, ReplicaStep.Copy, PrimaryPort: port, Password: password), ct);
+    }
+
+    public Task Run(LifecycleStep step, int index, string vm, CancellationToken ct)
+    {
+        var remote = RemoteHostOf(vm, index) is { } host
+            ? (Func<ReplicaStep, Task>)(kind => placement!.Remote.Run(host, new RemoteReplicaStep(instanceId, index, kind, Settings: settings), ct))
+            : null;
+        return step switch
+        {
+            LifecycleStep.Stop => remote?.Invoke(ReplicaStep.Stop) ?? servers.StopReplica(instanceId, index, ct),
+            LifecycleStep.Start or LifecycleStep.Reload => remote?.Invoke(ReplicaStep.Start) ?? servers.StartReplica(instanceId, index, settings, ct),
+            LifecycleStep.PostStart => remote?.Invoke(ReplicaStep.WaitUntilStreaming) ?? servers.WaitUntilStreaming(instanceId, index, ct),
+            _ => Task.CompletedTask, // drain: a standby runs no writes; artifacts are written at start; pre-start: the copy is checked at start
+        };
+    }
+
+    /// <summary>Where the replica on <paramref name="vm"/> runs: its host (null: the primary's) and its port there.</summary>
+    public async Task<(string? Host, int Port)> Endpoint(int index, string vm, CancellationToken ct)
+    {
+        if (RemoteHostOf(vm, index) is { } host)
+            return (host, await placement!.Remote.Run(host, new RemoteReplicaStep(instanceId, index, ReplicaStep.Describe), ct)
+                          ?? throw new BackendException($"replica {index} of instance {instanceId} has no folder on host {host}"));
+        var replica = (await servers.ReplicasOf(instanceId, ct)).FirstOrDefault(r => r.Index == index)
+                      ?? throw new BackendException($"replica {index} of instance {instanceId} has no folder on this host");
+        return (placement?.PrimaryHost, replica.Port);
+    }
+
+    private string? RemoteHostOf(string vm, int index) => placement?.RemoteHostOf(vm, $"{Group}/{index}");
 
     private static int? PortOf(string? address) =>
         address?.Split(':') is [_, var port] && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;

@@ -6,7 +6,10 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// Streaming replicas of an instance's server: each a PostgreSQL server of its own in &lt;instance&gt;/replicas/&lt;index&gt;/
 /// (own data directory, own port from the same allocator as every server of the data root), a hot standby made by
 /// pg_basebackup from the running primary and streaming from it through a physical slot of its own (<c>replica_N</c>),
-/// as the role <see cref="ReplicationRole"/> over the primary's socket (initdb's pg_hba trusts local replication).
+/// as the role <see cref="ReplicationRole"/> over TCP to 127.0.0.1:&lt;primary's port&gt; with the instance's replication
+/// password (initdb's pg_hba asks for one there), so a replica may live on another host than its primary: the primary's
+/// host keeps the password (<see cref="PrepareReplicationSource"/>), the replica's host copies with it
+/// (<see cref="CopyPrimary(Guid, int, int, string, CancellationToken)"/>). Both keep it in files only their owner reads.
 /// Every step is idempotent, under the instance's lock: the deployment engine's steps run again after a dying worker.
 /// </summary>
 public sealed partial class LocalServerBackend
@@ -20,10 +23,11 @@ public sealed partial class LocalServerBackend
     /// The replica's "create VM": claims its port (<paramref name="preferredPort"/> when free) and records <paramref name="vm"/>.
     /// A folder of another VM for this index (a try cut short) starts over: its process stops, its copy goes, its port stays.
     /// </summary>
-    public async Task<int> CreateReplica(Guid instanceId, int index, string vm, int? preferredPort, CancellationToken ct)
+    /// <param name="primaryElsewhere">The primary runs on another host: its folder here holds only replicas.</param>
+    public async Task<int> CreateReplica(Guid instanceId, int index, string vm, int? preferredPort, CancellationToken ct, bool primaryElsewhere = false)
     {
         var primary = Instance(instanceId);
-        if (!Directory.Exists(primary.Path)) throw new BackendException($"instance {instanceId} has no folder on this host ({primary.Path})");
+        if (!primaryElsewhere && !Directory.Exists(primary.Path)) throw new BackendException($"instance {instanceId} has no folder on this host ({primary.Path})");
         using var _ = await LockInstance(instanceId, ct);
         var replica = primary.ReplicaOf(index);
         if (replica.ReadReplica()?.Vm == vm && replica.ReadServer() is { } made) return made.Port;
@@ -40,26 +44,98 @@ public sealed partial class LocalServerBackend
         return port;
     }
 
-    /// <summary>The replica's "disk": a base backup of the running primary, a standby of it (done once: a copy made is kept).</summary>
+    /// <summary>The replica's "disk" when its primary runs on this host: the primary prepared, then copied.</summary>
     public async Task CopyPrimary(Guid instanceId, int index, CancellationToken ct)
+    {
+        var (port, password) = await PrepareReplicationSource(instanceId, index, ct);
+        await CopyPrimary(instanceId, index, port, password, ct);
+    }
+
+    /// <summary>
+    /// On the primary's host, before replica <paramref name="index"/> is copied: the role <see cref="ReplicationRole"/>
+    /// with the instance's replication password (made once, kept in a file only the broker reads), and no slot left of
+    /// an earlier replica of that index. Returns the primary's port and the password.
+    /// </summary>
+    public async Task<(int Port, string Password)> PrepareReplicationSource(Guid instanceId, int index, CancellationToken ct)
+    {
+        var primary = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        if (primary.ReadServer() is not { } server || !await IsRunning(primary, server.Port, ct))
+            throw new BackendException($"the primary server of instance {instanceId} does not run here: replica {index} cannot be copied from it");
+        var password = ReplicationPassword(primary);
+        await using var connection = await Superuser.Connect(primary, server.Port, "postgres", ct);
+        // The password is of the alphabet SecretProtector.GeneratePassword draws from: nothing to quote.
+        await Superuser.Execute(connection, $"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ReplicationRole}') THEN CREATE ROLE {ReplicationRole} WITH LOGIN REPLICATION; END IF;
+            END $$
+            """, ct);
+        await Superuser.Execute(connection, $"ALTER ROLE {ReplicationRole} WITH LOGIN REPLICATION PASSWORD '{password}'", ct);
+        await DropSlot(connection, SlotOf(index), ct);
+        return (server.Port, password);
+    }
+
+    /// <summary>
+    /// The replica's "disk": a base backup of the primary running on 127.0.0.1:<paramref name="primaryPort"/> (on this
+    /// host or another), a standby of it, over TCP as <see cref="ReplicationRole"/> with <paramref name="password"/> from
+    /// a passfile in the replica's folder (its standby reconnects with it). Done once: a copy made is kept.
+    /// </summary>
+    public async Task CopyPrimary(Guid instanceId, int index, int primaryPort, string password, CancellationToken ct)
+    {
+        using var _ = await LockInstance(instanceId, ct);
+        var replica = Instance(instanceId).ReplicaOf(index);
+        if (replica.ReadReplica() is null) throw new BackendException($"replica {index} of instance {instanceId} was not created here");
+        if (replica.IsInitialised) return;
+        var passfile = Path.Combine(replica.Path, "replication.pgpass");
+        WriteOwnerOnly(passfile, $"{Host}:{primaryPort}:*:{ReplicationRole}:{password}\n");
+        await _tools.GiveToRunAsUser(passfile, ct);
+        await _tools.BaseBackup(replica, Host, primaryPort, ReplicationRole, passfile, SlotOf(index), ct);
+    }
+
+    /// <summary>On the primary's host: drops the slot of a replica that ran on another host (its folder there is gone).</summary>
+    public async Task DropReplicaSlot(Guid instanceId, int index, CancellationToken ct)
+    {
+        var primary = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        if (primary.ReadServer() is not { } server || !await IsRunning(primary, server.Port, ct)) return;
+        await using var connection = await Superuser.Connect(primary, server.Port, "postgres", ct);
+        await DropSlot(connection, SlotOf(index), ct);
+    }
+
+    /// <summary>
+    /// On a replica's host that is not its primary's: stops the replica and removes its folder, and the instance's
+    /// folder with it when nothing else of the instance is left here. Its slot is the primary's host's to drop.
+    /// </summary>
+    public async Task RemoveReplicaOfRemotePrimary(Guid instanceId, int index, CancellationToken ct)
     {
         var primary = Instance(instanceId);
         using var _ = await LockInstance(instanceId, ct);
         var replica = primary.ReplicaOf(index);
-        if (replica.ReadReplica() is null) throw new BackendException($"replica {index} of instance {instanceId} was not created here");
-        if (replica.IsInitialised) return;
-        if (primary.ReadServer() is not { } server || !await IsRunning(primary, server.Port, ct))
-            throw new BackendException($"the primary server of instance {instanceId} does not run: replica {index} cannot be copied from it");
-        await using (var connection = await Superuser.Connect(primary, server.Port, "postgres", ct))
-        {
-            await Superuser.Execute(connection, $"""
-                DO $$ BEGIN
-                  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ReplicationRole}') THEN CREATE ROLE {ReplicationRole} WITH LOGIN REPLICATION; END IF;
-                END $$
-                """, ct);
-            await DropSlot(connection, SlotOf(index), ct);
-        }
-        await _tools.BaseBackup(primary, server.Port, replica, ReplicationRole, SlotOf(index), ct);
+        await Stop(replica, ct);
+        if (Directory.Exists(replica.Path)) Directory.Delete(replica.Path, recursive: true);
+        if (primary.ReadStorage() is null && primary.ReadServer() is null && !primary.Replicas().Any() && Directory.Exists(primary.Path))
+            Directory.Delete(primary.Path, recursive: true);
+    }
+
+    /// <summary>The instance's replication password: read from its 0600 file in the primary's folder, made there the first time.</summary>
+    private static string ReplicationPassword(InstanceDirectory primary)
+    {
+        var file = Path.Combine(primary.Path, "replication.secret");
+        if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } kept) return kept;
+        var password = Commands.Secrets.SecretProtector.GeneratePassword();
+        WriteOwnerOnly(file, password);
+        return password;
+    }
+
+    private static void WriteOwnerOnly(string file, string text)
+    {
+        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
+        var created = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) created.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temporary, created))
+        using (var writer = new StreamWriter(stream))
+            writer.Write(text);
+        File.Move(temporary, file, overwrite: true);
     }
 
     /// <summary>Starts the replica with <paramref name="settings"/> (the primary's: a hot standby needs at least its limits); a running one with others restarts.</summary>

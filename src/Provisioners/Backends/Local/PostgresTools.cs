@@ -55,18 +55,19 @@ internal sealed class PostgresTools(LocalBackendOptions options)
         RunPostgres(instance, "postgres", ["-D", instance.DataDirectory, "-C", "max_connections"], ct);
 
     /// <summary>
-    /// Copies the running primary's cluster into <paramref name="replica"/>'s data directory as a hot standby of it
-    /// (pg_basebackup -R: standby.signal and primary_conninfo, over the primary's socket as <paramref name="role"/>,
-    /// through the physical slot <paramref name="slot"/> it creates). Into a staging directory first: a copy cut short
-    /// never looks like a cluster.
+    /// Copies the running primary at <paramref name="host"/>:<paramref name="port"/> into <paramref name="replica"/>'s data
+    /// directory as a hot standby of it (pg_basebackup -R: standby.signal and primary_conninfo, over TCP as
+    /// <paramref name="role"/> with the password in <paramref name="passfile"/>, which primary_conninfo names too, through
+    /// the physical slot <paramref name="slot"/> it creates). Into a staging directory first: a copy cut short never looks
+    /// like a cluster.
     /// </summary>
-    public async Task BaseBackup(InstanceDirectory primary, int primaryPort, InstanceDirectory replica, string role, string slot, CancellationToken ct)
+    public async Task BaseBackup(InstanceDirectory replica, string host, int port, string role, string passfile, string slot, CancellationToken ct)
     {
         var staging = replica.DataDirectory + ".basebackup";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        var connection = $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} user={role} passfile='{passfile.Replace(@"\", @"\\").Replace("'", @"\'")}'";
         await RunPostgres(replica, "pg_basebackup",
-            ["-D", staging, "-h", primary.SocketDirectoryOf(primaryPort), "-p", primaryPort.ToString(CultureInfo.InvariantCulture), "-U", role,
-             "--no-password", "-X", "stream", "-R", "-C", "-S", slot, "-c", "fast"], ct);
+            ["-D", staging, "-d", connection, "--no-password", "-X", "stream", "-R", "-C", "-S", slot, "-c", "fast"], ct);
         Directory.Move(staging, replica.DataDirectory);
     }
 
