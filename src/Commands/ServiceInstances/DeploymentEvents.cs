@@ -31,12 +31,13 @@ public sealed record DeploymentProgress(
         actions.Count == 0 ? "Deploying: nothing to change" : $"Deploying {actions.Count} instance{(actions.Count == 1 ? "" : "s")}: {string.Join("; ", actions)}";
 
     /// <summary>What last_operation says once <paramref name="instance"/> completed <paramref name="step"/>: "Updating 2 of 3 instances: replicas/1 start done".</summary>
-    public string Describe(string instance, string step)
+    /// <param name="verb">What the deploy does to its instances: "Updating" (an update), "Creating" (a provisioning).</param>
+    public string Describe(string instance, string step, string verb = "Updating")
     {
         if (instance.Length == 0) return $"Deploying: {step} of an orphaned VM done";
         var touched = Steps.Select(s => s.Instance).Where(i => i.Length > 0).Append(instance).Distinct().ToList();
         var total = Math.Max(Actions?.Count ?? 0, touched.Count);
-        return $"Updating {touched.IndexOf(instance) + 1} of {total} instance{(total == 1 ? "" : "s")}: {instance} {step} done";
+        return $"{verb} {touched.IndexOf(instance) + 1} of {total} instance{(total == 1 ? "" : "s")}: {instance} {step} done";
     }
 
     /// <summary>The VM the instance <paramref name="instance"/> was last started on in this deploy, if it was.</summary>

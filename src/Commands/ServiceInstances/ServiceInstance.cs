@@ -123,10 +123,11 @@ public sealed record ServiceInstance
             with { RollingBack = state.Status == InstanceStatus.Provisioning },
         ServiceInstanceProvisioned e => state.Finish(e.OperationId, OperationState.Succeeded,
                 state.RestoreFromSnapshot is { } imported ? $"Imported from snapshot {imported}" : "Provisioned", e.ProvisionedAt) with
-            { Status = InstanceStatus.Provisioned },
+            { Status = InstanceStatus.Provisioned, Vm = state.Deployment?.StartedVm(DeploymentInstance) ?? state.Vm, Deployment = null },
         ServiceInstanceProvisioningFailed e => state.Finish(e.OperationId, OperationState.Failed, e.Reason, e.FailedAt) with
-            { Status = InstanceStatus.ProvisioningFailed },
-        ServiceInstanceProvisioningCancelled e => state.Finish(e.OperationId, OperationState.Failed, "Cancelled by a deprovision request", e.CancelledAt),
+            { Status = InstanceStatus.ProvisioningFailed, Deployment = null },
+        ServiceInstanceProvisioningCancelled e => state.Finish(e.OperationId, OperationState.Failed, "Cancelled by a deprovision request", e.CancelledAt)
+            with { Deployment = null },
         ServiceInstanceUpdateRequested e => state with
         {
             Pending = new PendingUpdate(e.PlanId, e.Parameters, e.MaintenanceVersion, e.DiskMb, Recreate: e.Recreate), UpdatedAt = e.RequestedAt,
@@ -139,7 +140,7 @@ public sealed record ServiceInstance
         DeploymentPlanned e => state.Progress(e.OperationId, DeploymentProgress.Planned(e.Actions), e.PlannedAt) with
             { Deployment = new DeploymentProgress(e.OperationId, e.Plan, [], e.Actions) },
         DeploymentStepCompleted e when state.Deployment?.OperationId == e.OperationId => state.Progress(e.OperationId,
-                state.Deployment.Describe(e.Instance, e.Step), e.CompletedAt) with
+                state.Deployment.Describe(e.Instance, e.Step, state.Status == InstanceStatus.Provisioning ? "Creating" : "Updating"), e.CompletedAt) with
             { Deployment = state.Deployment with { Steps = state.Deployment.Steps.Add(new DeploymentStep(e.Instance, e.Step, e.Vm, e.Seconds)) } },
         ServiceInstanceUpdated e => state.Finish(e.OperationId, OperationState.Succeeded, "Updated", e.UpdatedAt) with
         {

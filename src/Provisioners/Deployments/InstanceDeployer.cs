@@ -83,10 +83,7 @@ public sealed partial class InstanceDeployer(
         // The server's settings: the requested plan's VM type's memory settings, the requested parameters over them.
         var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, update.PlanId)!, ReleaseOf(state, update.MaintenanceVersion),
             update.Parameters, cloud!);
-        DeploymentPlan plan;
-        if (state.Deployment is { } recorded && recorded.OperationId == operationId)
-            plan = JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson)!;
-        else
+        if (RecordedPlan(state, operationId) is not { } plan)
         {
             // Extensions first, in one transaction: a refused drop (something still uses the extension) changes nothing.
             if (await ChangeExtensions(state, update, ct) is { } refused)
@@ -95,29 +92,10 @@ public sealed partial class InstanceDeployer(
             if (refusal is not null)
                 return new ResourceUpdateFailed(state.Id, operationId, ResourceKind.Server,
                     $"the deployment cannot be planned, nothing was changed: {refusal}", clock.GetUtcNow(), InstanceUsable: true);
-            plan = planned!;
-            var actions = plan.Groups.SelectMany(g => g.Actions).Where(a => a.Kind != ActionKind.Keep).Select(a => a.ToString()).ToList();
-            await Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
-                new RecordDeploymentPlanned(operationId, plan.Deployment, actions, JsonSerializer.Serialize(plan, PlanJson), clock.GetUtcNow())), ct);
-            // A step run twice at once records one plan: the one on the record is the plan.
-            state = (await instances.Load(state.Id, ct)).State;
-            if (state.Deployment?.OperationId != operationId) throw new BackendException($"operation {operationId} is no longer in progress");
-            plan = JsonSerializer.Deserialize<DeploymentPlan>(state.Deployment.Plan, PlanJson)!;
-            logger.LogInformation("Deployment {Deployment} of operation {OperationId} planned: {Actions}", plan.Deployment, operationId,
-                actions.Count == 0 ? "nothing to change" : string.Join("; ", actions));
+            (state, plan) = await Record(state, operationId, planned!, ct);
         }
 
-        var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
-        // Replicas the plan puts on other hosts have their steps run there, through those hosts' queues.
-        var placement = ReplicaPlacement.Of(plan, PostgresServiceAdapter.ReplicaGroup, state.Host ?? LocalCloudConfig.Az, Remote);
-        var local = new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings, placement);
-        var backend = new RecordedReplicas(new JournaledBackend(local, done,
-            step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
-                new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct)),
-            local, instances, state.Id, operationId, clock);
-        // Orphans outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper after the grace period.
-        var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
-        var result = await new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
+        var result = await Execute(state, operationId, plan, servers, settings, provisioning: false, ct);
         if (result.Failure is { } failure)
         {
             var usable = await servers.IsRunning(state.Id, ct);
@@ -184,6 +162,58 @@ public sealed partial class InstanceDeployer(
         catch (ConfigException) { return null; }
     }
 
+    /// <summary>The plan recorded for the operation (a re-sent step resumes it), or null.</summary>
+    private static DeploymentPlan? RecordedPlan(ServiceInstance state, Guid operationId) =>
+        state.Deployment is { } recorded && recorded.OperationId == operationId ? JsonSerializer.Deserialize<DeploymentPlan>(recorded.Plan, PlanJson) : null;
+
+    /// <summary>
+    /// Records the plan on the instance's stream before anything runs, and answers the state with the plan on the record:
+    /// a step run twice at once records one plan, and the one recorded is the plan.
+    /// </summary>
+    private async Task<(ServiceInstance State, DeploymentPlan Plan)> Record(ServiceInstance state, Guid operationId, DeploymentPlan plan, CancellationToken ct)
+    {
+        var actions = plan.Groups.SelectMany(g => g.Actions).Where(a => a.Kind != ActionKind.Keep).Select(a => a.ToString()).ToList();
+        await Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
+            new RecordDeploymentPlanned(operationId, plan.Deployment, actions, JsonSerializer.Serialize(plan, PlanJson), clock.GetUtcNow())), ct);
+        state = (await instances.Load(state.Id, ct)).State;
+        var recorded = RecordedPlan(state, operationId) ?? throw new BackendException($"operation {operationId} is no longer in progress");
+        logger.LogInformation("Deployment {Deployment} of operation {OperationId} planned: {Actions}", recorded.Deployment, operationId,
+            actions.Count == 0 ? "nothing to change" : string.Join("; ", actions));
+        return (state, recorded);
+    }
+
+    /// <summary>
+    /// Runs the recorded plan on this host's servers (replicas the plan puts on other hosts through those hosts' queues),
+    /// skipping the steps the log has for the operation and recording each step that completes, and the replicas made
+    /// and removed. Orphaned VMs outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper
+    /// after the grace period.
+    /// </summary>
+    private Task<ExecutionResult> Execute(ServiceInstance state, Guid operationId, DeploymentPlan plan, LocalServerBackend servers,
+        IReadOnlyDictionary<string, string> settings, bool provisioning, CancellationToken ct)
+    {
+        var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
+        var placement = ReplicaPlacement.Of(plan, PostgresServiceAdapter.ReplicaGroup, state.Host ?? LocalCloudConfig.Az, Remote);
+        var local = new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings, placement, provisioning);
+        var backend = new RecordedReplicas(new JournaledBackend(local, done,
+            step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
+                new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct)),
+            local, instances, state.Id, operationId, clock);
+        var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
+        return new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
+    }
+
+    /// <summary>
+    /// The plan from <paramref name="actual"/> to <paramref name="desired"/> under <paramref name="cloud"/>, on addresses no
+    /// other instance's servers or replicas hold here; or why the cloud config cannot place it.
+    /// </summary>
+    private static (DeploymentPlan? Plan, string? Refusal) PlanAgainst(DeploymentManifest desired, CloudConfig cloud, ActualDeployment actual,
+        Guid instanceId, LocalServerBackend servers, string? recreate = null)
+    {
+        if (PostgresServiceAdapter.Unplaceable(desired, cloud) is { } unplaceable) return (null, unplaceable);
+        var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, servers.AddressesHeldBesides(instanceId), recreate);
+        return plan.Succeeded ? (plan, null) : (null, string.Join("; ", plan.Failures));
+    }
+
     private (DeploymentPlan? Plan, string? Refusal) Plan(ServiceInstance state, PendingUpdate update, CloudConfig cloud, LocalServerBackend servers)
     {
         var (from, to) = (Catalog!.FindPlan(state.ServiceId, state.PlanId)!, Catalog.FindPlan(state.ServiceId, update.PlanId)!);
@@ -195,11 +225,8 @@ public sealed partial class InstanceDeployer(
             ReleaseOf(state, state.MaintenanceVersion), cloud);
         var desired = PostgresServiceAdapter.Manifest(state.Id, to, ReleaseOf(state, update.MaintenanceVersion), update.Parameters, update.MaintenanceVersion, cloud,
             PostgresServiceAdapter.PrimaryAz(actual));
-        if (PostgresServiceAdapter.Unplaceable(desired, cloud) is { } unplaceable) return (null, unplaceable);
-        // Ports other instances' servers and replicas hold are no address to place a new replica on.
-        var plan = Planner.Plan(desired, cloud, actual, PostgresServiceAdapter.Rules, servers.AddressesHeldBesides(state.Id),
-            recreate: update.Recreate ? "recreate requested" : null);
-        if (!plan.Succeeded) return (null, string.Join("; ", plan.Failures));
+        var (plan, refusal) = PlanAgainst(desired, cloud, actual, state.Id, servers, update.Recreate ? "recreate requested" : null);
+        if (plan is null) return (null, refusal);
         // The local backend runs an instance on its host, on its port: a plan that would move either is refused whole.
         // Its replicas run where the plan puts them (another host's through that host's queue), each on a port of its own.
         foreach (var action in plan.Groups.SelectMany(g => g.Actions))

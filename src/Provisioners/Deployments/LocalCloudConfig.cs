@@ -8,16 +8,18 @@ namespace EventSourced.Provisioners.Deployments;
 /// <summary>
 /// The cloud config a local deploy plans against when the operator uploaded none: one AZ <c>local</c> holding the
 /// instance's host, and a loopback network whose addresses are the instance's own and the local backend's port range.
-/// It places the instance where it runs, so an update without a cloud config changes neither host nor address.
+/// It places the instance where it runs, so an update without a cloud config changes neither host nor address (and a new
+/// instance on this host, on the first port no other server holds).
 /// </summary>
 public static class LocalCloudConfig
 {
     public const string Az = "local";
     public const string Network = "loopback";
 
-    public static CloudConfig For(string host, string address, int firstPort, int lastPort)
+    /// <param name="address">The instance's address, first in the range (null: a new instance, placed on the range's first free one).</param>
+    public static CloudConfig For(string host, string? address, int firstPort, int lastPort)
     {
-        var range = new List<string> { address };
+        var range = address is null ? new List<string>() : [address];
         for (var port = firstPort; port <= lastPort; port++)
             if ($"127.0.0.1:{port}" != address) range.Add($"127.0.0.1:{port}");
         return new CloudConfig([new AvailabilityZone(Az, [host])], [], [],
@@ -37,6 +39,7 @@ public static class LocalCloudConfig
             try { return (CloudConfigLoader.Load($"cloud-config v{uploaded.Version}", uploaded.Yaml), null); }
             catch (ConfigException invalid) { return (null, $"cloud config version {uploaded.Version} no longer loads: {invalid.Message}"); }
         }
+        if (instance.Server is null && instance.Status == InstanceStatus.Provisioning) return (For(instance.Host ?? Az, null, firstPort, lastPort), null);
         return instance.Server is { } server
             ? (For(instance.Host ?? Az, $"{server.Host}:{server.Port}", firstPort, lastPort), null)
             : (null, $"no cloud config was uploaded (PUT /api/v1/cloud-config), and instance {instance.Id} has no server to place it by");

@@ -10,8 +10,9 @@ namespace EventSourced.Provisioners.SubProvisioners;
 
 /// <summary>
 /// The "VM" of an instance: a dedicated server process on its storage (its provisioner's instance implementation), with
-/// the instance's settings. Its updates go through the deployment engine when the host has one (<paramref name="deployer"/>;
-/// hosts wired by hand without it reconfigure the server directly). For a provisioner without a database step (Redis) the
+/// the instance's settings. On a host with the deployment engine (<paramref name="deployer"/>) the PostgreSQL servers are
+/// made and updated by it (planned, recorded, resumable); other implementations, and hosts wired by hand without it,
+/// provision and reconfigure the server directly. For a provisioner without a database step (Redis) the
 /// server holds the instance's data, so an import's server is reported started only with the snapshot's data in it.
 /// </summary>
 public sealed class ServerSubProvisioner(
@@ -32,11 +33,9 @@ public sealed class ServerSubProvisioner(
             async () =>
             {
                 var servers = backends.ServerOf(state.ServiceId);
-                // On the local backend under an uploaded cloud config, the plan's VM type gives the memory settings.
-                var settings = (deployer is null ? null : await deployer.SettingsOfNewServer(state, servers, ct)) ?? servers.SettingsOf(state.Parameters);
-                var endpoint = await servers.Provision(instanceId, settings, ct);
-                if (deployer is not null && servers is LocalServerBackend local)
-                    await deployer.ProvisionReplicas(operationId, instanceId, local, settings, endpoint, ct);
+                var endpoint = deployer?.Provisions(state, servers) == true
+                    ? await deployer.Provision(operationId, instanceId, (LocalServerBackend)servers, ct)
+                    : await servers.Provision(instanceId, servers.SettingsOf(state.Parameters), ct);
                 if (state.RestoreFromSnapshot is { } snapshot && !backends.HasDatabase(state.ServiceId))
                     await (restorer ?? throw new BackendException("this host restores no snapshots")).Restore(state, snapshot, ct);
                 return new ServerProvisioned(instanceId, operationId, endpoint.Host, endpoint.Port, recorder.Now);

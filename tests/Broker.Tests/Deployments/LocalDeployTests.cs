@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using EventSourced.Broker.Tests.Hosting;
 using EventSourced.Broker.Tests.Osb;
+using EventSourced.Commands.EventStore;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.TestSupport;
 using Npgsql;
@@ -68,7 +69,7 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         await using var second = await BrokerProcess.Start(Environment);
         var done = await second.Client.PollUntilDone(id);
 
-        var events = await Environment.InstanceEvents(id);
+        var events = OfTheUpdate(await Environment.InstanceEvents(id));
         Assert.True(done.State == "succeeded", $"{done}\n{second.Output}");
         Assert.Single(events.OfType<DeploymentPlanned>());
         var all = events.OfType<DeploymentStepCompleted>().ToList();
@@ -102,7 +103,8 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
             await (await Patch(broker, id, new { service_id = ServiceId, plan_id = SmallPlanId, parameters = new { max_connections = 77 } }))
                 .AcceptedOperation();
             // Delete-create drains the one VM first: held there by the open transaction, with the plan recorded.
-            await Eventually.Until(() => Environment.InstanceEvents(id), e => e.OfType<DeploymentPlanned>().Any(), "the deploy planned", seconds: 60);
+            await Eventually.Until(async () => OfTheUpdate(await Environment.InstanceEvents(id)), e => e.OfType<DeploymentPlanned>().Any(),
+                "the update's deploy planned", seconds: 60);
 
             var second = await Patch(broker, id, new { service_id = ServiceId, parameters = new { max_connections = 88 } });
 
@@ -110,7 +112,7 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         }
         var done = await broker.Client.PollUntilDone(id);
 
-        var events = await Environment.InstanceEvents(id);
+        var events = OfTheUpdate(await Environment.InstanceEvents(id));
         Assert.True(done.State == "succeeded", $"{done}\n{broker.Output}");
         Assert.Single(events.OfType<ServiceInstanceUpdateRequested>());
         var steps = events.OfType<DeploymentStepCompleted>().Select(s => s.Step).ToList();
@@ -163,7 +165,7 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         Assert.Contains("no free dynamic address", done.Description);
         var last = await (await broker.Client.LastOperation(id)).Json();
         Assert.Equal((true, true), ((bool)last["instance_usable"]!, (bool)last["update_repeatable"]!));
-        var events = await Environment.InstanceEvents(id);
+        var events = OfTheUpdate(await Environment.InstanceEvents(id));
         Assert.DoesNotContain(events, e => e is DeploymentPlanned or DeploymentStepCompleted);
         Assert.Equal(port, ServiceInstance.Fold(events).Server!.Port);
         Assert.Equal("50", await Show(id, "max_connections"));
@@ -179,9 +181,25 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
     private static Task<HttpResponseMessage> Patch(BrokerProcess broker, Guid id, object body) =>
         broker.Client.PatchAsJsonAsync($"/v2/service_instances/{id}?accepts_incomplete=true", body);
 
+    /// <summary>The steps of the instance's update once <paramref name="step"/> is among them.</summary>
     private async Task<IReadOnlyList<DeploymentStepCompleted>> StepsOnceRecorded(Guid id, string step) =>
-        (await Eventually.Until(() => Environment.InstanceEvents(id), e => e.OfType<DeploymentStepCompleted>().Any(s => s.Step == step),
-            $"step '{step}' of instance {id}'s deploy recorded", seconds: 60)).OfType<DeploymentStepCompleted>().ToList();
+        (await Eventually.Until(async () => OfTheUpdate(await Environment.InstanceEvents(id)), e => e.OfType<DeploymentStepCompleted>().Any(s => s.Step == step),
+            $"step '{step}' of instance {id}'s update recorded", seconds: 60)).OfType<DeploymentStepCompleted>().ToList();
+
+    /// <summary>
+    /// The instance's events without the deploy of its provisioning (a deploy of its own: its plan and steps carry the
+    /// provisioning's operation): what its update recorded, beside everything else.
+    /// </summary>
+    private static IReadOnlyList<IDomainEvent> OfTheUpdate(IReadOnlyList<IDomainEvent> events)
+    {
+        var provisioning = events.OfType<ServiceInstanceProvisioningRequested>().Single().OperationId;
+        return events.Where(e => e switch
+        {
+            DeploymentPlanned planned => planned.OperationId != provisioning,
+            DeploymentStepCompleted step => step.OperationId != provisioning,
+            _ => true,
+        }).ToList();
+    }
 
     private async Task<NpgsqlConnection> Connect(Guid id)
     {
@@ -221,12 +239,15 @@ public sealed class LocalDeployTests(LocalDeployFixture fixture) : IClassFixture
         return (string?)await command.ExecuteScalarAsync();
     }
 
-    /// <summary>The cloud config of these tests: one AZ with the fixture's host, one loopback network whose subnet has <paramref name="subnet"/> (its range, and what is reserved).</summary>
-    private static async Task UploadCloudConfig(BrokerProcess broker, string subnet)
+    /// <summary>
+    /// The cloud config of these tests: one AZ with <paramref name="host"/> (the fixture's worker when not given), one
+    /// loopback network whose subnet has <paramref name="subnet"/> (its range, and what is reserved).
+    /// </summary>
+    internal static async Task UploadCloudConfig(BrokerProcess broker, string subnet, string host = LocalDeployFixture.Host)
     {
         var cloud = $$"""
             azs:
-            - {name: z1, hosts: [{{LocalDeployFixture.Host}}]}
+            - {name: z1, hosts: [{{host}}]}
             vm_types: []
             disk_types: []
             networks:

@@ -19,9 +19,13 @@ namespace EventSourced.Provisioners.Backends.Local;
 /// new one; the old VM's record is deleted by the sweeper. Instances of the <c>replicas</c> group are streaming
 /// replicas of the server, each a server of its own (<see cref="LocalReplicaSteps"/>), on the host the plan puts it on
 /// (<paramref name="placement"/>; none: every replica on this host).
+/// <para>A provisioning deploy (<paramref name="provisioning"/>) creates the server itself: its create VM claims the
+/// instance's port on its storage (the address the engine placed it on, when free) and names the VM
+/// <paramref name="currentVm"/>, the VM an instance is provisioned on; its start initialises the cluster and starts it.</para>
 /// </summary>
 public sealed class LocalDeploymentBackend(
-    LocalServerBackend servers, Guid instanceId, string currentVm, IReadOnlyDictionary<string, string> settings, ReplicaPlacement? placement = null)
+    LocalServerBackend servers, Guid instanceId, string currentVm, IReadOnlyDictionary<string, string> settings, ReplicaPlacement? placement = null,
+    bool provisioning = false)
     : IDeploymentBackend
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -33,11 +37,20 @@ public sealed class LocalDeploymentBackend(
     public Task<string> CreateVm(VmRequest request, CancellationToken cancellation)
     {
         if (LocalReplicaSteps.IndexOf(request.Instance) is { } replica) return _replicas.CreateVm(request, replica, cancellation);
+        if (provisioning) return ClaimServer(request, cancellation);
         if (!Directory.Exists(Folder)) throw new BackendException($"instance {instanceId} has no folder on this host ({Folder})");
         var vm = $"{request.Instance}#{Guid.NewGuid():N}"[..(request.Instance.Length + 9)];
         Directory.CreateDirectory(VmFolder);
         Write(VmFile(vm), new VmRecord(vm, request.VmType, request.Host, null, DateTimeOffset.UtcNow));
         return Task.FromResult(vm);
+    }
+
+    // The planned port when free; taken meanwhile (a provisioning planned at the same moment claimed it first), the next
+    // free one: two servers never share a port, and the port claimed is the one recorded.
+    private async Task<string> ClaimServer(VmRequest request, CancellationToken cancellation)
+    {
+        await servers.ClaimServer(instanceId, LocalReplicaSteps.PortOf(request.Address), cancellation);
+        return currentVm;
     }
 
     public async Task DeleteVm(string vm, CancellationToken cancellation)

@@ -83,6 +83,7 @@ internal sealed class LocalReplicaSteps(
 
     private string? RemoteHostOf(string vm, int index) => placement?.RemoteHostOf(vm, $"{Group}/{index}");
 
-    private static int? PortOf(string? address) =>
+    /// <summary>The port of a loopback address the engine placed a VM on (<c>127.0.0.1:5433</c>); null for any other address.</summary>
+    public static int? PortOf(string? address) =>
         address?.Split(':') is [_, var port] && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 }

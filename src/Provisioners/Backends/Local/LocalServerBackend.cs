@@ -31,12 +31,32 @@ public sealed partial class LocalServerBackend(IOptions<LocalBackendOptions> opt
     {
         var chosen = ServerSettings.Validate(settings);
         var instance = Instance(instanceId);
-        if (instance.ReadStorage() is null)
-            throw new BackendException($"cannot start the server of instance {instanceId}: no storage provisioned at {instance.Path}");
         using var _ = await LockInstance(instanceId, ct);
-        var port = await _ports.PortOf(instance, ct);
+        var port = await Claim(instance, preferredPort: null, ct);
         return await Configure(instance, port, chosen, ct);
     }
+
+    /// <summary>
+    /// A new server's "create VM" for the deployment engine: the instance's port claimed (<paramref name="preferredPort"/>,
+    /// the address the engine placed it on, when free; else the first free one) and recorded, on the instance's storage.
+    /// Nothing starts yet: the deploy's start does (<see cref="Reconfigure"/> initialises the cluster and starts it). A
+    /// claim made before (a step re-run) answers the recorded port.
+    /// </summary>
+    public async Task<int> ClaimServer(Guid instanceId, int? preferredPort, CancellationToken ct)
+    {
+        var instance = Instance(instanceId);
+        using var _ = await LockInstance(instanceId, ct);
+        return await Claim(instance, preferredPort, ct);
+    }
+
+    /// <summary>The endpoint recorded for the instance's server here (null: none claimed).</summary>
+    public ServerEndpoint? RecordedEndpoint(Guid instanceId) =>
+        Instance(instanceId).ReadServer() is { } server ? new ServerEndpoint(Host, server.Port) : null;
+
+    private Task<int> Claim(InstanceDirectory instance, int? preferredPort, CancellationToken ct) =>
+        instance.ReadStorage() is null
+            ? throw new BackendException($"cannot start the server of instance {instance.InstanceId}: no storage provisioned at {instance.Path}")
+            : _ports.PortOf(instance, ct, preferredPort);
 
     public async Task<ServerEndpoint> Reconfigure(Guid instanceId, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {

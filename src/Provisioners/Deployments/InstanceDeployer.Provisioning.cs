@@ -1,0 +1,84 @@
+using EventSourced.Commands.ServiceInstances;
+using EventSourced.Deployments.Model;
+using EventSourced.Deployments.Planning;
+using EventSourced.Provisioners.Backends;
+using EventSourced.Provisioners.Backends.Local;
+using Microsoft.Extensions.Logging;
+
+namespace EventSourced.Provisioners.Deployments;
+
+/// <summary>A new instance's servers, made by the engine: its primary and its replicas as one planned, recorded deploy.</summary>
+public sealed partial class InstanceDeployer
+{
+    /// <summary>Whether the engine provisions this instance's servers (the PostgreSQL adapter's, on the local backend, of a plan the catalog has).</summary>
+    public bool Provisions(ServiceInstance state, IServerBackend servers) =>
+        servers is LocalServerBackend && state.Shape != InstanceShape.ClusterDatabase && Catalog?.FindPlan(state.ServiceId, state.PlanId) is not null;
+
+    /// <summary>
+    /// Provisions the instance's servers as a deploy from nothing: the desired deployment of its plan, parameters and
+    /// maintenance version is planned against an empty one under the uploaded cloud config (else
+    /// <see cref="LocalCloudConfig"/>), the plan recorded (<see cref="DeploymentPlanned"/>) before anything runs, then
+    /// every step run and recorded — the primary created on this host (where the instance's storage is) on the address
+    /// the engine chose, when still free, then each replica (parameter <c>instances</c>) where the plan puts it. A step
+    /// re-sent after a worker died resumes the recorded plan; nothing done is done again. Answers the primary's endpoint.
+    /// </summary>
+    /// <exception cref="BackendException">The plan cannot be made (nothing was created) or a step failed (which, and why).</exception>
+    public async Task<ServerEndpoint> Provision(Guid operationId, Guid instanceId, LocalServerBackend servers, CancellationToken ct)
+    {
+        var gate = _running.GetOrAdd(instanceId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var state = (await instances.Load(instanceId, ct)).State;
+            if (state.LastOperation is not { InProgress: true } operation || operation.Id != operationId || state.Status != InstanceStatus.Provisioning)
+                throw new BackendException($"operation {operationId} of instance {instanceId} is no longer in progress");
+            var (cloud, unusable) = await CloudOf(state, ct);
+            if (cloud is null) throw new BackendException($"the servers cannot be planned, nothing was created: {unusable}");
+            var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, state.PlanId)!, ReleaseOf(state, state.MaintenanceVersion),
+                state.Parameters, cloud);
+            if (RecordedPlan(state, operationId) is not { } plan)
+            {
+                var (planned, refusal) = PlanNew(state, cloud, servers);
+                if (refusal is not null) throw new BackendException($"the servers cannot be planned, nothing was created: {refusal}");
+                (state, plan) = await Record(state, operationId, planned!, ct);
+            }
+            var result = await Execute(state, operationId, plan, servers, settings, provisioning: true, ct);
+            if (result.Failure is { } failure) throw new BackendException(failure.ToString());
+            var endpoint = servers.RecordedEndpoint(instanceId) ?? throw new BackendException($"the server of instance {instanceId} has no port recorded");
+            var placed = plan.Groups.SelectMany(g => g.Actions).Single(a => a.Id == Instance).Target!.Address;
+            if (placed != $"{endpoint.Host}:{endpoint.Port}")
+                logger.LogWarning("The server of instance {InstanceId} runs on {Host}:{Port}, not on {Planned} where the plan placed it (not free when claimed)",
+                    instanceId, endpoint.Host, endpoint.Port, placed);
+            return endpoint;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The plan of a new instance: everything created. The primary goes to this host, where the instance's storage was
+    /// made: its group in this host's AZ alone, and this host first among the AZ's hosts (the engine places a new
+    /// instance on the least loaded host, the first listed when none is loaded). Refused when the cloud config has no AZ
+    /// with this host.
+    /// </summary>
+    private (DeploymentPlan? Plan, string? Refusal) PlanNew(ServiceInstance state, CloudConfig cloud, LocalServerBackend servers)
+    {
+        var host = state.Host ?? LocalCloudConfig.Az;
+        if (cloud.Azs.FirstOrDefault(a => a.Hosts.Contains(host)) is not { } az)
+            return (null, $"the cloud config has no AZ with host '{host}', where the instance's storage is: add the host to an AZ (PUT /api/v1/cloud-config)");
+        var desired = PostgresServiceAdapter.Manifest(state.Id, Catalog!.FindPlan(state.ServiceId, state.PlanId)!, ReleaseOf(state, state.MaintenanceVersion),
+            state.Parameters, state.MaintenanceVersion, cloud, primaryAz: az.Name);
+        desired = desired with
+        {
+            InstanceGroups = [.. desired.InstanceGroups.Select(g => g.Name == PostgresServiceAdapter.Group ? g with { Azs = [az.Name] } : g)],
+        };
+        var hereFirst = cloud with { Azs = [.. cloud.Azs.Select(a => a == az ? a with { Hosts = [host, .. a.Hosts.Where(h => h != host)] } : a)] };
+        var (plan, refusal) = PlanAgainst(desired, hereFirst, ActualDeployment.Empty, state.Id, servers);
+        if (plan is null) return (null, refusal);
+        var primary = plan.Groups.SelectMany(g => g.Actions).Single(a => a.Id == Instance);
+        return primary.Target!.Host == host ? (plan, null)
+            : (null, $"the plan places {Instance} on host {primary.Target.Host}, and the instance's storage is on {host}");
+    }
+}
