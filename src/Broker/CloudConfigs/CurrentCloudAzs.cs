@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using EventSourced.Commands.CloudConfigs;
 using EventSourced.Commands.ServiceInstances;
 using EventSourced.Deployments.Model;
@@ -10,8 +10,16 @@ namespace EventSourced.Broker.CloudConfigs;
 public sealed class CurrentCloudAzs(CloudConfigStore cloudConfigs)
 {
     /// <summary>The AZs when a provisioning's <paramref name="parameters"/> name <c>azs</c> (else null: nothing to check, nothing read).</summary>
-    public async Task<CloudAzs?> ForProvisioning(string? parameters, CancellationToken ct) =>
-        parameters is not null && JsonNode.Parse(parameters) is JsonObject asked && asked.ContainsKey(AzSpread.Parameter) ? await Read(ct) : null;
+    public async Task<CloudAzs?> ForProvisioning(JsonElement? parameters, CancellationToken ct) =>
+        parameters is { ValueKind: JsonValueKind.Object } asked && asked.TryGetProperty(AzSpread.Parameter, out _) ? await Read(ct) : null;
+
+    /// <inheritdoc cref="ForProvisioning(JsonElement?, CancellationToken)"/>
+    public async Task<CloudAzs?> ForProvisioning(string? parameters, CancellationToken ct)
+    {
+        if (parameters is null) return null;
+        using var parsed = JsonDocument.Parse(parameters);
+        return await ForProvisioning(parsed.RootElement, ct);
+    }
 
     /// <summary>Null when no cloud config was uploaded, or the current one no longer loads (a deploy could not place anything by it).</summary>
     public async Task<CloudAzs?> Read(CancellationToken ct)

@@ -63,7 +63,7 @@ public static class ServiceInstanceEndpoints
             plan?.Shape ?? InstanceShape.Dedicated)
         {
             RestoreFromSnapshot = restore,
-            Cloud = await cloudAzs.ForProvisioning(body.Parameters is { ValueKind: JsonValueKind.Object } asked ? asked.GetRawText() : null, ct),
+            Cloud = await cloudAzs.ForProvisioning(body.Parameters, ct),
         };
         var validation = await validator.ValidateAsync(command, ct);
         if (!validation.IsValid) return OsbErrors.From(validation);
