@@ -56,6 +56,8 @@ public static class DeploymentDecisions
     public static Decision Decide(ServiceInstance state, RecordDeploymentPlanned command) =>
         state.LastOperation is not { InProgress: true } current || current.Id != command.OperationId
             ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is not in progress.")
+        : state.RollingBack
+            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is being rolled back: nothing more is deployed for it.")
         : state.Deployment?.OperationId == command.OperationId
             ? new Decision.AlreadyDone()
             : new Decision.Accepted(command.OperationId,
@@ -64,6 +66,8 @@ public static class DeploymentDecisions
     public static Decision Decide(ServiceInstance state, RecordDeploymentStep command) =>
         state.LastOperation is not { InProgress: true } current || current.Id != command.OperationId
             ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is not in progress.")
+        : state.RollingBack
+            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is being rolled back: nothing more is deployed for it.")
         : state.Deployment?.OperationId != command.OperationId
             ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} has no recorded deployment plan.")
         : state.Deployment.Steps.Any(s => s.Instance == command.Instance && s.Step == command.Step && s.Vm == command.Vm)

@@ -96,6 +96,14 @@ public sealed record ServiceInstance
     [JsonIgnore]
     public bool Busy => LastOperation is { InProgress: true };
 
+    /// <summary>
+    /// Whether what a step of the operation makes is no longer wanted: the operation failed (or was cancelled), or it is
+    /// the provisioning being rolled back. Made anyway (late), it is an orphan to remove.
+    /// </summary>
+    public bool NoLongerWants(Guid operationId) =>
+        Operations.FindLast(op => op.Id == operationId) is { } operation
+        && (operation.State == OperationState.Failed || (RollingBack && LastOperation == operation));
+
     public static ServiceInstance Fold(IEnumerable<IDomainEvent> events) => events.Aggregate(Initial, Evolve);
 
     public static ServiceInstance Evolve(ServiceInstance state, IDomainEvent @event) => @event switch

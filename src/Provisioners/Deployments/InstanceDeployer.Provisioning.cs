@@ -32,6 +32,7 @@ public sealed partial class InstanceDeployer
             var state = (await instances.Load(instanceId, ct)).State;
             if (state.LastOperation is not { InProgress: true } operation || operation.Id != operationId || state.Status != InstanceStatus.Provisioning)
                 throw new BackendException($"operation {operationId} of instance {instanceId} is no longer in progress");
+            if (state.RollingBack) throw new BackendException($"provisioning {operationId} of instance {instanceId} is being rolled back: no server is made for it");
             var (cloud, unusable) = await CloudOf(state, ct);
             if (cloud is null) throw new BackendException($"the servers cannot be planned, nothing was created: {unusable}");
             var settings = PostgresServiceAdapter.Settings(Catalog!.FindPlan(state.ServiceId, state.PlanId)!, ReleaseOf(state, state.MaintenanceVersion),
@@ -42,10 +43,19 @@ public sealed partial class InstanceDeployer
                 if (refusal is not null) throw new BackendException($"the servers cannot be planned, nothing was created: {refusal}");
                 (state, plan) = await Record(state, operationId, planned!, ct);
             }
-            var result = await Execute(state, operationId, plan, servers, settings, provisioning: true, ct);
-            if (result.Failure is { } failure) throw new BackendException(failure.ToString());
-            var endpoint = servers.RecordedEndpoint(instanceId) ?? throw new BackendException($"the server of instance {instanceId} has no port recorded");
+            var local = BackendOf(state, plan, servers, settings, provisioning: true);
+            var result = await Execute(state, operationId, plan, local, ct);
             var placed = plan.Groups.SelectMany(g => g.Actions).Single(a => a.Id == Instance).Target!.Address;
+            if (result.Failure is { } failure)
+            {
+                if (!await MadeAndNoLongerWanted(state, operationId, local, ct)) throw new BackendException(failure.ToString());
+                // The provisioning ended or is rolled back while its deploy ran, and the deploy made its server: reported
+                // as made, the late success is refused and the server recorded as an orphan, which the orphan remover removes.
+                logger.LogWarning("Provisioning {OperationId} of instance {InstanceId} ended while its deploy ran ({Failure}): its server is reported, to be removed as an orphan",
+                    operationId, instanceId, failure);
+                return servers.RecordedEndpoint(instanceId) ?? new ServerEndpoint(LocalServerBackend.Address, LocalReplicaSteps.PortOf(placed) ?? 0);
+            }
+            var endpoint = servers.RecordedEndpoint(instanceId) ?? throw new BackendException($"the server of instance {instanceId} has no port recorded");
             if (placed != $"{endpoint.Host}:{endpoint.Port}")
                 logger.LogWarning("The server of instance {InstanceId} runs on {Host}:{Port}, not on {Planned} where the plan placed it (not free when claimed)",
                     instanceId, endpoint.Host, endpoint.Port, placed);
@@ -56,6 +66,14 @@ public sealed partial class InstanceDeployer
             gate.Release();
         }
     }
+
+    /// <summary>
+    /// Whether the deploy made the instance's server (this run claimed it, or an earlier run recorded its create VM) and
+    /// the provisioning no longer wants it (it failed, was cancelled or is being rolled back meanwhile).
+    /// </summary>
+    private async Task<bool> MadeAndNoLongerWanted(ServiceInstance state, Guid operationId, LocalDeploymentBackend local, CancellationToken ct) =>
+        (local.ClaimedServer || state.Deployment?.Steps.Any(s => s.Instance == Instance && s.Step == JournaledBackend.CreateVmStep) == true)
+        && (await instances.Load(state.Id, ct)).State.NoLongerWants(operationId);
 
     /// <summary>
     /// The plan of a new instance: everything created. The primary goes to this host, where the instance's storage was

@@ -95,7 +95,7 @@ public sealed partial class InstanceDeployer(
             (state, plan) = await Record(state, operationId, planned!, ct);
         }
 
-        var result = await Execute(state, operationId, plan, servers, settings, provisioning: false, ct);
+        var result = await Execute(state, operationId, plan, BackendOf(state, plan, servers, settings, provisioning: false), ct);
         if (result.Failure is { } failure)
         {
             var usable = await servers.IsRunning(state.Id, ct);
@@ -188,12 +188,9 @@ public sealed partial class InstanceDeployer(
     /// and removed. Orphaned VMs outlive the deploy: recorded on the instance's stream, deleted by its host's sweeper
     /// after the grace period.
     /// </summary>
-    private Task<ExecutionResult> Execute(ServiceInstance state, Guid operationId, DeploymentPlan plan, LocalServerBackend servers,
-        IReadOnlyDictionary<string, string> settings, bool provisioning, CancellationToken ct)
+    private Task<ExecutionResult> Execute(ServiceInstance state, Guid operationId, DeploymentPlan plan, LocalDeploymentBackend local, CancellationToken ct)
     {
         var done = state.Deployment?.OperationId == operationId ? state.Deployment.Steps : [];
-        var placement = ReplicaPlacement.Of(plan, PostgresServiceAdapter.ReplicaGroup, state.Host ?? LocalCloudConfig.Az, Remote);
-        var local = new LocalDeploymentBackend(servers, state.Id, CurrentVm(state, servers), settings, placement, provisioning);
         var backend = new RecordedReplicas(new JournaledBackend(local, done,
             step => Append(state.Id, operationId, s => DeploymentDecisions.Decide(s,
                 new RecordDeploymentStep(operationId, step.Instance, step.Step, step.Vm, step.Seconds, clock.GetUtcNow())), ct)),
@@ -201,6 +198,12 @@ public sealed partial class InstanceDeployer(
         var orphans = new RecordedOrphans(instances, state.Id, operationId, state.Host, clock);
         return new DeploymentExecutor(backend, new RealClock(), keeper: orphans).Execute(plan);
     }
+
+    /// <summary>The engine's backend for the instance's deploy on this host: its replicas on the hosts the plan puts them on.</summary>
+    private LocalDeploymentBackend BackendOf(ServiceInstance state, DeploymentPlan plan, LocalServerBackend servers,
+        IReadOnlyDictionary<string, string> settings, bool provisioning) =>
+        new(servers, state.Id, CurrentVm(state, servers), settings,
+            ReplicaPlacement.Of(plan, PostgresServiceAdapter.ReplicaGroup, state.Host ?? LocalCloudConfig.Az, Remote), provisioning);
 
     /// <summary>
     /// The plan from <paramref name="actual"/> to <paramref name="desired"/> under <paramref name="cloud"/>, on addresses no

@@ -34,13 +34,8 @@ public sealed class OutcomeRecorder(ServiceInstanceStore instances, TimeProvider
     /// Whether the operation is being rolled back or has failed (a cancellation too): a success refused for that reason
     /// leaves an orphan, since the rollback may already have passed its resource.
     /// </summary>
-    public async Task<bool> NoLongerWants(Guid instanceId, Guid operationId, CancellationToken ct)
-    {
-        var (state, _) = await instances.Load(instanceId, ct);
-        var operation = state.Operations.FindLast(op => op.Id == operationId);
-        return operation is not null
-            && (operation.State == OperationState.Failed || (state.RollingBack && state.LastOperation == operation));
-    }
+    public async Task<bool> NoLongerWants(Guid instanceId, Guid operationId, CancellationToken ct) =>
+        (await instances.Load(instanceId, ct)).State.NoLongerWants(operationId);
 
     /// <summary>
     /// A step whose outcome is already recorded for the operation in progress answers again with it: the saga may never

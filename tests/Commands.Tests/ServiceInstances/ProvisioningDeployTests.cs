@@ -46,4 +46,18 @@ public sealed class ProvisioningDeployTests
         Assert.Equal(succeeded ? "postgres/0#0" : null, state.Vm);
         Assert.Equal(succeeded ? InstanceStatus.Provisioned : InstanceStatus.ProvisioningFailed, state.Status);
     }
+
+    [Fact]
+    public void AProvisioningRolledBack_TakesNoMoreOfItsDeploy_AndWantsNothingItMakesLate()
+    {
+        var state = ServiceInstance.Fold(Deployed().Append(new ServiceInstanceOperationTimedOut(InstanceId, Provisioning, Now)));
+
+        var step = DeploymentDecisions.Decide(state, new RecordDeploymentStep(Provisioning, "postgres/0", "post-start", "postgres/0#0", 0.1, Now));
+        var plan = DeploymentDecisions.Decide(state, new RecordDeploymentPlanned(Provisioning, "pg-x", [], "{}", Now));
+
+        Assert.Contains("being rolled back", Assert.IsType<Decision.Rejected>(step).Error.Description);
+        Assert.IsType<Decision.Rejected>(plan);
+        Assert.True(state.NoLongerWants(Provisioning));
+        Assert.False(ServiceInstance.Fold(Deployed()).NoLongerWants(Provisioning));
+    }
 }

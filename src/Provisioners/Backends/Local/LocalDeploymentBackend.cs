@@ -50,8 +50,12 @@ public sealed class LocalDeploymentBackend(
     private async Task<string> ClaimServer(VmRequest request, CancellationToken cancellation)
     {
         await servers.ClaimServer(instanceId, LocalReplicaSteps.PortOf(request.Address), cancellation);
+        ClaimedServer = true;
         return currentVm;
     }
+
+    /// <summary>Whether this provisioning deploy claimed the instance's server (its create VM ran here).</summary>
+    public bool ClaimedServer { get; private set; }
 
     public async Task DeleteVm(string vm, CancellationToken cancellation)
     {
