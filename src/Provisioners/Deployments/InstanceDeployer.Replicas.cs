@@ -1,7 +1,4 @@
 using EventSourced.Commands.ServiceInstances;
-using EventSourced.Deployments.Execution;
-using EventSourced.Deployments.Planning;
-using EventSourced.Provisioners.Backends;
 using EventSourced.Provisioners.Backends.Local;
 using Microsoft.Extensions.Logging;
 

@@ -47,10 +47,14 @@ public sealed class TraceTests : IAsyncLifetime
             () => Task.FromResult(spans.Snapshot().Where(s => s.Source.Name == EventTrace.ActivitySourceName && (string?)s.GetTagItem("broker.stream") == stream).ToList()),
             found => found.Any(s => s.DisplayName == provisionedForward),
             $"the span of {nameof(ServiceInstanceProvisioned)} leaving the log for {stream}");
-        var all = spans.Snapshot();
-        var put = Assert.Single(all, s => s.Kind == ActivityKind.Server && s.DisplayName.StartsWith("PUT ")
+        var put = Assert.Single(spans.Snapshot(), s => s.Kind == ActivityKind.Server && s.DisplayName.StartsWith("PUT ")
             && ((string?)s.GetTagItem("url.path"))?.Contains(instanceId.ToString()) == true);
         var trace = put.TraceId;
+        // A span is exported when it ends: a parent still running when the last event left the log (a consumer finishing
+        // its step) shows up a moment later. The trace is read once every span in it has its parent.
+        var all = await Eventually.Until(() => Task.FromResult(spans.Snapshot()),
+            found => found.Where(s => s.TraceId == trace).All(s => s.SpanId == put.SpanId || found.Any(p => p.SpanId == s.ParentSpanId)),
+            "every span of the PUT's trace exported with its parent", seconds: 10);
 
         Assert.True(forwards.All(s => s.TraceId == trace),
             $"events of the instance forwarded outside the PUT's trace {trace}:\n{string.Join("\n", forwards.Select(s => $"{s.DisplayName} {s.TraceId}"))}");
