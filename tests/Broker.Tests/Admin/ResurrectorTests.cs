@@ -35,7 +35,9 @@ public sealed class ResurrectorTests
         var resurrected = (await environment.InstanceEvents(instanceId)).OfType<ServerResurrected>().Single();
         Assert.Equal((instanceId, port), (resurrected.InstanceId, resurrected.Port));
         Assert.Contains($"postmaster {killed} is gone", resurrected.Reason);
-        Assert.Contains($"Resurrected the server of instance {instanceId} on port {port}", broker.Output);
+        // Logged once the resurrection is recorded: the line may reach the broker's output a moment after the event.
+        await Until(() => Task.FromResult(broker.Output.Contains($"Resurrected the server of instance {instanceId} on port {port}")),
+            $"the resurrection of {instanceId} logged\n{broker.Output}");
 
         var resurrections = JsonArrayOf(await (await broker.Client.GetAsync("/admin/resurrections")).Content.ReadAsStringAsync());
         Assert.Contains(resurrections, r => (string?)r!["instanceId"] == instanceId.ToString() && (int)r["port"]! == port);
