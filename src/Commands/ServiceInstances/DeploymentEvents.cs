@@ -54,25 +54,27 @@ public sealed record RecordDeploymentStep(Guid OperationId, string Instance, str
 public static class DeploymentDecisions
 {
     public static Decision Decide(ServiceInstance state, RecordDeploymentPlanned command) =>
-        state.LastOperation is not { InProgress: true } current || current.Id != command.OperationId
-            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is not in progress.")
-        : state.RollingBack
-            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is being rolled back: nothing more is deployed for it.")
-        : state.Deployment?.OperationId == command.OperationId
+        Refusal(state, command.OperationId)
+        ?? (state.Deployment?.OperationId == command.OperationId
             ? new Decision.AlreadyDone()
             : new Decision.Accepted(command.OperationId,
-                [new DeploymentPlanned(state.Id, command.OperationId, command.Deployment, command.Actions, command.Plan, command.Now)]);
+                [new DeploymentPlanned(state.Id, command.OperationId, command.Deployment, command.Actions, command.Plan, command.Now)]));
 
     public static Decision Decide(ServiceInstance state, RecordDeploymentStep command) =>
-        state.LastOperation is not { InProgress: true } current || current.Id != command.OperationId
-            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is not in progress.")
-        : state.RollingBack
-            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} is being rolled back: nothing more is deployed for it.")
-        : state.Deployment?.OperationId != command.OperationId
+        Refusal(state, command.OperationId)
+        ?? (state.Deployment?.OperationId != command.OperationId
             ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {command.OperationId} has no recorded deployment plan.")
         : state.Deployment.Steps.Any(s => s.Instance == command.Instance && s.Step == command.Step && s.Vm == command.Vm)
             ? new Decision.AlreadyDone()
             : new Decision.Accepted(command.OperationId, [
                 new DeploymentStepCompleted(state.Id, command.OperationId, command.Instance, command.Step, command.Vm, command.Seconds, command.Now),
-            ]);
+            ]));
+
+    /// <summary>Why no record of the operation's deploy is taken (not the operation in progress, or one being rolled back); null: taken.</summary>
+    private static Decision? Refusal(ServiceInstance state, Guid operationId) =>
+        state.LastOperation is not { InProgress: true } current || current.Id != operationId
+            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {operationId} is not in progress.")
+        : state.RollingBack
+            ? Decision.Reject(DomainErrorCode.Conflict, $"Operation {operationId} is being rolled back: nothing more is deployed for it.")
+            : null;
 }

@@ -23,11 +23,8 @@ public sealed partial class InstanceDeployer
     /// re-sent after a worker died resumes the recorded plan; nothing done is done again. Answers the primary's endpoint.
     /// </summary>
     /// <exception cref="BackendException">The plan cannot be made (nothing was created) or a step failed (which, and why).</exception>
-    public async Task<ServerEndpoint> Provision(Guid operationId, Guid instanceId, LocalServerBackend servers, CancellationToken ct)
-    {
-        var gate = _running.GetOrAdd(instanceId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
+    public Task<ServerEndpoint> Provision(Guid operationId, Guid instanceId, LocalServerBackend servers, CancellationToken ct) =>
+        OneAtATime(instanceId, async () =>
         {
             var state = (await instances.Load(instanceId, ct)).State;
             if (state.LastOperation is not { InProgress: true } operation || operation.Id != operationId || state.Status != InstanceStatus.Provisioning)
@@ -60,12 +57,7 @@ public sealed partial class InstanceDeployer
                 logger.LogWarning("The server of instance {InstanceId} runs on {Host}:{Port}, not on {Planned} where the plan placed it (not free when claimed)",
                     instanceId, endpoint.Host, endpoint.Port, placed);
             return endpoint;
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+        }, ct);
 
     /// <summary>
     /// Whether the deploy made the instance's server (this run claimed it, or an earlier run recorded its create VM) and

@@ -50,11 +50,8 @@ public sealed partial class InstanceDeployer(
     /// instance at a time in this process: a step re-sent while its first run still goes (a nudge, a redelivery) waits,
     /// then reads the log again and finds the work done.
     /// </summary>
-    public async Task<IDomainEvent> Update(Guid operationId, Guid instanceId, LocalServerBackend servers, CancellationToken ct)
-    {
-        var gate = _running.GetOrAdd(instanceId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
+    public Task<IDomainEvent> Update(Guid operationId, Guid instanceId, LocalServerBackend servers, CancellationToken ct) =>
+        OneAtATime(instanceId, async () =>
         {
             var state = (await instances.Load(instanceId, ct)).State;
             if (state.LastOperation is not { InProgress: true } operation || operation.Id != operationId || state.Pending is not { } update)
@@ -63,6 +60,16 @@ public sealed partial class InstanceDeployer(
             if (operation.InstanceUsable is { } usable)
                 return new ResourceUpdateFailed(instanceId, operationId, ResourceKind.Server, operation.Description, clock.GetUtcNow(), usable);
             return await Deploy(operationId, state, servers, ct);
+        }, ct);
+
+    /// <summary>Runs <paramref name="work"/> for the instance once no other deploy of it runs in this process.</summary>
+    private async Task<T> OneAtATime<T>(Guid instanceId, Func<Task<T>> work, CancellationToken ct)
+    {
+        var gate = _running.GetOrAdd(instanceId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await work();
         }
         finally
         {
